@@ -1,0 +1,61 @@
+"""How long one procedural clip takes: render, encode, and both together (the time a user waits).
+
+Run: .venv/bin/python benchmarks/bench_generate.py [--runs 5] [--seconds 4] [--width 360] [--height 640]
+Prints a table (median and min per stage) and, last, one JSON line for scripts to collect.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+
+from workbench.generation.backend import GenerationRequest  # noqa: E402
+from workbench.generation.media import encode_mp4  # noqa: E402
+from workbench.generation.procedural import ProceduralBackend  # noqa: E402
+
+PROMPTS = ("a cat chasing a laser in space", "calm ocean waves at sunset", "breaking news: election night",
+           "street food market in tokyo", "jazz piano concert")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--width", type=int, default=360)
+    parser.add_argument("--height", type=int, default=640)
+    args = parser.parse_args()
+
+    backend = ProceduralBackend()
+    times: dict[str, list[float]] = {"render": [], "encode": [], "total": []}
+    with tempfile.TemporaryDirectory() as workdir:
+        backend.generate(GenerationRequest(prompt="warm-up", seed=0, duration_s=0.5))  # font and import costs
+        for run in range(args.runs):
+            request = GenerationRequest(prompt=PROMPTS[run % len(PROMPTS)], seed=run, duration_s=args.seconds,
+                                        width=args.width, height=args.height)
+            start = time.perf_counter()
+            clip = backend.generate(request)
+            rendered = time.perf_counter()
+            encode_mp4(clip, Path(workdir) / f"run{run}.mp4")
+            done = time.perf_counter()
+            times["render"].append(rendered - start)
+            times["encode"].append(done - rendered)
+            times["total"].append(done - start)
+
+    print(f"{args.seconds:g} s {args.width}x{args.height} clip, {args.runs} runs")
+    print(f"{'stage':<8}{'median s':>10}{'min s':>10}")
+    summary = {}
+    for stage, values in times.items():
+        summary[stage] = {"median_s": round(statistics.median(values), 4), "min_s": round(min(values), 4)}
+        print(f"{stage:<8}{summary[stage]['median_s']:>10.3f}{summary[stage]['min_s']:>10.3f}")
+    print(json.dumps({"benchmark": "generate", "runs": args.runs, "seconds": args.seconds,
+                      "width": args.width, "height": args.height, **summary}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""What every page shares: the cached Workbench and the persona picker (the acting user)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench import UserView, Workbench, WorkbenchError, open_workbench
+
+DEFAULT_PERSONA = "ana"
+
+
+@st.cache_resource
+def workbench() -> Workbench:
+    return open_workbench()
+
+
+def persona_picker(wb: Workbench) -> UserView | None:
+    """The sidebar persona picker (rendered once, by streamlit_app.py); the choice lives in
+    session state and drives every page."""
+    users = wb.users.list()
+    if not users:
+        st.sidebar.info("No users yet: run `workbench seed --demo`.")
+        return None
+    handles = [u.handle for u in users]
+    if st.session_state.get("actor") not in handles:
+        st.session_state["actor"] = DEFAULT_PERSONA if DEFAULT_PERSONA in handles else handles[0]
+    by_handle = {u.handle: u for u in users}
+    st.sidebar.selectbox(
+        "Acting as", handles, key="actor",
+        format_func=lambda h: f"@{h} · {by_handle[h].role.replace('_', ' ')}" + (" · teen" if by_handle[h].is_teen else ""),
+        help="Every action runs as this persona; roles decide which pages you see.")
+    return by_handle[st.session_state["actor"]]
+
+
+def require_actor() -> tuple[Workbench, UserView]:
+    """The workbench and the persona chosen in the sidebar; stops the page if there is none."""
+    wb = workbench()
+    handle = st.session_state.get("actor")
+    if handle is None:
+        st.stop()
+    return wb, wb.users.get(handle)
+
+
+def show_error(error: WorkbenchError) -> None:
+    st.error(str(error), icon="⚠️")

@@ -1,0 +1,76 @@
+"""Shared fixtures: a Workbench on every database engine, each test in its own database space.
+
+PostgreSQL: each test run creates its own database (dropped at the end) and each test its own
+schema in it, so concurrent runs and tests never collide. When PostgreSQL is required
+(WORKBENCH_REQUIRE_POSTGRES=1, or CI is set) and cannot be reached, the db tests fail; otherwise
+they are skipped with the reason.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from workbench import OPERATOR, Workbench, open_workbench
+
+POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_REQUIRED = os.environ.get("WORKBENCH_REQUIRE_POSTGRES") == "1" or bool(os.environ.get("CI"))
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A fresh database for this test run (per xdist worker), dropped afterwards."""
+    if not POSTGRES_URL:
+        _unavailable("WORKBENCH_TEST_POSTGRES_URL is empty")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any connection failure means "not reachable"
+        admin.dispose()
+        _unavailable(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
+    url = make_url(POSTGRES_URL).set(database=name)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _unavailable(reason: str):
+    if POSTGRES_REQUIRED:
+        pytest.fail(f"PostgreSQL is required for this run but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    """A URL naming an empty database space on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workbench.db'}"
+    base = request.getfixturevalue("postgres_database")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def wb(database_url, tmp_path) -> Workbench:
+    workbench = open_workbench(database_url, media_dir=tmp_path / "media")
+    yield workbench
+    workbench.close()
+
+
+@pytest.fixture
+def people(wb):
+    """A few users of every role: ana and ben (users), tess (teen), rita (reviewer), holly (rights holder), ada (admin)."""
+    for handle, role, teen in (("ana", "user", False), ("ben", "user", False), ("tess", "user", True),
+                               ("rita", "reviewer", False), ("holly", "rights_holder", False), ("ada", "admin", False)):
+        wb.users.create(OPERATOR, handle, role=role, is_teen=teen)
+    return wb

@@ -1,0 +1,200 @@
+"""The procedural backend, the mood classifier and MP4 storage: determinism, variety, browser-ready files."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.generation.backend import Clip, GenerationRequest
+from workbench.generation.media import encode_mp4, probe, read_frames, write_content_addressed
+from workbench.generation.moods import classify_prompt, default_mood, mood, mood_names
+from workbench.generation.procedural import SAMPLE_RATE, ProceduralBackend
+
+BACKEND = ProceduralBackend()
+
+
+def generate(prompt: str = "a cat chasing a laser in space", **fields) -> Clip:
+    return BACKEND.generate(GenerationRequest(prompt=prompt, seed=fields.pop("seed", 7), **fields))
+
+
+@pytest.fixture(scope="module")
+def clip() -> Clip:
+    return generate()
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """MP4 box types in file order, reading only the 8- or 16-byte box headers."""
+    data = path.read_bytes()
+    boxes, offset = [], 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[offset + 8:offset + 16])[0]
+        boxes.append(kind.decode("latin-1"))
+        offset += size if size else len(data)
+    return boxes
+
+
+def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute pixel difference, in int16 so uint8 subtraction cannot wrap around."""
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def files_under(directory: Path) -> list[Path]:
+    return [path for path in directory.rglob("*") if path.is_file()]
+
+
+# --- moods -------------------------------------------------------------------------------------------------
+
+def test_classify_prompt_finds_every_matching_mood_most_hits_first() -> None:
+    moods = classify_prompt("a cat chasing a laser in space")
+    assert set(moods) == {"animals", "scifi"}
+    assert moods[0] == "scifi"  # two hits (laser, space) beat one (cat)
+
+
+def test_classify_prompt_matches_whole_words_and_phrases_case_insensitively() -> None:
+    assert classify_prompt("A ROAD  TRIP through the desert") == ("travel",)
+    assert classify_prompt("category theory for catalogue writers") == (default_mood(),)  # no "cat" inside words
+    assert classify_prompt("my dog's birthday") == ("animals",)
+
+
+def test_classify_prompt_falls_back_to_the_default_mood() -> None:
+    assert classify_prompt("") == (default_mood(),)
+    assert classify_prompt("quarterly spreadsheet reconciliation") == (default_mood(),)
+    assert default_mood() in mood_names()
+
+
+def test_mood_lookup_returns_a_copy_and_rejects_unknown_names() -> None:
+    mood("news")["palette"].clear()
+    assert len(mood("news")["palette"]) == 3
+    with pytest.raises(ValueError, match="unknown mood"):
+        mood("grumpy")
+
+
+# --- procedural backend ------------------------------------------------------------------------------------
+
+def test_same_request_gives_identical_frames_and_audio(clip: Clip) -> None:
+    again = generate()
+    assert np.array_equal(clip.frames, again.frames)
+    assert np.array_equal(clip.audio, again.audio)
+    assert clip.metadata == again.metadata
+
+
+def test_seed_changes_the_clip(clip: Clip) -> None:
+    other = generate(seed=8)
+    assert mean_abs_diff(clip.frames[::8], other.frames[::8]) > 5
+
+
+def test_different_prompts_of_the_same_mood_look_clearly_different() -> None:
+    a = generate("a calm lake at dawn", moods=("relaxing",))
+    b = generate("gentle rain on a cozy window", moods=("relaxing",))
+    assert mean_abs_diff(a.frames[::8], b.frames[::8]) > 10
+
+
+def test_mood_sets_the_dominant_colour() -> None:
+    means = {name: generate("an ordinary afternoon", moods=(name,), duration_s=1.0).frames[0].reshape(-1, 3).mean(0)
+             for name in ("relaxing", "funny", "scifi")}
+    red, _, blue = means["relaxing"]
+    assert blue > red + 40  # ocean blues
+    red, _, blue = means["funny"]
+    assert red > blue + 100  # yellow/orange
+    names = list(means)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            assert np.linalg.norm(means[first] - means[second]) > 50, (first, second)
+
+
+def test_frames_have_the_requested_shape_dtype_and_count(clip: Clip) -> None:
+    assert clip.frames.shape == (96, 640, 360, 3) and clip.frames.dtype == np.uint8
+    small = generate(duration_s=2.5, fps=12, width=128, height=256)
+    assert small.frames.shape == (30, 256, 128, 3)
+    assert small.duration_s == pytest.approx(2.5)
+
+
+def test_frames_move(clip: Clip) -> None:
+    assert mean_abs_diff(clip.frames[0], clip.frames[48]) > 1
+
+
+def test_audio_matches_duration_is_audible_and_sounds_the_mood_tone(clip: Clip) -> None:
+    audio = clip.audio
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert clip.sample_rate == SAMPLE_RATE == 48_000
+    assert len(audio) == round(clip.duration_s * SAMPLE_RATE)
+    assert np.abs(audio).max() <= 1.0
+    assert np.sqrt(np.mean(audio ** 2)) > 0.05
+    spectrum = np.abs(np.fft.rfft(audio))
+    peak_hz = np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE)[spectrum.argmax()]
+    assert peak_hz == pytest.approx(mood(clip.metadata["moods"][0])["tone_hz"], rel=0.02)
+
+
+def test_metadata_and_progress_are_reported() -> None:
+    updates: list[tuple[float, str]] = []
+    request = GenerationRequest(prompt="jazz piano night", seed=3, duration_s=1.0)
+    result = BACKEND.generate(request, lambda fraction, message: updates.append((fraction, message)))
+    assert result.metadata["backend"] == "procedural"
+    assert result.metadata["moods"] == ["music"] and result.metadata["seed"] == 3
+    fractions = [fraction for fraction, _ in updates]
+    assert len(fractions) >= 3 and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+@pytest.mark.parametrize("change", [
+    {"width": 361}, {"height": 32}, {"fps": 0}, {"fps": 61}, {"duration_s": 0.2}, {"duration_s": 61.0},
+    {"moods": ("grumpy",)}, {"moods": ("relaxing", "grumpy")},
+])
+def test_invalid_requests_are_rejected(change: dict) -> None:
+    with pytest.raises(ValueError):
+        generate(**change)
+
+
+# --- media -------------------------------------------------------------------------------------------------
+
+def test_encode_mp4_writes_a_browser_ready_file(clip: Clip, tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    encode_mp4(clip, path)
+    info = probe(path)
+    assert info["video_codec"] == "h264" and info["audio_codec"] == "aac"
+    assert info["pix_fmt"] == "yuv420p"
+    assert (info["width"], info["height"]) == (360, 640)
+    assert info["fps"] == 24 and info["frame_count"] == 96
+    assert info["duration_s"] == pytest.approx(4.0, abs=0.05)
+    assert info["audio_sample_rate"] == 48_000
+    boxes = top_level_boxes(path)
+    assert boxes.index("moov") < boxes.index("mdat")  # faststart: the index comes first
+    decoded = read_frames(path)
+    assert decoded.shape == clip.frames.shape
+    assert mean_abs_diff(decoded[::8], clip.frames[::8]) < 6  # colours survive (no RGB/BGR mixup)
+    assert files_under(tmp_path) == [path]
+
+
+def test_write_content_addressed_is_idempotent(clip: Clip, tmp_path: Path) -> None:
+    first = write_content_addressed(clip, tmp_path / "media")
+    second = write_content_addressed(clip, tmp_path / "media")
+    path, sha256, is_new = first
+    assert second.path == path and second.sha256 == sha256
+    assert (is_new, second.is_new) == (True, False)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    assert path == tmp_path / "media" / sha256[:2] / f"{sha256}.mp4"
+    assert files_under(tmp_path) == [path]  # one file, no temporary leftovers
+
+
+def test_failing_encode_leaves_no_files(clip: Clip, tmp_path: Path) -> None:
+    odd = dataclasses.replace(clip, frames=np.zeros((4, 640, 361, 3), dtype=np.uint8))
+    with pytest.raises(ValueError, match="even"):
+        encode_mp4(odd, tmp_path / "odd.mp4")
+    with pytest.raises(ValueError, match="even"):
+        write_content_addressed(odd, tmp_path / "media")
+    assert files_under(tmp_path) == []
+
+
+def test_failure_after_video_was_written_keeps_the_old_file_and_no_temp(clip: Clip, tmp_path: Path) -> None:
+    target = tmp_path / "clip.mp4"
+    target.write_bytes(b"previous version")
+    broken_audio = dataclasses.replace(clip, audio=np.zeros((2, 2, 2), dtype=np.float32))
+    with pytest.raises(ValueError):
+        encode_mp4(broken_audio, target)
+    assert target.read_bytes() == b"previous version"
+    assert files_under(tmp_path) == [target]

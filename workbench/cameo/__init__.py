@@ -1,0 +1,1 @@
+"""Cameos: verified, consenting likenesses that others may put into clips."""

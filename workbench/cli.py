@@ -1,0 +1,107 @@
+"""`workbench`: the command line for ops and scripting. Commands that report take --json and print
+one JSON object; a refused request prints its reason and exits with status 1."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import typer
+
+from workbench.errors import WorkbenchError
+
+app = typer.Typer(help="Prototype, police and measure an AI-generated-video social platform.",
+                  no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def _emit(payload: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, default=str, sort_keys=True))
+    else:
+        for key, value in payload.items():
+            typer.echo(f"{key}: {value}")
+
+
+def reports_errors(command):
+    """Turn a domain error into its message on stderr (JSON with --json) and exit status 1."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except WorkbenchError as error:
+            if kwargs.get("as_json"):
+                typer.echo(json.dumps({"error": str(error), "kind": type(error).__name__}))
+            else:
+                typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+@app.command()
+@reports_errors
+def seed(demo: bool = typer.Option(False, "--demo", help="Build the deterministic demo world."),
+         seed_value: int = typer.Option(7, "--seed", help="Seed of the demo world."),
+         clips: int = typer.Option(100, "--clips", min=4, max=1000, help="How many clips to render."),
+         as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Fill an empty database with the demo world (running it again changes nothing)."""
+    if not demo:
+        raise typer.BadParameter("only --demo is supported: say `workbench seed --demo`")
+    from tqdm import tqdm
+
+    from workbench import open_workbench
+    from workbench.demo import seed_demo
+
+    wb = open_workbench()
+    with tqdm(total=100, desc="demo world", unit="%", disable=as_json or not sys.stderr.isatty()) as bar:
+        def progress(fraction: float, message: str) -> None:
+            bar.n = round(fraction * 100)
+            bar.set_postfix_str(message)
+            bar.refresh()
+
+        counts = seed_demo(wb, seed=seed_value, clips=clips, progress=progress)
+    _emit(counts, as_json)
+
+
+@app.command()
+def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
+          demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo world first if the database is empty.")) -> None:
+    """Start the Streamlit app on 127.0.0.1."""
+    if demo:
+        from workbench import open_workbench
+        from workbench.demo import seed_demo
+
+        counts = seed_demo(open_workbench(), progress=lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
+        typer.echo(f"demo world: {counts['users']} users, {counts['clips']} clips", err=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", "127.0.0.1",
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    typer.echo(f"serving on http://127.0.0.1:{port}", err=True)
+    os.execv(sys.executable, command)
+
+
+@users_app.command("add")
+@reports_errors
+def users_add(handle: str = typer.Option(..., "--handle"),
+              role: str = typer.Option("user", "--role", help="user, reviewer, rights_holder or admin"),
+              display_name: str = typer.Option(None, "--name"),
+              teen: bool = typer.Option(False, "--teen"),
+              region: str = typer.Option("US", "--region"),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """Create an account (as the local operator, so any role is allowed)."""
+    from dataclasses import asdict
+
+    from workbench import OPERATOR, open_workbench
+
+    user = open_workbench().users.create(OPERATOR, handle, display_name=display_name, role=role, is_teen=teen,
+                                         region=region)
+    _emit(asdict(user), as_json)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,25 @@
+"""All settings in one place (environment prefix ``WORKBENCH_``), so pages, CLI and tests agree."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_")
+
+    #: runtime state (SQLite file, media); relative paths are taken from the working directory
+    data_dir: Path = Path("runtime")
+    #: SQLAlchemy URL; empty means the embedded SQLite file under data_dir
+    database_url: str = ""
+    #: content-addressed clip files; empty means data_dir / "media"
+    media_dir: Path | None = None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'workbench.db').resolve()}"
+
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.data_dir / "media").resolve()

@@ -1,0 +1,65 @@
+"""The Workbench: one object that owns the database and media folder and exposes the services.
+
+Pages, the CLI and notebooks all go through it with the acting user, e.g.::
+
+    wb = open_workbench()
+    clip = wb.clips.create("ana", "a cat surfing at sunset", seed=1)
+    wb.videos.publish("ana", clip.id)
+    wb.feed.page("ben", "for_you")
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.cameo.service import CameoService
+from workbench.config import Settings
+from workbench.generation.service import ClipService
+from workbench.rights.service import RightsService
+from workbench.safety.reports import ReportService
+from workbench.social.analytics import AnalyticsService
+from workbench.social.feed import FeedService
+from workbench.social.users import UserService
+from workbench.social.videos import VideoService
+from workbench.store.db import make_engine, transaction, upgrade_to_head
+from workbench.store.models import Meta
+
+
+class Workbench:
+    def __init__(self, engine: Engine, media_dir: Path) -> None:
+        self.engine = engine
+        self.media_dir = media_dir
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.users = UserService(self)
+        self.videos = VideoService(self)
+        self.clips = ClipService(self)
+        self.feed = FeedService(self)
+        self.reports = ReportService(self)
+        self.cameos = CameoService(self)
+        self.rights = RightsService(self)
+        self.analytics = AnalyticsService(self)
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
+
+    def get_meta(self, key: str) -> dict | None:
+        with self.transaction() as session:
+            return session.scalar(select(Meta.value).where(Meta.key == key))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_workbench(database_url: str | None = None, *, media_dir: str | Path | None = None,
+                   settings: Settings | None = None) -> Workbench:
+    """Open (and migrate to the latest schema) the database named by the argument, by
+    WORKBENCH_DATABASE_URL, or the embedded SQLite file under the runtime data folder."""
+    settings = settings or Settings()
+    engine = make_engine(database_url or settings.resolved_database_url())
+    upgrade_to_head(engine)
+    media = Path(media_dir).resolve() if media_dir else settings.resolved_media_dir()
+    media.mkdir(parents=True, exist_ok=True)
+    return Workbench(engine, media)

@@ -1,0 +1,1 @@
+"""Rights holders' registry of characters, marks and styles and how they may be used."""

@@ -1,0 +1,1 @@
+"""Trust and safety: reports, moderation cases and the review queue."""

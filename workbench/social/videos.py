@@ -1,0 +1,241 @@
+"""Clips once they exist: who may see them, publishing, likes, comments and watch telemetry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workbench.actors import ActorRef, audit, load_actor, load_user
+from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.store.models import (
+    Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoStatus, WatchEvent, as_utc, utcnow,
+)
+
+MAX_COMMENT_CHARS = 500
+#: a view counts as complete when playback got this close to the clip's end (seconds)
+COMPLETION_TOLERANCE_S = 0.25
+
+
+@dataclass(frozen=True)
+class VideoView:
+    id: int
+    author: str
+    status: str
+    prompt: str
+    caption: str
+    moods: tuple[str, ...]
+    duration_s: float
+    width: int
+    height: int
+    media_file: Path
+    media_sha256: str
+    backend: str
+    seed: int
+    remix_parent_id: int | None
+    remix_root_id: int | None
+    remix_depth: int
+    allow_remix: bool
+    created_at: datetime
+    published_at: datetime | None
+    like_count: int = 0
+    view_count: int = 0
+    comment_count: int = 0
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+def cameo_owner_ids(session: Session, video_id: int) -> set[int]:
+    return set(session.scalars(select(Cameo.owner_id).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                               .where(VideoCameo.video_id == video_id)))
+
+
+def can_view(session: Session, user: User | None, video: Video) -> bool:
+    """Published clips are public. A draft is seen by its author and by every person whose cameo
+    is in it (they co-own it). A removed clip is seen by its author and by reviewers."""
+    if video.status is VideoStatus.PUBLISHED:
+        return True
+    if user is None:
+        return False
+    if user.id == video.author_id or user.role is Role.ADMIN:
+        return True
+    if video.status is VideoStatus.DRAFT:
+        return user.id in cameo_owner_ids(session, video.id)
+    return user.role is Role.REVIEWER
+
+
+def load_visible_video(session: Session, user: User | None, video_id: int) -> Video:
+    """The clip, or NotFound; a clip the user may not see is reported as not found, not forbidden,
+    so that its existence does not leak."""
+    video = session.get(Video, video_id) if isinstance(video_id, int) and not isinstance(video_id, bool) else None
+    if video is None or not can_view(session, user, video):
+        raise NotFound(f"no clip #{video_id}")
+    return video
+
+
+def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[VideoView]:
+    """Turn rows into views, with like, view and comment counts fetched in three grouped queries."""
+    ids = [v.id for v in videos]
+    if not ids:
+        return []
+
+    def counts(column) -> dict[int, int]:
+        rows = session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
+        return dict(rows.all())
+
+    likes, views, comments = counts(Like.video_id), counts(WatchEvent.video_id), counts(Comment.video_id)
+    authors = dict(session.execute(select(User.id, User.handle).where(User.id.in_({v.author_id for v in videos}))).all())
+    return [
+        VideoView(
+            id=v.id, author=authors[v.author_id], status=v.status.value, prompt=v.prompt, caption=v.caption,
+            moods=tuple(m.mood for m in v.moods), duration_s=v.duration_s, width=v.width, height=v.height,
+            media_file=media_dir / v.media_path, media_sha256=v.media_sha256, backend=v.backend, seed=v.seed,
+            remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
+            allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),
+            like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
+        )
+        for v in videos
+    ]
+
+
+class VideoService:
+    def __init__(self, workbench) -> None:
+        self._wb = workbench
+
+    def _view(self, session: Session, video: Video) -> VideoView:
+        return video_views(session, [video], self._wb.media_dir)[0]
+
+    def get(self, actor: ActorRef | None, video_id: int) -> VideoView:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            return self._view(session, load_visible_video(session, user, video_id))
+
+    def by_author(self, actor: ActorRef | None, author: ActorRef) -> list[VideoView]:
+        """An author's clips that the actor may see, newest first."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            owner = load_user(session, author)
+            rows = session.scalars(select(Video).where(Video.author_id == owner.id).order_by(Video.id.desc()))
+            return video_views(session, [v for v in rows if can_view(session, user, v)], self._wb.media_dir)
+
+    def publish(self, actor: ActorRef, video_id: int) -> VideoView:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            if video.author_id != user.id:
+                raise Forbidden("only the author can publish a clip")
+            if video.status is VideoStatus.REMOVED:
+                raise Forbidden(f"clip #{video.id} was removed and cannot be published")
+            if video.status is VideoStatus.DRAFT:
+                video.status = VideoStatus.PUBLISHED
+                video.published_at = utcnow()
+                audit(session, user, "video.publish", "video", video.id)
+            return self._view(session, video)
+
+    def remove(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
+        """Take a clip down: it leaves every feed at once. Its author or an admin may do this."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            if video.author_id != user.id and user.role is not Role.ADMIN:
+                raise Forbidden("only the author or an admin can remove this clip")
+            if video.status is not VideoStatus.REMOVED:
+                video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+                audit(session, user, "video.remove", "video", video.id, reason=reason)
+            return self._view(session, video)
+
+    def set_remix_allowed(self, actor: ActorRef, video_id: int, allowed: bool) -> VideoView:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            if video.author_id != user.id:
+                raise Forbidden("only the author can change who may remix a clip")
+            video.allow_remix = bool(allowed)
+            audit(session, user, "video.remix_setting", "video", video.id, allowed=bool(allowed))
+            return self._view(session, video)
+
+    def lineage(self, actor: ActorRef | None, video_id: int) -> list[VideoView]:
+        """The clip's ancestors from the root down to the clip itself (those the actor may see)."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            chain = [load_visible_video(session, user, video_id)]
+            while chain[0].remix_parent_id is not None:
+                chain.insert(0, session.get(Video, chain[0].remix_parent_id))
+            return video_views(session, [v for v in chain if can_view(session, user, v)], self._wb.media_dir)
+
+    def like(self, actor: ActorRef, video_id: int) -> bool:
+        """Like a clip; liking twice is harmless. Returns True if a new like was recorded."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            if session.get(Like, (user.id, video.id)) is not None:
+                return False
+            session.add(Like(user_id=user.id, video_id=video.id))
+            return True
+
+    def unlike(self, actor: ActorRef, video_id: int) -> bool:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            like = session.get(Like, (user.id, load_visible_video(session, user, video_id).id))
+            if like is None:
+                return False
+            session.delete(like)
+            return True
+
+    def liked(self, actor: ActorRef, video_id: int) -> bool:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            return session.get(Like, (user.id, video_id)) is not None
+
+    def comment(self, actor: ActorRef, video_id: int, body: str) -> CommentView:
+        body = (body or "").strip()
+        if not body:
+            raise InvalidInput("a comment cannot be empty")
+        if len(body) > MAX_COMMENT_CHARS:
+            raise InvalidInput(f"a comment is at most {MAX_COMMENT_CHARS} characters (this one has {len(body)})")
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            comment = Comment(video_id=video.id, author_id=user.id, body=body)
+            session.add(comment)
+            session.flush()
+            return CommentView(comment.id, user.handle, comment.body, as_utc(comment.created_at))
+
+    def comments(self, actor: ActorRef | None, video_id: int) -> list[CommentView]:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            video = load_visible_video(session, user, video_id)
+            rows = session.execute(select(Comment, User.handle).join(User, User.id == Comment.author_id)
+                                   .where(Comment.video_id == video.id).order_by(Comment.id))
+            return [CommentView(c.id, handle, c.body, as_utc(c.created_at)) for c, handle in rows]
+
+    def watch(self, actor: ActorRef, video_id: int, watched_s: float, *, loops: int = 0,
+              completed: bool | None = None, source: str = "app") -> int:
+        """Record one view. ``watched_s`` counts every second played, loops included; ``completed``
+        defaults to whether playback reached the end. Returns the event id."""
+        if not (isinstance(watched_s, (int, float)) and watched_s >= 0):
+            raise InvalidInput("watched seconds must be a number >= 0")
+        if not (isinstance(loops, int) and loops >= 0):
+            raise InvalidInput("loops must be a whole number >= 0")
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            longest_possible = video.duration_s * (loops + 1) + COMPLETION_TOLERANCE_S
+            if watched_s > longest_possible:
+                raise InvalidInput(f"{watched_s:.1f} s watched is more than {loops + 1} play(s) of a "
+                                   f"{video.duration_s:.1f} s clip")
+            if completed is None:
+                completed = loops > 0 or watched_s >= video.duration_s - COMPLETION_TOLERANCE_S
+            event = WatchEvent(video_id=video.id, viewer_id=user.id, watched_s=float(watched_s),
+                               clip_duration_s=video.duration_s, loops=loops, completed=bool(completed), source=source)
+            session.add(event)
+            session.flush()
+            return event.id

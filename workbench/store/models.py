@@ -1,0 +1,363 @@
+"""SQLAlchemy 2 ORM models: the one schema the app, the CLI, the simulator and the notebooks share.
+
+Alembic migrations under ``workbench/store/migrations`` build this schema; a test checks that the
+migrations and these models never drift apart (on SQLite and on PostgreSQL).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every timestamp here is stored in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    # Named constraints so migrations are stable on every engine.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, storing the value."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=24,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+
+
+def _timestamp() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class Role(str, enum.Enum):
+    USER = "user"
+    REVIEWER = "reviewer"
+    RIGHTS_HOLDER = "rights_holder"
+    ADMIN = "admin"
+
+
+class VideoStatus(str, enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    REMOVED = "removed"
+
+
+class CameoKind(str, enum.Enum):
+    PERSON = "person"
+    CHARACTER = "character"
+
+
+class CameoStatus(str, enum.Enum):
+    PENDING = "pending"      # enrollment started, liveness not yet passed
+    HELD = "held"            # waiting for a reviewer (e.g. matched a public figure)
+    VERIFIED = "verified"
+    REVOKED = "revoked"
+
+
+class CameoPermission(str, enum.Enum):
+    ONLY_ME = "only_me"
+    APPROVED = "approved"    # people I approve
+    MUTUALS = "mutuals"
+    EVERYONE = "everyone"
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class CaseStatus(str, enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DECIDED = "decided"
+
+
+class CaseSource(str, enum.Enum):
+    REPORT = "report"
+    SCAN = "scan"
+    ENROLLMENT = "enrollment"
+    APPEAL = "appeal"
+
+
+class OptOutScope(str, enum.Enum):
+    BLOCK = "block"          # never generate
+    RULES = "rules"          # allowed within the holder's stated rules
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.USER, nullable=False)
+    is_teen: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    region: Mapped[str] = mapped_column(String(8), default="US", nullable=False)
+    bio: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    __table_args__ = (CheckConstraint("follower_id <> followee_id", name="not_self"),)
+
+    follower_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    followee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class Video(Base):
+    __tablename__ = "videos"
+    __table_args__ = (
+        CheckConstraint("remix_depth >= 0", name="depth_non_negative"),
+        Index("ix_videos_status_published_at", "status", "published_at"),
+        Index("ix_videos_author_status", "author_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    status: Mapped[VideoStatus] = mapped_column(_enum(VideoStatus, "video_status"), default=VideoStatus.DRAFT, nullable=False)
+    prompt: Mapped[str] = mapped_column(Text, nullable=False)
+    caption: Mapped[str] = mapped_column(Text, nullable=False)
+    duration_s: Mapped[float] = mapped_column(Float, nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    fps: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: path relative to the media folder; content-addressed by sha256
+    media_path: Mapped[str] = mapped_column(String(255), nullable=False)
+    media_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    backend: Mapped[str] = mapped_column(String(32), nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    remix_parent_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"), index=True)
+    remix_root_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"), index=True)
+    remix_depth: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    allow_remix: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    moods: Mapped[list[VideoMood]] = relationship(cascade="all, delete-orphan", order_by="VideoMood.rank")
+
+
+class VideoMood(Base):
+    """A clip's mood tags (data/moods.json), one row each so the feed can filter by index."""
+    __tablename__ = "video_moods"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    mood: Mapped[str] = mapped_column(String(24), primary_key=True, index=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class Cameo(Base):
+    __tablename__ = "cameos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    kind: Mapped[CameoKind] = mapped_column(_enum(CameoKind, "cameo_kind"), default=CameoKind.PERSON, nullable=False)
+    #: how others tag this cameo in a prompt; a person's cameo uses the owner's handle
+    handle: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    status: Mapped[CameoStatus] = mapped_column(_enum(CameoStatus, "cameo_status"), default=CameoStatus.PENDING, nullable=False)
+    permission: Mapped[CameoPermission] = mapped_column(
+        _enum(CameoPermission, "cameo_permission"), default=CameoPermission.ONLY_ME, nullable=False)
+    #: the owner's own words: what this cameo must never be shown doing
+    restrictions: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    #: how it was verified (liveness check id, reviewer decision, or "demo-seed" for fixtures)
+    verification: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    owner: Mapped[User] = relationship()
+
+
+class CameoApproval(Base):
+    """The owner approved this user (used when the permission level is 'approved')."""
+    __tablename__ = "cameo_approvals"
+
+    cameo_id: Mapped[int] = mapped_column(ForeignKey("cameos.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class VideoCameo(Base):
+    __tablename__ = "video_cameos"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    cameo_id: Mapped[int] = mapped_column(ForeignKey("cameos.id"), primary_key=True, index=True)
+
+
+class GenerationJob(Base):
+    __tablename__ = "generation_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.QUEUED, nullable=False)
+    prompt: Mapped[str] = mapped_column(Text, nullable=False)
+    params: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    progress: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"))
+    created_at: Mapped[datetime] = _timestamp()
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WatchEvent(Base):
+    """One view of one clip: the telemetry that completion and rewatch metrics are computed from."""
+    __tablename__ = "watch_events"
+    __table_args__ = (
+        CheckConstraint("watched_s >= 0", name="watched_non_negative"),
+        CheckConstraint("loops >= 0", name="loops_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False, index=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    #: total seconds played in this view, loops included
+    watched_s: Mapped[float] = mapped_column(Float, nullable=False)
+    clip_duration_s: Mapped[float] = mapped_column(Float, nullable=False)
+    #: times the clip restarted after reaching its end within this view
+    loops: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    completed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    #: "app", "browser", "seed" or "simulation"
+    source: Mapped[str] = mapped_column(String(16), default="app", nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class Like(Base):
+    __tablename__ = "likes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+
+    author: Mapped[User] = relationship()
+
+
+class ModerationCase(Base):
+    __tablename__ = "moderation_cases"
+    __table_args__ = (Index("ix_moderation_cases_status_severity", "status", "severity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"), index=True)
+    cameo_id: Mapped[int | None] = mapped_column(ForeignKey("cameos.id"))
+    source: Mapped[CaseSource] = mapped_column(_enum(CaseSource, "case_source"), nullable=False)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "case_status"), default=CaseStatus.OPEN, nullable=False)
+    severity: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    #: evidence: report reasons and counts, scan scores, matched names or faces, hash matches
+    signals: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    opened_at: Mapped[datetime] = _timestamp()
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(String(24))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("video_id", "reporter_id", name="one_per_reporter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id"), nullable=False, index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)
+    details: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"), index=True)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class IpOptOut(Base):
+    """A rights holder's character, mark or style, and how it may be used."""
+    __tablename__ = "ip_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    aliases: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    scope: Mapped[OptOutScope] = mapped_column(_enum(OptOutScope, "opt_out_scope"), default=OptOutScope.BLOCK, nullable=False)
+    rules: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+
+    holder: Mapped[User] = relationship()
+
+
+class PublicFigure(Base):
+    __tablename__ = "public_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    aliases: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    category: Mapped[str] = mapped_column(String(32), default="", nullable=False)
+    #: set when this person enrolled a cameo of their own
+    cameo_id: Mapped[int | None] = mapped_column(ForeignKey("cameos.id"))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: None for the local operator (CLI, seeding)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(48), nullable=False, index=True)
+    target_type: Mapped[str] = mapped_column(String(24), nullable=False)
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    created_at: Mapped[datetime] = _timestamp()
+
+
+class Meta(Base):
+    """Small key/value facts about this database (e.g. which seed built the demo world)."""
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, nullable=False)
