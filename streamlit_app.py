@@ -6,20 +6,20 @@ import streamlit as st
 
 from pages.common import persona_picker, workbench
 
-st.set_page_config(page_title="Workbench", page_icon="🎬", layout="centered")
+st.set_page_config(page_title="Workbench", page_icon=":material/movie:", layout="centered")
 
 wb = workbench()
 actor = persona_picker(wb)
 
 pages = [
-    st.Page("pages/feed.py", title="Feed", icon="📱", default=True),
-    st.Page("pages/create.py", title="Create", icon="✨"),
-    st.Page("pages/cameo.py", title="Cameo", icon="🙂"),
+    st.Page("pages/feed.py", title="Feed", icon=":material/smartphone:", default=True),
+    st.Page("pages/create.py", title="Create", icon=":material/auto_awesome:"),
+    st.Page("pages/cameo.py", title="Cameo", icon=":material/face:"),
 ]
 if actor is not None and actor.role in ("reviewer", "admin"):
-    pages.append(st.Page("pages/moderation.py", title="Moderation", icon="🛡️"))
+    pages.append(st.Page("pages/moderation.py", title="Moderation", icon=":material/shield:"))
 if actor is not None and actor.role in ("rights_holder", "admin"):
-    pages.append(st.Page("pages/rights.py", title="Rights", icon="©️"))
-pages.append(st.Page("pages/analytics.py", title="Analytics", icon="📊"))
+    pages.append(st.Page("pages/rights.py", title="Rights", icon=":material/copyright:"))
+pages.append(st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"))
 
 st.navigation(pages).run()

@@ -21,14 +21,18 @@ def persona_picker(wb: Workbench) -> UserView | None:
         st.sidebar.info("No users yet: run `workbench seed --demo`.")
         return None
     handles = [u.handle for u in users]
-    if st.session_state.get("actor") not in handles:
-        st.session_state["actor"] = DEFAULT_PERSONA if DEFAULT_PERSONA in handles else handles[0]
     by_handle = {u.handle: u for u in users}
-    st.sidebar.selectbox(
-        "Acting as", handles, key="actor",
+    current = st.session_state.get("actor")
+    if current not in by_handle:
+        current = DEFAULT_PERSONA if DEFAULT_PERSONA in by_handle else handles[0]
+    # The widget gets its start from `index`, not from a preset session-state value: a preset value is
+    # not echoed back by the browser on the next click, which would silently switch the persona.
+    choice = st.sidebar.selectbox(
+        "Acting as", handles, index=handles.index(current), key="persona_picker",
         format_func=lambda h: f"@{h} · {by_handle[h].role.replace('_', ' ')}" + (" · teen" if by_handle[h].is_teen else ""),
         help="Every action runs as this persona; roles decide which pages you see.")
-    return by_handle[st.session_state["actor"]]
+    st.session_state["actor"] = choice
+    return by_handle[choice]
 
 
 def require_actor() -> tuple[Workbench, UserView]:
@@ -41,4 +45,4 @@ def require_actor() -> tuple[Workbench, UserView]:
 
 
 def show_error(error: WorkbenchError) -> None:
-    st.error(str(error), icon="⚠️")
+    st.error(str(error), icon=":material/error:")

@@ -48,7 +48,7 @@ with right:
         st.rerun()
 
     liked = wb.videos.liked(actor.handle, clip.id)
-    if st.button(f"{'Liked' if liked else 'Like'} · {clip.like_count}", icon="❤️" if liked else "🤍",
+    if st.button(f"{'Liked' if liked else 'Like'} · {clip.like_count}", icon=":material/favorite:" if liked else ":material/favorite_border:",
                  key=f"like_{clip.id}", width="stretch"):
         try:
             (wb.videos.unlike if liked else wb.videos.like)(actor.handle, clip.id)
@@ -63,7 +63,7 @@ with right:
             (wb.users.unfollow if follows else wb.users.follow)(actor.handle, clip.author)
             st.rerun()
 
-    with st.popover("Remix", icon="🔁", width="stretch", disabled=not clip.allow_remix,
+    with st.popover("Remix", icon=":material/repeat:", width="stretch", disabled=not clip.allow_remix,
                     help=None if clip.allow_remix else f"@{clip.author} turned remixing off for this clip"):
         with st.form(f"remix_{clip.id}", clear_on_submit=True):
             twist = st.text_area("Your twist", placeholder="…but it is raining cats", max_chars=2000)

@@ -1,12 +1,10 @@
 """The demo world: deterministic, remix chains at least three deep, idempotent, never half-written."""
-import numpy as np
 import pytest
 from sqlalchemy import text
 
 from tests.helpers import media_files, row_counts
 from workbench import Conflict, open_workbench
 from workbench.demo import seed_demo
-from workbench.generation.media import read_frames
 
 pytestmark = pytest.mark.db
 SMALL = 10
@@ -22,11 +20,6 @@ def clip_rows(wb) -> list[tuple]:
 def media_shas(wb) -> list[str]:
     with wb.transaction() as session:
         return list(session.scalars(text("SELECT media_sha256 FROM videos ORDER BY id")))
-
-
-def media_paths(wb) -> list:
-    with wb.transaction() as session:
-        return [wb.media_dir / path for path in session.scalars(text("SELECT media_path FROM videos ORDER BY id"))]
 
 
 def test_demo_world_has_every_part(wb):
@@ -47,10 +40,7 @@ def test_same_seed_same_world(wb, tmp_path):
     seed_demo(twin, clips=SMALL, workers=2)
     assert clip_rows(twin) == clip_rows(wb)
     assert row_counts(twin) == row_counts(wb)
-    # libx264 is not bit-exact from run to run here, so compare what the clips show, not their bytes
-    for ours, theirs in zip(media_paths(wb)[:3], media_paths(twin)[:3], strict=True):
-        difference = np.abs(read_frames(ours).astype(int) - read_frames(theirs).astype(int))
-        assert difference.mean() < 1.0
+    assert media_shas(twin) == media_shas(wb)  # byte-identical files, rendered by 1 and by 2 workers
     twin.close()
 
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up everything the workbench needs on a Debian-like machine with Python 3.11 (idempotent:
+# a second run only checks). Usage: scripts/setup.sh [demo|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose="${1:-demo}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: a caption font for clips; Chromium for the browser tests.
+packages=()
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+if [ "$purpose" = test ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+# A virtual environment with the project and its pinned dependencies; reinstalled when pyproject.toml changes.
+python_bin="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+"$python_bin" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "setup: Python 3.11+ is required" >&2; exit 1; }
+[ -x .venv/bin/python ] || "$python_bin" -m venv .venv
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$purpose"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  extras=""; [ "$purpose" = test ] && extras="[test]"
+  .venv/bin/python -m pip install -q -e ".$extras"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+  [ "$purpose" = test ] && touch ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-demo"
+fi
+echo "setup: ready ($purpose)"

@@ -1,0 +1,134 @@
+"""Every page through Streamlit's AppTest, on a small seeded demo world, as the personas that use it."""
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from workbench import open_workbench
+from workbench.demo import seed_demo
+
+pytestmark = [pytest.mark.app, pytest.mark.xdist_group("app")]
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One small demo world for the module; pages reach it through WORKBENCH_DATA_DIR."""
+    data_dir = tmp_path_factory.mktemp("app-world")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
+        env.delenv("WORKBENCH_DATABASE_URL", raising=False)
+        env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
+        wb = open_workbench()
+        seed_demo(wb, clips=8, workers=1)
+        st.cache_resource.clear()
+        yield wb
+        st.cache_resource.clear()
+        wb.close()
+
+
+def app_as(handle: str, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["actor"] = handle
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def test_navigation_follows_roles(world):
+    for handle, allowed, hidden in (("ana", [], ["moderation", "rights"]),
+                                    ("rosa_reviews", ["moderation"], ["rights"]),
+                                    ("northwind", ["rights"], ["moderation"]),
+                                    ("ada_admin", ["moderation", "rights"], [])):
+        for page in allowed:
+            assert titles(app_as(handle, f"pages/{page}.py")) == [page.capitalize()]
+        for page in hidden:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app_as(handle).switch_page(f"pages/{page}.py")
+
+
+def test_feed_plays_a_muted_looping_clip_and_likes_it(world):
+    at = app_as("ana")
+    assert titles(at) == ["Feed"]
+    video = at.get("video")[0].proto
+    assert video.autoplay and video.muted and video.loop and video.url.endswith(".mp4")
+    first = world.feed.page("ana", "for_you", limit=1)[0].video
+    like = at.button(key=f"like_{first.id}")
+    assert not world.videos.liked("ana", first.id)
+    like.click().run()
+    assert world.videos.liked("ana", first.id)
+    assert at.button(key=f"like_{first.id}").label.startswith("Liked")
+    at.button(key=f"like_{first.id}").click().run()
+    assert not world.videos.liked("ana", first.id)
+
+
+def test_feed_next_and_mood_filter(world):
+    at = app_as("ben")
+    assert at.caption[0].value.startswith("1 of")
+    at.button[1].click().run()  # Next
+    assert at.caption[0].value.startswith("2 of")
+    at.pills(key="feed_mood").set_value("animals").run()
+    assert at.caption[0].value.startswith("1 of")  # a new filter starts from the top
+    assert "Animals" in at.caption[1].value
+
+
+def test_create_page_generates_a_draft_and_publishes_it(world):
+    at = app_as("chloe", "pages/create.py")
+    before = {v.id for v in world.videos.by_author("chloe", "chloe")}
+    at.text_area[0].input("a hot air balloon over mountains")
+    at.text_input[0].input("42")
+    at.button[0].click().run()  # the form's Generate button
+    assert not at.exception and not at.error
+    made = [v for v in world.videos.by_author("chloe", "chloe") if v.id not in before]
+    assert len(made) == 1 and made[0].status == "draft" and made[0].seed == 42
+    at.button(key=f"publish_{made[0].id}").click().run()
+    assert world.videos.get(None, made[0].id).status == "published"
+
+
+def test_create_page_reports_an_empty_prompt(world):
+    at = app_as("chloe", "pages/create.py")
+    before = len(world.videos.by_author("chloe", "chloe"))
+    at.button[0].click().run()
+    assert any("empty" in e.value for e in at.error)
+    assert len(world.videos.by_author("chloe", "chloe")) == before
+
+
+def test_cameo_page_shows_the_owners_cameo_and_appearances(world):
+    at = app_as("maya", "pages/cameo.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "@pip_the_otter" in text
+    assert [m.value for m in at.metric if m.label == "Status"] == ["verified"]
+
+
+def test_moderation_page_lists_the_queue_for_reviewers(world):
+    at = app_as("rosa_reviews", "pages/moderation.py")
+    table = at.dataframe[0].value
+    assert len(table) == len(world.reports.queue("rosa_reviews")) > 0
+    assert list(table["severity"]) == sorted(table["severity"], reverse=True)
+
+
+def test_rights_page_registers_an_entry(world):
+    at = app_as("northwind", "pages/rights.py")
+    assert "Captain Comet" in list(at.dataframe[0].value["name"])
+    at.text_input[0].input("Sprocket the Robot")
+    at.text_input[1].input("Sprocket, SprocketBot")
+    at.button[0].click().run()
+    names = [e.name for e in world.rights.opt_outs("northwind")]
+    assert "Sprocket the Robot" in names
+
+
+def test_analytics_page_shows_the_creators_completion(world):
+    author = next(u.handle for u in world.users.list() if not world.analytics.watch_events(u.handle).empty)
+    at = app_as(author, "pages/analytics.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Views"]) == len(world.analytics.watch_events(author))
+    assert metrics["Completion rate"].endswith("%")
+    assert at.get("plotly_chart")

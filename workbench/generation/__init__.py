@@ -1,0 +1,1 @@
+"""Clip generation: the backend interface, the CPU procedural backend, media encoding, the create flow."""
