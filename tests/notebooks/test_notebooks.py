@@ -1,0 +1,27 @@
+"""Every notebook in notebooks/ runs top to bottom on a small demo world and shows its figures."""
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+pytestmark = pytest.mark.xdist_group("notebooks")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_DEMO_CLIPS", "8")
+    monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs), "no plotly figure"
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "complete" in printed  # the stated answer
