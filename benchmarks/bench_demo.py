@@ -26,7 +26,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="render threads")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -48,7 +48,7 @@ def main() -> None:
             result[f"{tab}_p99_ms"] = round(percentile(timings, 0.99), 2)
         wb.close()
 
-    print(f"seeded {result['clips']} clips with {args.workers} workers in {result['seed_s']} s")
+    print(f"seeded {result['clips']} clips with {args.workers} render threads in {result['seed_s']} s")
     for tab in ("for_you", "following"):
         print(f"{tab:10s} page of 20: p50 {result[f'{tab}_p50_ms']} ms, p99 {result[f'{tab}_p99_ms']} ms")
     print(json.dumps(result))

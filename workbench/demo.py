@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import os
 import random
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -84,7 +83,7 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
 
 
 def _render(task: tuple[GenerationRequest, str]) -> tuple[str, str, bool, float, int, int, int]:
-    """Worker: render and store one clip (runs in a separate process)."""
+    """Render and store one clip; returns what the rows need (the frames are not kept)."""
     from workbench.generation.media import write_content_addressed
     from workbench.generation.procedural import ProceduralBackend
 
@@ -135,17 +134,13 @@ def seed_demo(wb, *, seed: int = 7, clips: int = 100, workers: int | None = None
     rendered: list[tuple] = []
     try:
         workers = workers or min(2, os.cpu_count() or 1)
-        # Worker processes are spawned (never forked: the app's threads make fork unsafe); one worker renders inline.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if workers > 1 else None
-        try:
-            results = pool.map(_render, tasks) if pool else map(_render, tasks)
-            for done, result in enumerate(results, start=1):
+        # Threads suffice: rendering (numpy) and encoding (x264) release the GIL, and unlike worker
+        # processes they work from any host (a notebook, the Streamlit server, a pytest worker).
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done, result in enumerate(pool.map(_render, tasks), start=1):
                 rendered.append(result)
                 if progress:
                     progress(done / (len(tasks) + 1), f"rendered clip {done} of {len(tasks)}")
-        finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
         with wb.transaction() as session:
             _write_world(session, wb.media_dir, rng, fixture, plans, tasks, rendered, seed)
             counts = world_counts(session)
@@ -254,7 +249,7 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
 
 @dataclass(frozen=True)
 class _RenderedClip:
-    """The measurements of a clip rendered in a worker process (the frames stayed there)."""
+    """The measurements of a rendered clip, without its frames."""
     duration_s: float
     width: int
     height: int

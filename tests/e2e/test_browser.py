@@ -113,8 +113,8 @@ def test_switching_persona_changes_the_pages_offered(served, page):
     box = page.get_by_role("combobox", name="Acting as")
     box.click()
     box.fill("rosa")
-    page.get_by_role("option", name="@rosa_reviews · reviewer").wait_for()
-    page.keyboard.press("Enter")
+    page.get_by_role("option", name="@rosa_reviews · reviewer").click()
+    assert box.input_value() == "@rosa_reviews · reviewer"
     nav.get_by_text("Moderation").wait_for(timeout=15_000)
     nav.get_by_text("Moderation").click()
     page.get_by_role("heading", name="Moderation").wait_for(timeout=15_000)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.errors import Conflict, InvalidInput
+from workbench.store.db import insert_once
 from workbench.social.videos import cameo_owner_ids, load_visible_video
 from workbench.store.models import (
     CaseSource, CaseStatus, ModerationCase, Report, Role, User, Video, as_utc,
@@ -53,7 +54,9 @@ def case_severity(reasons: list[str], report_count: int, own_likeness: bool) -> 
 
 
 def open_or_merge_case(session: Session, video: Video, reporter: User, reason: str) -> ModerationCase:
-    """Attach the report to the clip's undecided case, or open one."""
+    """Attach the report to the clip's undecided case, or open one. The clip's row is locked first
+    so that reports arriving at once merge into one case instead of racing to open two."""
+    session.execute(select(Video.id).where(Video.id == video.id).with_for_update())
     case = session.scalar(select(ModerationCase).where(
         ModerationCase.video_id == video.id, ModerationCase.status != CaseStatus.DECIDED))
     if case is None:
@@ -86,8 +89,8 @@ class ReportService:
                 raise Conflict(f"you already reported clip #{video.id}")
             case = open_or_merge_case(session, video, user, reason)
             report = Report(video_id=video.id, reporter_id=user.id, reason=reason, details=details, case_id=case.id)
-            session.add(report)
-            session.flush()
+            if not insert_once(session, report):
+                raise Conflict(f"you already reported clip #{video.id}")
             audit(session, user, "report.create", "video", video.id, reason=reason, case_id=case.id)
             return _case_view(case)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import OPERATOR, ActorRef, UserView, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput
+from workbench.store.db import insert_once
 from workbench.store.models import Follow, Role, User
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{2,32}$")
@@ -67,10 +68,7 @@ class UserService:
             other = load_user(session, target)
             if other.id == me.id:
                 raise InvalidInput("you cannot follow yourself")
-            if session.get(Follow, (me.id, other.id)) is not None:
-                return False
-            session.add(Follow(follower_id=me.id, followee_id=other.id))
-            return True
+            return insert_once(session, Follow(follower_id=me.id, followee_id=other.id))
 
     def unfollow(self, actor: ActorRef, target: ActorRef) -> bool:
         with self._wb.transaction() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.store.db import insert_once
 from workbench.store.models import (
     Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoStatus, WatchEvent, as_utc, utcnow,
 )
@@ -176,10 +177,7 @@ class VideoService:
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
-            if session.get(Like, (user.id, video.id)) is not None:
-                return False
-            session.add(Like(user_id=user.id, video_id=video.id))
-            return True
+            return insert_once(session, Like(user_id=user.id, video_id=video.id))
 
     def unlike(self, actor: ActorRef, video_id: int) -> bool:
         with self._wb.transaction() as session:
