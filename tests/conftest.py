@@ -8,7 +8,9 @@ they are skipped with the reason.
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from collections import Counter
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -74,3 +76,20 @@ def people(wb):
                                ("rita", "reviewer", False), ("holly", "rights_holder", False), ("ada", "admin", False)):
         wb.users.create(OPERATOR, handle, role=role, is_teen=teen)
     return wb
+
+
+_passed_per_engine: Counter = Counter()
+_ENGINE_IN_ID = re.compile(r"\[(?:.*-)?(" + "|".join(ENGINES) + r")(?:-.*)?\]$")
+
+
+def pytest_runtest_logreport(report):
+    """Count passed tests per database engine (xdist forwards every worker's reports here)."""
+    match = _ENGINE_IN_ID.search(report.nodeid)
+    if match and report.when == "call" and report.passed:
+        _passed_per_engine[match.group(1)] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _passed_per_engine:
+        counts = ", ".join(f"{engine} {_passed_per_engine[engine]}" for engine in ENGINES)
+        terminalreporter.write_line(f"database tests passed per engine: {counts}")
