@@ -46,3 +46,12 @@ def require_actor() -> tuple[Workbench, UserView]:
 
 def show_error(error: WorkbenchError) -> None:
     st.error(str(error), icon=":material/error:")
+
+
+def result_or_stop(call, *args, **kwargs):
+    """Run a service call the rest of the page depends on; a refusal is shown and ends the page."""
+    try:
+        return call(*args, **kwargs)
+    except WorkbenchError as error:
+        show_error(error)
+        st.stop()

@@ -2,8 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import require_actor, show_error
-from workbench import WorkbenchError
+from pages.common import require_actor, result_or_stop
 from workbench.safety.reports import REPORT_REASONS
 
 wb, actor = require_actor()
@@ -12,11 +11,7 @@ st.title("Moderation")
 st.write("Cases opened by user reports, ranked by severity and then age. Reports by a cameo owner about "
          "their own likeness rise to the top; several reports on one clip merge into one case.")
 
-try:
-    cases = wb.reports.queue(actor.handle)
-except WorkbenchError as error:
-    show_error(error)
-    st.stop()
+cases = result_or_stop(wb.reports.queue, actor.handle)
 
 st.metric("Open cases", len(cases))
 if not cases:

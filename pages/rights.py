@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import require_actor, show_error
+from pages.common import require_actor, result_or_stop, show_error
 from workbench import WorkbenchError
 
 wb, actor = require_actor()
@@ -11,11 +11,7 @@ st.title("Rights")
 st.write("Register what you own. 'Block' means it is never generated; 'Rules' allows it within the rules "
          "you write. Prompts that name an entry or one of its aliases are checked against it.")
 
-try:
-    entries = wb.rights.opt_outs(actor.handle)
-except WorkbenchError as error:
-    show_error(error)
-    st.stop()
+entries = result_or_stop(wb.rights.opt_outs, actor.handle)
 
 if entries:
     st.dataframe(pd.DataFrame([{"name": e.name, "aliases": ", ".join(e.aliases), "scope": e.scope,

@@ -80,7 +80,7 @@ def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
         typer.echo(f"demo world: {counts['users']} users, {counts['clips']} clips", err=True)
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", "127.0.0.1",
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
     typer.echo(f"serving on http://127.0.0.1:{port}", err=True)
     os.execv(sys.executable, command)
 
