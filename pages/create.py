@@ -1,18 +1,26 @@
-"""Create: prompt to clip, with visible progress; then publish your drafts."""
+"""Create: prompt to clip. The clip renders in a job worker; this page never blocks while it does,
+and shows each job's progress until it is done. Then publish your drafts."""
+from datetime import datetime, timezone
+
 import streamlit as st
 
 from pages.common import require_actor, show_error
 from workbench import WorkbenchError
 from workbench.generation.moods import mood, mood_names
 
+#: a job still queued after this long suggests no worker is running
+QUEUED_HINT_S = 10
+
 wb, actor = require_actor()
 
 st.title("Create")
-st.write("Describe a clip. It renders on this machine as a vertical 9:16 H.264 + AAC mp4, saved as a draft "
+st.write("Describe a clip; separate shots with `|` for a multi-shot clip. It renders as a vertical 9:16 "
+         "H.264 + AAC mp4 with a moving AI watermark and a signed C2PA manifest, and is saved as a draft "
          "that only you (and anyone whose cameo is in it) can see until you publish it.")
 
 with st.form("create"):
-    prompt = st.text_area("Prompt", placeholder="an otter juggling shells at sunset", max_chars=2000)
+    prompt = st.text_area("Prompt", placeholder="an otter juggling shells at sunset | the otter takes a bow",
+                          max_chars=2000)
     duration = st.slider("Duration (seconds)", 2, 12, 4)
     moods = st.multiselect("Moods (optional; otherwise read from the prompt)", mood_names(),
                            format_func=lambda m: mood(m)["label"], max_selections=3)
@@ -21,22 +29,38 @@ with st.form("create"):
     submitted = st.form_submit_button("Generate", type="primary")
 
 if submitted:
-    bar = st.progress(0.0, text="Queued")
     try:
         seed = int(seed_text) if seed_text.strip() else None
+        job = wb.clips.submit(actor.handle, prompt, duration_s=float(duration), moods=tuple(moods) or None,
+                              seed=seed, allow_remix=allow_remix)
     except ValueError:
         st.error("The seed must be a whole number.")
-        st.stop()
-    try:
-        clip = wb.clips.create(actor.handle, prompt, duration_s=float(duration), moods=tuple(moods) or None,
-                               seed=seed, allow_remix=allow_remix,
-                               progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
     except WorkbenchError as error:
-        bar.empty()
         show_error(error)
     else:
-        bar.progress(1.0, text=f"Draft #{clip.id} ready (seed {clip.seed})")
-        st.video(str(clip.media_file), autoplay=True, muted=True, loop=True, width=300)
+        st.toast(f"Job #{job.id} queued")
+
+
+@st.fragment(run_every="1s")
+def job_progress() -> None:
+    """Recent jobs with live progress; reruns on its own every second, not the whole page."""
+    jobs = wb.clips.jobs(actor.handle, limit=5)
+    if not jobs:
+        return
+    st.subheader("Jobs")
+    for job in jobs:
+        if job.status == "succeeded":
+            st.success(f"Job #{job.id}: draft #{job.video_id} is ready", icon=":material/check_circle:")
+        elif job.status == "failed":
+            st.error(f"Job #{job.id} failed: {job.error}", icon=":material/error:")
+        else:
+            st.progress(job.progress, text=f"Job #{job.id}: {job.message or job.status}")
+            waited = (datetime.now(timezone.utc) - job.created_at).total_seconds()
+            if job.status == "queued" and waited > QUEUED_HINT_S:
+                st.caption(f"Still waiting for a worker after {waited:.0f} s: is `workbench worker` running?")
+
+
+job_progress()
 
 st.subheader("Your clips")
 mine = wb.videos.by_author(actor.handle, actor.handle)
@@ -48,10 +72,12 @@ for clip in mine:
         lineage = f" · remix of #{clip.remix_parent_id}" if clip.remix_parent_id else ""
         text.markdown(f"**#{clip.id}** {clip.caption}  \n`{clip.status}` · {clip.duration_s:.0f} s · "
                       f"{clip.like_count} likes · {clip.view_count} views{lineage}")
-        if clip.status == "draft" and action.button("Publish", key=f"publish_{clip.id}"):
-            try:
-                wb.videos.publish(actor.handle, clip.id)
-            except WorkbenchError as error:
-                show_error(error)
-            else:
-                st.rerun()
+        if clip.status == "draft":
+            text.video(str(clip.media_file), muted=True, width=200)
+            if action.button("Publish", key=f"publish_{clip.id}"):
+                try:
+                    wb.videos.publish(actor.handle, clip.id)
+                except WorkbenchError as error:
+                    show_error(error)
+                else:
+                    st.rerun()

@@ -26,6 +26,11 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   extras=""; [ "$purpose" = test ] && extras="[test]"
+  if [ "$purpose" = test ] || [ -n "${WORKBENCH_WITH_ML:-}" ]; then
+    # torch first, pinned, so that nothing later pulls a multi-GB CUDA build
+    .venv/bin/python -m pip install -q "torch==2.13.0"
+    [ "$purpose" = test ] || extras="[ml]"
+  fi
   .venv/bin/python -m pip install -q -e ".$extras"
   rm -f .venv/.installed-*
   touch "$stamp"

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workbench import OPERATOR, Workbench, open_workbench
+from workbench.config import Settings
 
 POSTGRES_URL = os.environ.get("WORKBENCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 POSTGRES_REQUIRED = os.environ.get("WORKBENCH_REQUIRE_POSTGRES") == "1" or bool(os.environ.get("CI"))
@@ -64,7 +65,10 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def wb(database_url, tmp_path) -> Workbench:
-    workbench = open_workbench(database_url, media_dir=tmp_path / "media")
+    """A workbench whose queue runs each job at once in this process (tests of the real worker
+    start one explicitly)."""
+    settings = Settings(data_dir=tmp_path / "data", queue_url="immediate")
+    workbench = open_workbench(database_url, media_dir=tmp_path / "media", settings=settings)
     yield workbench
     workbench.close()
 

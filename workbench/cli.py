@@ -3,7 +3,6 @@ one JSON object; a refused request prints its reason and exits with status 1."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from functools import wraps
 from pathlib import Path
@@ -70,19 +69,63 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Build the deterministi
 
 @app.command()
 def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
-          demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo world first if the database is empty.")) -> None:
-    """Start the Streamlit app on 127.0.0.1."""
+          demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo world first if the database is empty."),
+          worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run a job worker for the Create page.")) -> None:
+    """Start the Streamlit app on 127.0.0.1, with a job worker beside it."""
+    import subprocess
+
     if demo:
         from workbench import open_workbench
         from workbench.demo import seed_demo
 
         counts = seed_demo(open_workbench(), progress=lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
         typer.echo(f"demo world: {counts['users']} users, {counts['clips']} clips", err=True)
+    worker_process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"]) if worker else None
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", "127.0.0.1",
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
     typer.echo(f"serving on http://127.0.0.1:{port}", err=True)
-    os.execv(sys.executable, command)
+    app_process = subprocess.Popen(command)
+    try:
+        raise typer.Exit(app_process.wait())
+    except KeyboardInterrupt:
+        app_process.wait()
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()
+            worker_process.wait(timeout=30)
+
+
+@app.command()
+def worker(threads: int = typer.Option(1, min=1, max=16, help="Jobs rendered at once.")) -> None:
+    """Take render jobs from the queue until interrupted (SQLite file by default; Redis with
+    WORKBENCH_QUEUE_URL=redis://...). It retries jobs whose worker died."""
+    from workbench import open_workbench
+
+    open_workbench().queue.run_worker(workers=threads)
+
+
+@app.command()
+@reports_errors
+def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip shows; separate shots with '|'."),
+             actor: str = typer.Option(..., "--as", help="The handle of the creator."),
+             backend: str = typer.Option("procedural", "--backend", help="procedural or diffusers"),
+             model: str = typer.Option(None, "--model", help="diffusers: a hub id or a local pipeline folder"),
+             seed: int = typer.Option(None, "--seed"),
+             duration: float = typer.Option(4.0, "--duration", help="Seconds."),
+             remix_of: int = typer.Option(None, "--remix-of", help="The id of the clip to remix."),
+             publish: bool = typer.Option(False, "--publish", help="Publish at once instead of keeping a draft."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Render a clip now and store it as a draft (or published)."""
+    from workbench import open_workbench
+
+    wb = open_workbench()
+    clip = wb.clips.create(actor, prompt, backend=backend, model=model, seed=seed, duration_s=duration,
+                           remix_of=remix_of, publish=publish,
+                           progress=None if as_json else lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
+    _emit({"video_id": clip.id, "path": str(clip.media_file), "duration_s": clip.duration_s, "width": clip.width,
+           "height": clip.height, "backend": clip.backend, "seed": clip.seed, "status": clip.status,
+           "remix_of": clip.remix_parent_id}, as_json)
 
 
 @users_app.command("add")

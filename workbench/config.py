@@ -15,6 +15,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     #: content-addressed clip files; empty means data_dir / "media"
     media_dir: Path | None = None
+    #: the job queue: empty = a SQLite file under data_dir; "redis://host:port/db" = Redis (workers on
+    #: other machines take jobs); "immediate" = run each job at once in the submitting process (tests)
+    queue_url: str = ""
+    #: the model the diffusers backend loads when none is named (a hub id or a local folder)
+    diffusers_model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -23,3 +28,7 @@ class Settings(BaseSettings):
 
     def resolved_media_dir(self) -> Path:
         return (self.media_dir or self.data_dir / "media").resolve()
+
+    def provenance_dir(self) -> Path:
+        """The local signing certificate chain and key (generated on first use; never committed)."""
+        return (self.data_dir / "provenance").resolve()

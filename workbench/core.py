@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
+from workbench.generation.jobs import JobQueue
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
 from workbench.safety.reports import ReportService
@@ -29,9 +30,11 @@ from workbench.store.models import Meta
 
 
 class Workbench:
-    def __init__(self, engine: Engine, media_dir: Path) -> None:
+    def __init__(self, engine: Engine, media_dir: Path, settings: Settings) -> None:
         self.engine = engine
         self.media_dir = media_dir
+        self.settings = settings
+        self._queue: JobQueue | None = None
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.users = UserService(self)
         self.videos = VideoService(self)
@@ -41,6 +44,13 @@ class Workbench:
         self.cameos = CameoService(self)
         self.rights = RightsService(self)
         self.analytics = AnalyticsService(self)
+
+    @property
+    def queue(self) -> JobQueue:
+        """The job queue (opened on first use: only pages that submit jobs, and workers, need it)."""
+        if self._queue is None:
+            self._queue = JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve())
+        return self._queue
 
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
@@ -62,4 +72,4 @@ def open_workbench(database_url: str | None = None, *, media_dir: str | Path | N
     upgrade_to_head(engine)
     media = Path(media_dir).resolve() if media_dir else settings.resolved_media_dir()
     media.mkdir(parents=True, exist_ok=True)
-    return Workbench(engine, media)
+    return Workbench(engine, media, settings)

@@ -18,6 +18,7 @@ def world(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("app-world")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
+        env.setenv("WORKBENCH_QUEUE_URL", "immediate")  # jobs run inside the submitting call
         env.delenv("WORKBENCH_DATABASE_URL", raising=False)
         env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
         wb = open_workbench()
@@ -89,6 +90,7 @@ def test_create_page_generates_a_draft_and_publishes_it(world):
     assert not at.exception and not at.error
     made = [v for v in world.videos.by_author("chloe", "chloe") if v.id not in before]
     assert len(made) == 1 and made[0].status == "draft" and made[0].seed == 42
+    assert any(f"draft #{made[0].id} is ready" in s.value for s in at.success)
     at.button(key=f"publish_{made[0].id}").click().run()
     assert world.videos.get(None, made[0].id).status == "published"
 

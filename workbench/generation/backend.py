@@ -7,6 +7,7 @@ request: the same request (seed included) gives the same clip.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from typing import Callable, Protocol
 
 import numpy as np
@@ -15,7 +16,15 @@ import numpy as np
 ProgressCallback = Callable[[float, str], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class CameoIdentity:
+    """A person (or character) to put in the clip, as the cameo owner enrolled them."""
+    handle: str
+    #: an aligned RGB face crop (H, W, 3) uint8, or None where no reference image is stored
+    face: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class GenerationRequest:
     prompt: str
     seed: int
@@ -27,6 +36,23 @@ class GenerationRequest:
     moods: tuple[str, ...] = ()
     #: text burned into the clip (the prompt by default)
     caption: str | None = None
+    #: the scenes of a multi-shot clip, cut in order (see split_shots); empty: the prompt is one shot
+    shots: tuple[str, ...] = ()
+    #: cameos to put in the clip
+    cameos: tuple[CameoIdentity, ...] = ()
+    #: the clip being remixed, decoded; a backend builds on its scene (or says in metadata that it could not)
+    parent: Clip | None = None
+
+    @property
+    def scenes(self) -> tuple[str, ...]:
+        return self.shots or (self.prompt,)
+
+
+def split_shots(prompt: str) -> tuple[str, ...]:
+    """Shots of a multi-shot prompt: separated by '|' or by new lines, with an optional 'Shot 2:' label."""
+    parts = [re.sub(r"^\s*shot\s*\d+\s*[:.)-]\s*", "", part, flags=re.IGNORECASE).strip()
+             for part in re.split(r"[|\n]", prompt)]
+    return tuple(part for part in parts if part)
 
 
 @dataclass

@@ -22,6 +22,8 @@ from workbench.generation.backend import Clip
 #: Identical clips must give identical bytes, or content addressing stores duplicates. x264's macroblock
 #: tree (mbtree) made runs differ now and then (its SIMD path, worse with frame threads), so it is off, and
 #: one thread is used; at 360x640 that costs no time on a 2-core machine, only somewhat larger files.
+#: temporary files are named like this until they are complete; a sweep may delete old ones
+TEMP_PREFIX = ".encoding-"
 VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high", "threads": "1", "x264-params": "mbtree=0"}
 AUDIO_BITRATE = 128_000
 
@@ -89,9 +91,26 @@ def read_frames(path: Path) -> np.ndarray:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
 
 
+def read_clip(path: Path) -> Clip:
+    """Decode a stored file back into a Clip (frames and mono audio): what a remix builds on."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        fps = round(float(video.average_rate))
+        frames = np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return Clip(frames=frames, fps=fps, audio=np.zeros(0, np.float32), sample_rate=48_000)
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=stream.sample_rate)
+        chunks = [resampled.to_ndarray().reshape(-1) for frame in container.decode(stream)
+                  for resampled in resampler.resample(frame)]
+        audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+        return Clip(frames=frames, fps=fps, audio=audio, sample_rate=stream.sample_rate)
+
+
 def _temp_path(directory: Path) -> Path:
     """A fresh, empty file in directory: same filesystem as the target, so os.replace is atomic."""
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".encoding-", suffix=".mp4.part")
+    fd, name = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=".mp4.part")
     os.close(fd)
     return Path(name)
 

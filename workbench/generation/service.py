@@ -1,24 +1,57 @@
-"""Creating clips: validate, check the parent for remixes, render with a backend, store the file,
-then write the rows. Nothing is written when the request is bad; a failed render leaves a failed
-job with its reason and no orphan file."""
+"""Creating clips as jobs: validate and authorize, record a queued job, then (in a worker, or inline)
+render with a backend, mark the clip as AI-generated, store the file and write the rows.
+
+Nothing is written when the request is bad. A failed render leaves a failed job with its reason and
+no orphan file; a job whose worker died is found by its stale heartbeat and retried, or failed once
+it has used up its attempts."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
 from workbench.errors import Forbidden, InvalidInput, NotFound
-from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback
-from workbench.generation.media import write_content_addressed
+from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
+from workbench.generation.jobs import STALE_AFTER_S
+from workbench.generation.media import TEMP_PREFIX, read_clip, write_content_addressed
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import ProceduralBackend
 from workbench.social.videos import VideoView, load_visible_video, video_views
-from workbench.store.models import GenerationJob, JobStatus, User, Video, VideoMood, VideoStatus, utcnow
+from workbench.store.models import GenerationJob, JobStatus, User, Video, VideoMood, VideoStatus, as_utc, utcnow
 
 MAX_PROMPT_CHARS = 2000
 MIN_DURATION_S, MAX_DURATION_S = 1.0, 20.0
+#: a job is tried this many times when its worker dies; a render that raises is not retried
+MAX_ATTEMPTS = 3
+#: progress is written to the database at most this often (it also refreshes the heartbeat)
+PROGRESS_INTERVAL_S = 0.5
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    status: str
+    progress: float
+    message: str
+    attempts: int
+    error: str | None
+    video_id: int | None
+    created_at: datetime
+
+    @property
+    def done(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
+
+    @classmethod
+    def of(cls, job: GenerationJob) -> "JobView":
+        return cls(job.id, job.status.value, job.progress, job.progress_message, job.attempts, job.error, job.video_id,
+                   as_utc(job.created_at))
 
 
 def validate_prompt(prompt: str) -> str:
@@ -70,16 +103,49 @@ class ClipService:
         self._wb = workbench
         self.backends = backends or {"procedural": ProceduralBackend()}
 
-    def create(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
+    def submit(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
-               backend: str = "procedural", publish: bool = False,
-               progress: ProgressCallback | None = None) -> VideoView:
-        """Generate a clip as a draft (or published at once with ``publish=True``)."""
+               backend: str = "procedural", model: str | None = None, publish: bool = False) -> JobView:
+        """Queue a clip for rendering and return its job at once (the page polls `job`)."""
+        job = self._record_job(actor, prompt, seed=seed, duration_s=duration_s, moods=moods, allow_remix=allow_remix,
+                               remix_of=remix_of, backend=backend, model=model, publish=publish)
+        self._wb.queue.enqueue(job.id)
+        return self.job(actor, job.id)
+
+    def create(self, actor: ActorRef, prompt: str, *, progress: ProgressCallback | None = None,
+               **options) -> VideoView:
+        """Render a clip now, in this process (the CLI, notebooks, scripts); same job record as `submit`."""
+        job = self._record_job(actor, prompt, **options)
+        return self.run_job(job.id, progress)
+
+    def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
+        return self.create(actor, prompt, remix_of=video_id, **options)
+
+    def job(self, actor: ActorRef, job_id: int) -> JobView:
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            job = session.get(GenerationJob, job_id)
+            if job is None or job.requester_id != user.id:
+                raise NotFound(f"no generation job #{job_id}")
+            return JobView.of(job)
+
+    def jobs(self, actor: ActorRef, limit: int = 10) -> list[JobView]:
+        """The actor's most recent jobs, newest first."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            rows = session.scalars(select(GenerationJob).where(GenerationJob.requester_id == user.id)
+                                   .order_by(GenerationJob.id.desc()).limit(limit))
+            return [JobView.of(job) for job in rows]
+
+    def _record_job(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
+                    moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
+                    backend: str = "procedural", model: str | None = None, publish: bool = False) -> GenerationJob:
+        """Validate and authorize everything up front, then write one queued job row."""
         prompt = validate_prompt(prompt)
         if not (MIN_DURATION_S <= duration_s <= MAX_DURATION_S):
             raise InvalidInput(f"a clip lasts {MIN_DURATION_S:g}-{MAX_DURATION_S:g} seconds")
-        if backend not in self.backends:
-            raise InvalidInput(f"unknown backend {backend!r}; available: {', '.join(self.backends)}")
+        if backend not in self.backends and backend != "diffusers":
+            raise InvalidInput(f"unknown backend {backend!r}; available: {', '.join(sorted({*self.backends, 'diffusers'}))}")
         unknown = [m for m in (moods or ()) if m not in mood_names()]
         if unknown:
             raise InvalidInput(f"unknown mood {unknown[0]!r}; choose from {', '.join(mood_names())}")
@@ -97,33 +163,49 @@ class ClipService:
                 caption = f"{prompt} · remix of @{parent.author.handle}"
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
-            job = GenerationJob(requester_id=user.id, status=JobStatus.RUNNING, prompt=prompt, attempts=1,
-                                started_at=utcnow(),
+            job = GenerationJob(requester_id=user.id, status=JobStatus.QUEUED, prompt=prompt, heartbeat_at=utcnow(),
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
-                                        "backend": backend, "remix_of": remix_of})
+                                        "caption": caption, "backend": backend, "model": model,
+                                        "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish})
             session.add(job)
             session.flush()
-            job_id, user_id = job.id, user.id
+            audit(session, user, "job.submit", "generation_job", job.id, backend=backend, remix_of=remix_of)
+            return job
 
-        request = GenerationRequest(prompt=prompt, seed=seed, duration_s=duration_s, moods=moods, caption=caption)
-        created_file = None
+    def run_job(self, job_id: int, progress: ProgressCallback | None = None) -> VideoView | None:
+        """Render one queued job (the worker's task). Returns None if another worker already took it."""
+        with self._wb.transaction() as session:
+            claimed = session.execute(
+                update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == JobStatus.QUEUED)
+                .values(status=JobStatus.RUNNING, attempts=GenerationJob.attempts + 1, started_at=utcnow(),
+                        heartbeat_at=utcnow(), progress=0.0, progress_message="starting", error=None))
+            if claimed.rowcount != 1:
+                return None
+            job = session.get(GenerationJob, job_id)
+            params, prompt, requester_id = dict(job.params), job.prompt, job.requester_id
+
+        created_file: Path | None = None
         try:
-            clip = self.backends[backend].generate(request, progress)
-            media_dir = self._wb.media_dir
-            path, sha256, is_new = write_content_addressed(clip, media_dir)
-            created_file = path if is_new else None
+            request, author_handle, parent_file = self._prepare(requester_id, prompt, params)
+            reporter = self._progress_writer(job_id, progress)
+            clip = self._backend(params["backend"], params.get("model")).generate(request, reporter)
+            reporter(1.0, "storing the clip")
+            stored = write_content_addressed(clip, self._wb.media_dir)
+            created_file = stored.path if stored.is_new else None
             with self._wb.transaction() as session:
-                video = insert_video(session, author_id=user_id, request=request, clip=clip,
-                                     media_path=path.relative_to(media_dir).as_posix(), media_sha256=sha256,
-                                     backend=backend, allow_remix=allow_remix, remix_of=remix_of)
-                if publish:
+                video = insert_video(session, author_id=requester_id, request=request, clip=clip,
+                                     media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
+                                     media_sha256=stored.sha256, backend=params["backend"],
+                                     allow_remix=params["allow_remix"], remix_of=params["remix_of"])
+                if params["publish"]:
                     video.status, video.published_at = VideoStatus.PUBLISHED, utcnow()
                 job = session.get(GenerationJob, job_id)
                 job.status, job.progress, job.video_id, job.finished_at = JobStatus.SUCCEEDED, 1.0, video.id, utcnow()
-                audit(session, session.get(User, user_id), "video.create", "video", video.id,
-                      backend=backend, remix_of=remix_of, published=publish)
+                job.progress_message = "done"
+                audit(session, session.get(User, requester_id), "video.create", "video", video.id,
+                      backend=params["backend"], remix_of=params["remix_of"], published=params["publish"])
                 session.flush()
-                return video_views(session, [video], media_dir)[0]
+                return video_views(session, [video], self._wb.media_dir)[0]
         except BaseException as error:
             if created_file is not None:
                 created_file.unlink(missing_ok=True)
@@ -132,5 +214,73 @@ class ClipService:
                 job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(error).__name__}: {error}", utcnow()
             raise
 
-    def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
-        return self.create(actor, prompt, remix_of=video_id, **options)
+    def recover_stale_jobs(self, stale_after_s: float = STALE_AFTER_S) -> dict:
+        """Find jobs whose worker died (running, heartbeat stale) and queue them again, or fail them
+        after MAX_ATTEMPTS; re-send queued jobs nobody took; delete temporary media files they left."""
+        cutoff = utcnow() - timedelta(seconds=stale_after_s)
+        retried, failed, resent = [], [], []
+        with self._wb.transaction() as session:
+            stale = session.scalars(select(GenerationJob).where(
+                GenerationJob.status.in_([JobStatus.RUNNING, JobStatus.QUEUED]),
+                GenerationJob.heartbeat_at < cutoff).with_for_update())
+            for job in stale:
+                if job.status is JobStatus.QUEUED:
+                    resent.append(job.id)
+                elif job.attempts >= MAX_ATTEMPTS:
+                    job.status, job.finished_at = JobStatus.FAILED, utcnow()
+                    job.error = f"the worker stopped responding on each of {job.attempts} attempts"
+                    failed.append(job.id)
+                    continue
+                else:
+                    job.status, job.progress_message = JobStatus.QUEUED, "retrying: the worker stopped responding"
+                    retried.append(job.id)
+                job.heartbeat_at = utcnow()
+        for job_id in retried + resent:
+            self._wb.queue.enqueue(job_id)
+        removed = 0
+        for temp in self._wb.media_dir.glob(f"{TEMP_PREFIX}*"):
+            if datetime.fromtimestamp(temp.stat().st_mtime, timezone.utc) < cutoff:
+                temp.unlink(missing_ok=True)
+                removed += 1
+        return {"retried": retried, "failed": failed, "resent": resent, "temp_files_removed": removed}
+
+    def _prepare(self, requester_id: int, prompt: str, params: dict) -> tuple[GenerationRequest, str, Path | None]:
+        """Re-check what may have changed since the job was queued, and build the backend's request."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, requester_id)
+            parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
+            parent_file = self._wb.media_dir / parent.media_path if parent else None
+            request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
+                                        moods=tuple(params["moods"]), caption=params["caption"],
+                                        shots=split_shots(prompt) if len(split_shots(prompt)) > 1 else (),
+                                        parent=read_clip(parent_file) if parent_file else None)
+            return request, user.handle, parent_file
+
+    def _progress_writer(self, job_id: int, progress: ProgressCallback | None) -> ProgressCallback:
+        """Pass progress on, and write it (with a fresh heartbeat) to the job row now and then."""
+        last_write = 0.0
+
+        def report(fraction: float, message: str) -> None:
+            nonlocal last_write
+            if progress:
+                progress(fraction, message)
+            now = time.monotonic()
+            if now - last_write >= PROGRESS_INTERVAL_S or fraction >= 1.0:
+                last_write = now
+                with self._wb.transaction() as session:
+                    session.execute(update(GenerationJob).where(GenerationJob.id == job_id).values(
+                        progress=min(max(fraction, 0.0), 1.0), progress_message=message[:120], heartbeat_at=utcnow()))
+
+        return report
+
+    def _backend(self, name: str, model: str | None) -> GenerationBackend:
+        """The backend for a job; diffusers backends are built on first use, one per model."""
+        if name != "diffusers":
+            return self.backends[name]
+        model = model or self._wb.settings.diffusers_model
+        key = f"diffusers:{model}"
+        if key not in self.backends:
+            from workbench.generation.diffusers_backend import DiffusersBackend
+
+            self.backends[key] = DiffusersBackend(model=model)
+        return self.backends[key]

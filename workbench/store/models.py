@@ -199,6 +199,8 @@ class Cameo(Base):
     restrictions: Mapped[str] = mapped_column(Text, default="", nullable=False)
     #: how it was verified (liveness check id, reviewer decision, or "demo-seed" for fixtures)
     verification: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    #: an aligned face (or character) image under the media folder, composited into clips that use the cameo
+    reference_image_path: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = _timestamp()
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -231,11 +233,15 @@ class GenerationJob(Base):
     prompt: Mapped[str] = mapped_column(Text, nullable=False)
     params: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     progress: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    #: what the backend said last ("rendering frames"), for the Create page
+    progress_message: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)
     video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"))
     created_at: Mapped[datetime] = _timestamp()
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: refreshed while a worker renders; a running job whose heartbeat stops was lost with its worker
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

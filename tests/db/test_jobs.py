@@ -1,0 +1,103 @@
+"""The job queue with a real worker process (huey on a SQLite file): jobs complete, progress lands
+in the database, and a worker killed mid-job leaves the job retried or failed, never stuck."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import update
+
+from tests.helpers import media_files
+from workbench import open_workbench
+from workbench.config import Settings
+from workbench.generation.service import MAX_ATTEMPTS
+from workbench.store.models import GenerationJob
+
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("jobs")]
+
+
+@pytest.fixture
+def queued(database_url, tmp_path):
+    """A workbench whose queue is a huey SQLite file, and a way to start workers on it."""
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, media_dir=tmp_path / "media")
+    wb = open_workbench(settings=settings)
+    wb.users.create(None, "ana")
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_DATABASE_URL": database_url,
+           "WORKBENCH_MEDIA_DIR": str(settings.media_dir)}
+    env.pop("WORKBENCH_QUEUE_URL", None)
+    workers = []
+
+    def start_worker():
+        process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        workers.append(process)
+        return process
+
+    yield wb, start_worker
+    for process in workers:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+    wb.close()
+
+
+def wait_for(condition, timeout=60.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(interval)
+    return value
+
+
+def test_a_worker_renders_queued_jobs(queued):
+    wb, start_worker = queued
+    job = wb.clips.submit("ana", "an otter juggling shells", seed=1, duration_s=2.0)
+    assert job.status == "queued" and not job.done
+    start_worker()
+    done = wait_for(lambda: (j := wb.clips.job("ana", job.id)).done and j)
+    assert done.status == "succeeded" and done.progress == 1.0 and done.attempts == 1
+    clip = wb.videos.get("ana", done.video_id)
+    assert clip.media_file.exists() and clip.status == "draft"
+
+
+def test_a_killed_worker_leaves_the_job_retried_and_then_done(queued):
+    wb, start_worker = queued
+    job = wb.clips.submit("ana", "a long slow sunset over the sea", seed=2, duration_s=20.0)
+    worker = start_worker()
+    wait_for(lambda: wb.clips.job("ana", job.id).status == "running")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    stuck = wb.clips.job("ana", job.id)
+    assert stuck.status == "running" and stuck.video_id is None
+
+    recovered = wb.clips.recover_stale_jobs(stale_after_s=0)  # what the next worker does after STALE_AFTER_S
+    assert recovered["retried"] == [job.id]
+    assert not [p for p in media_files(wb.media_dir) if p.name.startswith(".")], "temporary files were left"
+    assert wb.clips.job("ana", job.id).status == "queued"
+
+    start_worker()
+    done = wait_for(lambda: (j := wb.clips.job("ana", job.id)).done and j)
+    assert done.status == "succeeded" and done.attempts == 2
+    assert len(wb.videos.by_author("ana", "ana")) == 1
+
+
+def test_a_job_that_keeps_losing_its_worker_fails_with_a_reason(queued):
+    wb, _ = queued
+    job = wb.clips.submit("ana", "never finishes", seed=3, duration_s=2.0)
+    with wb.transaction() as session:  # as if MAX_ATTEMPTS workers had died on it
+        session.execute(update(GenerationJob).where(GenerationJob.id == job.id)
+                        .values(status="running", attempts=MAX_ATTEMPTS))
+    assert wb.clips.recover_stale_jobs(stale_after_s=0)["failed"] == [job.id]
+    failed = wb.clips.job("ana", job.id)
+    assert failed.status == "failed" and "stopped responding" in failed.error
+    assert wb.videos.by_author("ana", "ana") == [] and not media_files(wb.media_dir)
+
+
+def test_only_the_requester_sees_a_job(queued):
+    wb, _ = queued
+    wb.users.create(None, "ben")
+    job = wb.clips.submit("ana", "mine", seed=4, duration_s=2.0)
+    with pytest.raises(Exception, match="no generation job"):
+        wb.clips.job("ben", job.id)

@@ -1,0 +1,306 @@
+"""Marking every clip as AI-generated: a visible moving watermark, then signed C2PA Content Credentials.
+
+Order matters: burn the watermark into the frames, encode, then sign the MP4. The signature binds the
+exact bytes (a BMFF hash over the boxes), so any later remux or re-encode strips the manifest and any
+truncation or flipped byte makes it read Invalid; the watermark is what survives those.
+
+Signing uses a local two-level PKI: a self-signed root (the trust anchor readers configure) and an
+ES256 end-entity certificate issued by it. The keys live in a folder the caller chooses, under the
+runtime data dir, never in the repository. c2pa and cryptography are imported inside the functions
+that use them, so importing workbench stays light.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from workbench.generation.backend import Clip
+
+FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+MIN_SIDE = 64
+#: overall opacity of the mark: readable on any background, the picture still visible through it
+OPACITY = 0.7
+#: seconds for one sweep across and back; different periods trace a Lissajous path that crosses the
+#: centre only briefly (at full speed) instead of resting there
+PERIOD_X_S, PERIOD_Y_S = 7.0, 11.0
+#: start phases: the first frame (the feed's thumbnail) shows the mark near the top left, off-centre
+PHASE_X, PHASE_Y = -0.6, -1.2
+
+AI_SOURCE_TYPES = frozenset({
+    "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+    "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia",
+})
+TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+#: the actions assertion label of C2PA 2.x claims, which is what c2pa-rs 0.91 (c2pa-python 0.38) writes
+ACTIONS_LABEL = "c2pa.actions.v2"
+#: the CAWG metadata assertion; schema.org CreativeWork is deprecated in c2pa-rs and gone from C2PA 2.x
+METADATA_LABEL = "cawg.metadata"
+MP4 = "video/mp4"
+
+
+# --- the visible watermark ------------------------------------------------------------------------
+
+def burn_watermark(clip: Clip, handle: str) -> Clip:
+    """A copy of the clip with "AI · @handle" drifting over the frames; the input is left untouched.
+
+    The mark is rendered once into a small RGBA patch and alpha-blended per frame, so the cost is one
+    copy of the frames plus a few microseconds a frame.
+    """
+    count, height, width, _ = clip.frames.shape
+    if height < MIN_SIDE or width < MIN_SIDE:
+        raise ValueError(f"the watermark needs frames of at least {MIN_SIDE}x{MIN_SIDE}, got {width}x{height}")
+    text = f"AI · @{handle.lstrip('@')}"
+    margin = max(2, round(min(width, height) * 0.03))
+    color, alpha = _patch(text, round(min(width, height) * 0.05), width - 2 * margin)
+    patch_height, patch_width = alpha.shape[:2]
+    inverse = 1.0 - alpha
+
+    seconds = np.arange(count) / clip.fps
+    xs = margin + (width - patch_width - 2 * margin) * (0.5 + 0.5 * np.sin(2 * np.pi * seconds / PERIOD_X_S + PHASE_X))
+    ys = margin + (height - patch_height - 2 * margin) * (0.5 + 0.5 * np.sin(2 * np.pi * seconds / PERIOD_Y_S + PHASE_Y))
+
+    frames = clip.frames.copy()
+    for frame, x, y in zip(frames, np.rint(xs).astype(int), np.rint(ys).astype(int)):
+        region = frame[y:y + patch_height, x:x + patch_width]
+        region[...] = region * inverse + color + 0.5
+    return dataclasses.replace(clip, frames=frames, metadata={**clip.metadata, "watermark": text})
+
+
+@lru_cache(maxsize=32)
+def _patch(text: str, font_size: int, max_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mark as (premultiplied RGB, alpha) float32 arrays, shrunk to fit max_width; cached per size."""
+    font = _font(max(10, font_size))
+    stroke = max(1, font_size // 10)
+    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+    star = bottom - top  # the mark is a square as tall as the text
+    gap = max(2, star // 3)
+    image = Image.new("RGBA", (star + gap + right - left, bottom - top), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    centre, outer, inner = star / 2, star / 2 - 0.5, star / 6
+    points = [(centre + (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 4 - math.pi / 2),
+               centre + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 4 - math.pi / 2))
+              for i in range(8)]
+    draw.polygon(points, fill=(255, 255, 255, 255), outline=(0, 0, 0, 255))
+    draw.text((star + gap - left, -top), text, font=font, fill=(255, 255, 255, 255),
+              stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
+    if image.width > max_width:
+        image = image.resize((max_width, max(1, round(image.height * max_width / image.width))), Image.LANCZOS)
+    rgba = np.asarray(image, dtype=np.float32) / 255.0
+    alpha = rgba[..., 3:] * OPACITY
+    return rgba[..., :3] * alpha * 255.0, alpha
+
+
+@lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans at the given size, or Pillow's built-in font where DejaVu is not installed."""
+    if FONT_PATH.exists():
+        return ImageFont.truetype(str(FONT_PATH), size)
+    return ImageFont.load_default(size)
+
+
+# --- signing credentials --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SigningCredentials:
+    #: the local root CA certificate: the trust anchor a reader configures to see "Trusted"
+    root_cert: Path
+    #: the end-entity certificate followed by the root, as the signer embeds it in the manifest
+    cert_chain: Path
+    #: the end-entity private key (PKCS#8 PEM, mode 0600)
+    private_key: Path
+
+
+def ensure_credentials(folder: Path) -> SigningCredentials:
+    """The signing credentials in folder, created on first use and reused afterwards.
+
+    folder should be under the runtime data dir, never in the repository. A lock file serialises
+    concurrent callers, so two processes starting at once cannot pair one's key with the other's
+    certificate; a set left incomplete by a crash is generated afresh.
+    """
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    credentials = SigningCredentials(folder / "root-ca.cert.pem", folder / "signer.chain.pem",
+                                     folder / "signer.key.pem")
+    root_key = folder / "root-ca.key.pem"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        paths = (credentials.root_cert, credentials.cert_chain, credentials.private_key, root_key)
+        if not all(path.exists() for path in paths):
+            _generate(credentials, root_key)
+    return credentials
+
+
+def _generate(credentials: SigningCredentials, root_key_path: Path) -> None:
+    """A local root CA (ECDSA P-256) and an ES256 end-entity certificate that C2PA validators accept."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Workbench"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def usage(*, signing: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(digital_signature=signing, content_commitment=False, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=not signing,
+                             crl_sign=not signing, encipher_only=False, decipher_only=False)
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    start = now - datetime.timedelta(minutes=5)  # tolerate a little clock skew between machines
+    root_key, signer_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    root = (x509.CertificateBuilder()
+            .subject_name(name("Workbench Local Root CA")).issuer_name(name("Workbench Local Root CA"))
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(now + datetime.timedelta(days=10 * 365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(usage(signing=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
+            .sign(root_key, hashes.SHA256()))
+    signer = (x509.CertificateBuilder()
+              .subject_name(name("Workbench Clip Signer")).issuer_name(root.subject)
+              .public_key(signer_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(start).not_valid_after(now + datetime.timedelta(days=3 * 365))
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(usage(signing=True), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+              .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+                             critical=False)
+              .sign(root_key, hashes.SHA256()))
+
+    def pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    root_pem = root.public_bytes(serialization.Encoding.PEM)
+    # Keys first, then certificates: a crash in between leaves an incomplete set, which is regenerated.
+    _write_atomically(root_key_path, pem_key(root_key), 0o600)
+    _write_atomically(credentials.private_key, pem_key(signer_key), 0o600)
+    _write_atomically(credentials.cert_chain, signer.public_bytes(serialization.Encoding.PEM) + root_pem, 0o644)
+    _write_atomically(credentials.root_cert, root_pem, 0o644)
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Write via a temporary file (created with mode 0600) and rename, so no reader sees a partial file."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(name, mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+# --- signing and verifying ------------------------------------------------------------------------
+
+def sign_mp4(source: Path, destination: Path, *, author: str, tool: str = "workbench", title: str = "",
+             parent: Path | None = None, credentials: SigningCredentials) -> None:
+    """Write a signed copy of source declaring it AI-generated by tool for author (a handle).
+
+    A remix names its parent file as a parentOf ingredient (an opened action, then an AI edit); a new
+    clip gets a created action. The write is atomic (temporary file, then rename), so source and
+    destination may be the same path and a failure leaves no partial file.
+    """
+    import c2pa
+
+    source, destination = Path(source), Path(destination)
+    agent = {"name": tool}
+    if parent is None:
+        actions = [{"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA, "softwareAgent": agent}]
+    else:
+        actions = [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
+                   {"action": "c2pa.edited", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA, "softwareAgent": agent}]
+    manifest = {
+        "claim_generator_info": [{"name": tool}],
+        "title": title or destination.name,
+        "assertions": [
+            {"label": ACTIONS_LABEL, "data": {"actions": actions}},
+            {"label": METADATA_LABEL, "data": {"@context": {"dc": "http://purl.org/dc/elements/1.1/"},
+                                                "dc:creator": [f"@{author.lstrip('@')}"]}},
+        ],
+    }
+    signer_info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, credentials.cert_chain.read_bytes(),
+                                      credentials.private_key.read_bytes(), None)
+    # The trust context makes the parent's recorded validation read Trusted when we signed it too.
+    with _context(credentials.root_cert) as context, c2pa.Signer.from_info(signer_info) as signer, \
+            c2pa.Builder(manifest, context=context) as builder:
+        if parent is not None:
+            with open(parent, "rb") as parent_file:
+                builder.add_ingredient({"title": Path(parent).name, "relationship": "parentOf", "label": "parent"},
+                                       MP4, parent_file)
+        fd, name = tempfile.mkstemp(dir=destination.parent, prefix=".signing-", suffix=".mp4.part")
+        os.close(fd)
+        temp = Path(name)
+        try:
+            with open(source, "rb") as source_file, open(temp, "w+b") as temp_file:
+                builder.sign(signer, MP4, source_file, temp_file)
+            os.replace(temp, destination)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+
+def verify(path: Path, trust_anchors: Path | None = None) -> dict:
+    """What the file's Content Credentials say and whether they hold; never raises for a bad file.
+
+    state is the SDK's validation state: "Trusted" (valid and signed under trust_anchors, a root
+    certificate PEM), "Valid" (intact, signer not trusted), "Invalid" (tampered or unreadable), or None
+    when there is no manifest. errors lists the failed validation codes, or the SDK's error text.
+    Raises FileNotFoundError for a missing path.
+    """
+    import c2pa
+
+    report = {"manifest": False, "state": None, "ai_generated": False, "author": None, "tool": None,
+              "parent": False, "errors": []}
+    with open(path, "rb") as file, _context(trust_anchors) as context:
+        try:
+            with c2pa.Reader(MP4, file, context=context) as reader:
+                store = json.loads(reader.json())
+        except c2pa.C2paError.ManifestNotFound:
+            return {**report, "errors": ["ManifestNotFound"]}
+        except c2pa.C2paError as error:
+            return {**report, "state": "Invalid", "errors": [str(error)]}
+
+    manifest = store["manifests"][store["active_manifest"]]
+    assertions = {assertion["label"]: assertion["data"] for assertion in manifest.get("assertions", [])}
+    # C2PA 1.x tools (other generators' uploads) still write the unversioned label
+    actions = assertions.get(ACTIONS_LABEL, assertions.get("c2pa.actions", {})).get("actions", [])
+    creators = assertions.get(METADATA_LABEL, {}).get("dc:creator") or [None]
+    generators = manifest.get("claim_generator_info") or [{}]
+    return {
+        **report,
+        "manifest": True,
+        "state": store.get("validation_state"),
+        "ai_generated": any(action.get("digitalSourceType") in AI_SOURCE_TYPES for action in actions),
+        "author": creators[0],
+        "tool": generators[0].get("name"),
+        "parent": any(ingredient.get("relationship") == "parentOf" for ingredient in manifest.get("ingredients", [])),
+        "errors": [status["code"] for status in store.get("validation_status", [])],
+    }
+
+
+def _context(trust_anchors: Path | None):
+    """An SDK context that trusts the given root certificate, or the SDK's defaults for None."""
+    import c2pa
+
+    if trust_anchors is None:
+        return c2pa.Context()
+    return c2pa.Context.from_dict({"trust": {"trust_anchors": Path(trust_anchors).read_text()},
+                                   "verify": {"verify_trust": True}})
