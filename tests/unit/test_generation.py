@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.generation.backend import Clip, GenerationRequest
+from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest, split_shots
 from workbench.generation.media import encode_mp4, probe, read_frames, write_content_addressed
 from workbench.generation.moods import classify_prompt, default_mood, mood, mood_names
-from workbench.generation.procedural import SAMPLE_RATE, ProceduralBackend
+from workbench.generation.procedural import SAMPLE_RATE, ProceduralBackend, objects_in
 
 BACKEND = ProceduralBackend()
 
@@ -198,3 +198,62 @@ def test_failure_after_video_was_written_keeps_the_old_file_and_no_temp(clip: Cl
         encode_mp4(broken_audio, target)
     assert target.read_bytes() == b"previous version"
     assert files_under(tmp_path) == [target]
+
+
+# --- shots, objects, remixes, cameos --------------------------------------------------------------------------
+
+def test_each_shot_is_its_own_scene_with_a_cut_and_a_new_tone() -> None:
+    prompt = "a calm ocean at sunset | a DJ set with neon lights"
+    clip = generate(prompt, shots=split_shots(prompt), duration_s=2.0)
+    cut = clip.metadata["cuts"][0]
+    assert clip.metadata["shots"] == 2 and cut == clip.frames.shape[0] // 2
+    within = mean_abs_diff(clip.frames[cut - 2], clip.frames[cut - 1])
+    across = mean_abs_diff(clip.frames[cut - 1], clip.frames[cut])
+    assert across > 5 * within + 10
+    assert clip.metadata["moods"] == ["relaxing", "music"]
+
+    def dominant_hz(samples: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(samples))
+        return float(np.fft.rfftfreq(samples.size, 1 / SAMPLE_RATE)[spectrum.argmax()])
+
+    half = clip.audio.size // 2
+    first, second = clip.audio[half // 4: half - half // 4], clip.audio[half + half // 4: -half // 4]
+    assert abs(dominant_hz(first) - mood("relaxing")["tone_hz"]) < 5
+    assert abs(dominant_hz(second) - mood("music")["tone_hz"]) < 8
+
+
+def test_words_pick_objects() -> None:
+    assert objects_in("a Cat under the MOON, cats everywhere, a rocket") == ["cat", "moon", "rocket"]
+    assert objects_in("an abstract dream") == []
+    with_cat = generate("a quiet evening with a cat", duration_s=1.0)
+    with_rocket = generate("a quiet evening with a rocket", duration_s=1.0)
+    assert with_cat.metadata["objects"] == ["cat"] and with_rocket.metadata["objects"] == ["rocket"]
+    assert mean_abs_diff(with_cat.frames[0], with_rocket.frames[0]) > 2
+
+
+def test_a_remix_keeps_its_parents_scene() -> None:
+    parent = generate("a fox napping in autumn leaves under the moon", duration_s=1.0)
+    unrelated = generate("a jazz band on a rooftop at night", duration_s=1.0)
+    remix = generate("but it is raining cats", duration_s=1.0, parent=parent)
+    assert remix.metadata["remix_mode"] == "parent_scene"
+
+    def correlation(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.corrcoef(a.astype(np.float32).ravel(), b.astype(np.float32).ravel())[0, 1])
+
+    assert correlation(remix.frames[10], parent.frames[10]) > 0.6
+    assert correlation(remix.frames[10], parent.frames[10]) > correlation(remix.frames[10], unrelated.frames[10]) + 0.2
+    assert "cloud" in remix.metadata["objects"] or "cat" in remix.metadata["objects"]
+
+
+def test_a_cameo_face_is_composited_large_and_upright() -> None:
+    face = np.zeros((120, 100, 3), np.uint8)
+    face[:, :50] = (200, 30, 30)   # a two-tone test card: its left half red, its right half blue
+    face[:, 50:] = (30, 30, 200)
+    clip = generate("a walk in the park", duration_s=1.0, cameos=(CameoIdentity("ana", face),))
+    assert clip.metadata["cameos"] == ["ana"]
+    frame = clip.frames[0].astype(np.int16)
+    centre_y, centre_x = round(640 * 0.36), 180
+    left, right = frame[centre_y, centre_x - 30], frame[centre_y, centre_x + 30]
+    assert left[0] > left[2] + 100 and right[2] > right[0] + 100
+    faceless = generate("a walk in the park", duration_s=1.0, cameos=(CameoIdentity("ben", None),))
+    assert faceless.metadata["cameos"] == []

@@ -47,51 +47,78 @@ class _Shape:
 
 
 class ProceduralBackend:
-    """Renders a clip from a request with numpy and PIL; no model, no GPU, no network."""
+    """Renders a clip from a request with numpy and PIL; no model, no GPU, no network.
+
+    Each shot is its own scene (mood palette and motion, shapes, objects named in its words, its
+    caption) with a hard cut and a change of tone between shots. A remix keeps its parent's frames
+    as the scene and lays the new prompt's look, objects and caption over them. A cameo's enrolled
+    face is composited large and upright so that a face detector finds that person in the clip.
+    """
 
     name = "procedural"
 
     def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> Clip:
         report = progress or (lambda fraction, message: None)
         validate_request(request)
-        moods = request.moods or classify_prompt(request.prompt)
-        spec = mood(moods[0])
-        render_seed = derive_seed(request.prompt, request.seed)
-        rng = np.random.default_rng(render_seed)
         width, height, fps = request.width, request.height, request.fps
         frame_count = max(1, round(request.duration_s * fps))
-        duration_s = frame_count / fps
-        report(0.0, f"composing a {spec['label'].lower()} clip")
-
-        palette = [_hex_to_rgb(color) for color in spec["palette"]]
-        motion = spec["motion"]
-        pan_margin = width // 2 if motion == "pan" else 0
-        background = _background(width + pan_margin, height, palette, rng)
-        shapes = _shapes(request.prompt, palette, width, rng)
-        caption = request.caption if request.caption is not None else request.prompt
-        caption_layer = _caption_layer(caption, width, height)
-        ticker = _ticker_strip(caption, width, height, palette) if motion == "ticker" else None
-        report(0.1, "rendering frames")
-
+        scenes = request.scenes
+        bounds = [round(frame_count * i / len(scenes)) for i in range(len(scenes) + 1)]
+        render_seed = derive_seed(request.prompt, request.seed)
+        rng = np.random.default_rng(render_seed)
+        parent_frames = _fit_parent(request.parent, frame_count, width, height) if request.parent else None
+        faces = [_face_sprite(c.face, width, len(request.cameos)) for c in request.cameos if c.face is not None]
         frames = np.empty((frame_count, height, width, 3), dtype=np.uint8)
-        for index in range(frame_count):
-            t = index / fps
-            offset = round(pan_margin * 0.5 * (1 - math.cos(2 * math.pi * t / 8.0)))  # ping-pong pan
-            frame = frames[index]
-            frame[...] = background[:, offset:offset + width]
-            for shape in shapes:
-                _draw_shape(frame, shape, *_place(motion, shape, t, width, height))
-            if ticker is not None:
-                _paste_ticker(frame, ticker, t)
-            if caption_layer is not None:
-                _blend_layer(frame, caption_layer)
-            if (index + 1) % max(1, frame_count // 4) == 0:
-                report(0.1 + 0.75 * (index + 1) / frame_count, f"rendered {index + 1}/{frame_count} frames")
+        audio_parts, scene_moods, objects_shown = [], [], []
+        report(0.0, f"composing {len(scenes)} shot{'s' if len(scenes) > 1 else ''}")
 
-        report(0.9, "synthesizing audio")
-        audio = _tone(spec["tone_hz"], duration_s, rng)
+        for number, scene in enumerate(scenes):
+            first, last = bounds[number], bounds[number + 1]
+            moods = request.moods if request.moods and len(scenes) == 1 else classify_prompt(scene)
+            spec = mood(moods[0])
+            scene_moods.append(moods[0])
+            palette = [_hex_to_rgb(color) for color in spec["palette"]]
+            motion = spec["motion"]
+            pan_margin = width // 2 if motion == "pan" and parent_frames is None else 0
+            background = _background(width + pan_margin, height, palette, rng)
+            shapes = _shapes(scene, palette, width, rng)
+            objects = [(kind, _object_sprite(kind, palette, width), _object_path(rng))
+                       for kind in objects_in(scene)]
+            objects_shown.extend(kind for kind, _, _ in objects)
+            caption = scene if len(scenes) > 1 else (request.caption if request.caption is not None else request.prompt)
+            caption_layer = _caption_layer(caption, width, height)
+            ticker = _ticker_strip(caption, width, height, palette) if motion == "ticker" else None
+            tint = palette[0] * 0.35
+
+            for index in range(first, last):
+                t = (index - first) / fps
+                frame = frames[index]
+                if parent_frames is not None:  # the parent's scene, tinted towards the new mood
+                    frame[...] = (parent_frames[index] * 0.65 + tint + 0.5).astype(np.uint8)
+                else:
+                    offset = round(pan_margin * 0.5 * (1 - math.cos(2 * math.pi * t / 8.0)))  # ping-pong pan
+                    frame[...] = background[:, offset:offset + width]
+                for shape in shapes:
+                    _draw_shape(frame, shape, *_place(motion, shape, t, width, height))
+                for _, sprite, path in objects:
+                    _blend_sprite(frame, sprite, *_sprite_position(path, t, width, height))
+                for slot, face in enumerate(faces):
+                    _blend_sprite(frame, face, *_face_position(slot, len(faces), t, width, height))
+                if ticker is not None:
+                    _paste_ticker(frame, ticker, t)
+                if caption_layer is not None:
+                    _blend_layer(frame, caption_layer)
+            report(0.05 + 0.8 * last / frame_count, f"rendered shot {number + 1} of {len(scenes)}")
+            audio_parts.append(_tone(spec["tone_hz"], (last - first) / fps, rng))
+
+        report(0.9, "mixing audio")
+        audio = np.concatenate(audio_parts)
+        if request.parent is not None and request.parent.audio.size:
+            audio = _mix_parent_audio(audio, request.parent.audio, request.parent.sample_rate)
         report(1.0, "done")
-        metadata = {"backend": self.name, "moods": list(moods), "motion": motion,
+        metadata = {"backend": self.name, "moods": scene_moods, "shots": len(scenes), "cuts": bounds[1:-1],
+                    "objects": objects_shown, "cameos": [c.handle for c in request.cameos if c.face is not None],
+                    "remix_mode": "parent_scene" if request.parent is not None else None,
                     "seed": request.seed, "render_seed": render_seed}
         return Clip(frames=frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, metadata=metadata)
 
@@ -341,3 +368,182 @@ def _tone(tone_hz: float, duration_s: float, rng: np.random.Generator) -> np.nda
     envelope = 0.5 - 0.5 * np.cos(np.pi * np.clip(envelope, 0, 1))  # raised cosine: no clicks
     audio = signal * tremolo * envelope
     return (0.6 * audio / max(1e-9, float(np.max(np.abs(audio))))).astype(np.float32)
+
+
+# --- objects named in the prompt -------------------------------------------------------------------------
+
+#: prompt words that put a drawn object in the scene (singular and plural where it matters)
+OBJECT_WORDS = {
+    "sun": "sun", "sunset": "sun", "sunrise": "sun", "sunny": "sun", "dawn": "sun",
+    "moon": "moon", "night": "moon",
+    "star": "star", "stars": "star", "space": "star", "galaxy": "star", "astronaut": "star",
+    "heart": "heart", "love": "heart", "birthday": "heart",
+    "tree": "tree", "trees": "tree", "forest": "tree", "garden": "tree", "leaves": "tree",
+    "ocean": "wave", "sea": "wave", "waves": "wave", "wave": "wave", "surf": "wave", "surfing": "wave",
+    "lake": "wave", "water": "wave", "underwater": "wave",
+    "music": "note", "song": "note", "piano": "note", "guitar": "note", "jazz": "note", "dj": "note",
+    "band": "note", "concert": "note",
+    "ball": "ball", "football": "ball", "soccer": "ball", "basketball": "ball", "tennis": "ball",
+    "city": "building", "tokyo": "building", "street": "building", "house": "building", "market": "building",
+    "cloud": "cloud", "clouds": "cloud", "rain": "cloud", "raining": "cloud", "weather": "cloud", "snow": "cloud",
+    "cat": "cat", "cats": "cat", "kitten": "cat",
+    "rocket": "rocket", "spaceship": "rocket", "mars": "rocket",
+}
+MAX_OBJECTS = 3
+
+
+def objects_in(prompt: str) -> list[str]:
+    """The drawn objects a prompt names, in the order its words name them (at most MAX_OBJECTS)."""
+    words = re.findall(r"[a-z]+", prompt.lower())
+    return list(dict.fromkeys(OBJECT_WORDS[w] for w in words if w in OBJECT_WORDS))[:MAX_OBJECTS]
+
+
+@dataclass(frozen=True)
+class _Sprite:
+    """A small pre-rendered RGBA image, stored ready for a two-operation blend anywhere in the frame."""
+
+    keep: np.ndarray  # (h, w, 1) float32: 1 - alpha
+    add: np.ndarray  # (h, w, 3) float32: colour * alpha
+
+
+def _sprite_from(image: Image.Image) -> _Sprite:
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    return _Sprite(keep=1.0 - alpha, add=rgba[..., :3] * alpha)
+
+
+def _object_sprite(kind: str, palette: list[np.ndarray], width: int) -> _Sprite:
+    """Draw one object as a simple flat icon about a quarter of the frame wide, in the scene's light colour."""
+    size = max(24, round(width * 0.26))
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    light = tuple(int(c) for c in palette[2]) + (235,)
+    accent = tuple(int(c) for c in palette[1]) + (235,)
+    dark = tuple(int(c * 0.4) for c in palette[0]) + (255,)
+    s = size
+    if kind == "sun":
+        for k in range(12):
+            angle = 2 * math.pi * k / 12
+            draw.line([(s / 2 + s * 0.3 * math.cos(angle), s / 2 + s * 0.3 * math.sin(angle)),
+                       (s / 2 + s * 0.48 * math.cos(angle), s / 2 + s * 0.48 * math.sin(angle))],
+                      fill=light, width=max(2, s // 24))
+        draw.ellipse([s * 0.25, s * 0.25, s * 0.75, s * 0.75], fill=light)
+    elif kind == "moon":
+        draw.ellipse([s * 0.15, s * 0.15, s * 0.85, s * 0.85], fill=light)
+        draw.ellipse([s * 0.35, s * 0.05, s * 1.05, s * 0.75], fill=(0, 0, 0, 0))
+    elif kind == "star":
+        points = [(s / 2 + s * (0.48 if k % 2 == 0 else 0.2) * math.cos(math.pi * k / 5 - math.pi / 2),
+                   s / 2 + s * (0.48 if k % 2 == 0 else 0.2) * math.sin(math.pi * k / 5 - math.pi / 2)) for k in range(10)]
+        draw.polygon(points, fill=light)
+    elif kind == "heart":
+        draw.ellipse([s * 0.08, s * 0.15, s * 0.52, s * 0.58], fill=accent)
+        draw.ellipse([s * 0.48, s * 0.15, s * 0.92, s * 0.58], fill=accent)
+        draw.polygon([(s * 0.1, s * 0.45), (s * 0.9, s * 0.45), (s * 0.5, s * 0.92)], fill=accent)
+    elif kind == "tree":
+        draw.rectangle([s * 0.44, s * 0.6, s * 0.56, s * 0.95], fill=dark)
+        draw.polygon([(s * 0.5, s * 0.05), (s * 0.12, s * 0.68), (s * 0.88, s * 0.68)], fill=accent)
+    elif kind == "wave":
+        for row in range(3):
+            y = s * (0.3 + 0.2 * row)
+            points = [(x, y + s * 0.08 * math.sin(2 * math.pi * x / (s * 0.5))) for x in range(0, s + 1, 2)]
+            draw.line(points, fill=light, width=max(2, s // 16))
+    elif kind == "note":
+        draw.ellipse([s * 0.15, s * 0.62, s * 0.45, s * 0.88], fill=light)
+        draw.ellipse([s * 0.55, s * 0.52, s * 0.85, s * 0.78], fill=light)
+        draw.rectangle([s * 0.39, s * 0.12, s * 0.45, s * 0.76], fill=light)
+        draw.rectangle([s * 0.79, s * 0.05, s * 0.85, s * 0.66], fill=light)
+        draw.polygon([(s * 0.39, s * 0.12), (s * 0.85, s * 0.05), (s * 0.85, s * 0.2), (s * 0.39, s * 0.27)], fill=light)
+    elif kind == "ball":
+        draw.ellipse([s * 0.1, s * 0.1, s * 0.9, s * 0.9], fill=light, outline=dark, width=max(2, s // 20))
+        draw.line([(s * 0.1, s * 0.5), (s * 0.9, s * 0.5)], fill=dark, width=max(2, s // 24))
+        draw.arc([s * 0.3, s * 0.1, s * 0.7, s * 0.9], 0, 360, fill=dark, width=max(2, s // 24))
+    elif kind == "building":
+        draw.rectangle([s * 0.2, s * 0.15, s * 0.8, s * 0.95], fill=accent)
+        for row in range(4):
+            for col in range(3):
+                x0, y0 = s * (0.27 + 0.18 * col), s * (0.22 + 0.17 * row)
+                draw.rectangle([x0, y0, x0 + s * 0.1, y0 + s * 0.09], fill=light)
+    elif kind == "cloud":
+        for box in ([0.1, 0.4, 0.5, 0.8], [0.3, 0.2, 0.75, 0.7], [0.5, 0.4, 0.9, 0.8]):
+            draw.ellipse([v * s for v in box], fill=light)
+    elif kind == "cat":
+        draw.polygon([(s * 0.18, s * 0.42), (s * 0.25, s * 0.08), (s * 0.45, s * 0.3)], fill=accent)
+        draw.polygon([(s * 0.82, s * 0.42), (s * 0.75, s * 0.08), (s * 0.55, s * 0.3)], fill=accent)
+        draw.ellipse([s * 0.15, s * 0.22, s * 0.85, s * 0.88], fill=accent)
+        for x in (0.36, 0.64):
+            draw.ellipse([s * (x - 0.06), s * 0.45, s * (x + 0.06), s * 0.58], fill=dark)
+        draw.polygon([(s * 0.45, s * 0.64), (s * 0.55, s * 0.64), (s * 0.5, s * 0.7)], fill=dark)
+    elif kind == "rocket":
+        draw.polygon([(s * 0.5, s * 0.03), (s * 0.68, s * 0.3), (s * 0.68, s * 0.75), (s * 0.32, s * 0.75),
+                      (s * 0.32, s * 0.3)], fill=light)
+        draw.polygon([(s * 0.32, s * 0.55), (s * 0.15, s * 0.85), (s * 0.32, s * 0.75)], fill=accent)
+        draw.polygon([(s * 0.68, s * 0.55), (s * 0.85, s * 0.85), (s * 0.68, s * 0.75)], fill=accent)
+        draw.ellipse([s * 0.42, s * 0.3, s * 0.58, s * 0.46], fill=dark)
+        draw.polygon([(s * 0.4, s * 0.75), (s * 0.6, s * 0.75), (s * 0.5, s * 0.97)], fill=(255, 160, 40, 230))
+    else:
+        raise ValueError(f"no drawing for object {kind!r}")
+    return _sprite_from(image)
+
+
+def _object_path(rng: np.random.Generator) -> tuple[float, ...]:
+    """Seeded parameters of an object's slow float: anchor (fractions of the frame), sway, speed, phase."""
+    return (float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.12, 0.45)), float(rng.uniform(0.04, 0.1)),
+            float(rng.uniform(0.1, 0.3)), float(rng.uniform(0, 2 * math.pi)))
+
+
+def _sprite_position(path: tuple[float, ...], t: float, width: int, height: int) -> tuple[int, int]:
+    anchor_x, anchor_y, sway, speed, phase = path
+    wave = 2 * math.pi * speed * t + phase
+    return round((anchor_x + sway * math.sin(wave)) * width), round((anchor_y + sway * 0.5 * math.cos(wave)) * height)
+
+
+def _blend_sprite(frame: np.ndarray, sprite: _Sprite, cx: int, cy: int) -> None:
+    """Blend a sprite centred at (cx, cy), clipped to the frame."""
+    height, width = frame.shape[:2]
+    h, w = sprite.keep.shape[:2]
+    x0, y0 = cx - w // 2, cy - h // 2
+    fx0, fy0, fx1, fy1 = max(0, x0), max(0, y0), min(width, x0 + w), min(height, y0 + h)
+    if fx0 >= fx1 or fy0 >= fy1:
+        return
+    keep = sprite.keep[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0]
+    add = sprite.add[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0]
+    region = frame[fy0:fy1, fx0:fx1]
+    region[...] = (region * keep + add + 0.5).astype(np.uint8)
+
+
+# --- remixes and cameos ------------------------------------------------------------------------------------
+
+def _fit_parent(parent: Clip, frame_count: int, width: int, height: int) -> np.ndarray:
+    """The parent's frames stretched in time to the remix's length and resized to its frame size."""
+    picks = np.minimum((np.arange(frame_count) * parent.frames.shape[0]) // frame_count, parent.frames.shape[0] - 1)
+    frames = parent.frames[picks]
+    if frames.shape[1:3] != (height, width):
+        frames = np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.BILINEAR)) for f in frames])
+    return frames.astype(np.float32)
+
+
+def _mix_parent_audio(audio: np.ndarray, parent_audio: np.ndarray, parent_rate: int) -> np.ndarray:
+    """Keep the parent's sound under the new tone (resampled by nearest sample to the new length)."""
+    picks = np.minimum((np.arange(audio.size) * parent_audio.size) // max(1, audio.size), parent_audio.size - 1)
+    mixed = 0.55 * audio + 0.45 * parent_audio[picks]
+    return (mixed / max(1.0, float(np.max(np.abs(mixed))))).astype(np.float32)
+
+
+def _face_sprite(face: np.ndarray, width: int, cameo_count: int) -> _Sprite:
+    """An enrolled face, upright, about 40% of the frame wide (less when several share the frame),
+    in a soft-edged oval so it sits in the scene without a hard box around it."""
+    side = max(48, round(width * (0.42 if cameo_count == 1 else 0.8 / cameo_count)))
+    image = Image.fromarray(np.ascontiguousarray(face[..., :3])).convert("RGB")
+    image = image.resize((side, round(side * image.height / image.width)), Image.LANCZOS)
+    yy, xx = np.mgrid[0:image.height, 0:image.width].astype(np.float32)
+    distance = ((xx - image.width / 2) / (image.width * 0.5)) ** 2 + ((yy - image.height / 2) / (image.height * 0.5)) ** 2
+    alpha = np.clip((1.0 - distance) / 0.12, 0.0, 1.0)[..., None]
+    pixels = np.asarray(image, dtype=np.float32)
+    return _Sprite(keep=1.0 - alpha, add=pixels * alpha)
+
+
+def _face_position(slot: int, count: int, t: float, width: int, height: int) -> tuple[int, int]:
+    """Faces stand side by side in the upper middle of the frame and bob gently."""
+    x = width * (slot + 1) / (count + 1)
+    y = height * 0.36 + height * 0.015 * math.sin(2 * math.pi * 0.4 * t + slot)
+    return round(x), round(y)
