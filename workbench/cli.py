@@ -15,6 +15,8 @@ app = typer.Typer(help="Prototype, police and measure an AI-generated-video soci
                   no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+provenance_app = typer.Typer(help="Content Credentials (C2PA) of clip files.", no_args_is_help=True)
+app.add_typer(provenance_app, name="provenance")
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -144,6 +146,25 @@ def users_add(handle: str = typer.Option(..., "--handle"),
     user = open_workbench().users.create(OPERATOR, handle, display_name=display_name, role=role, is_teen=teen,
                                          region=region)
     _emit(asdict(user), as_json)
+
+
+@provenance_app.command("verify")
+def provenance_verify(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="An mp4 file."),
+                      trust: Path = typer.Option(None, "--trust", help="A root certificate (PEM) to trust; "
+                                                 "default: this workbench's own signing root, if it has one"),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """Read and validate a file's C2PA manifest: is it AI-generated, by whom, and is it intact?
+    Exits 1 when the file has no valid manifest."""
+    from workbench.config import Settings
+    from workbench.generation.provenance import credentials_in, verify
+
+    if trust is None:
+        own_root = credentials_in(Settings().provenance_dir()).root_cert
+        trust = own_root if own_root.exists() else None
+    report = verify(file, trust_anchors=trust)
+    _emit(report, as_json)
+    if report["state"] not in ("Trusted", "Valid"):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
 from workbench.generation.jobs import JobQueue
+from workbench.generation.provenance import SigningCredentials, ensure_credentials
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
 from workbench.safety.reports import ReportService
@@ -44,6 +45,11 @@ class Workbench:
         self.cameos = CameoService(self)
         self.rights = RightsService(self)
         self.analytics = AnalyticsService(self)
+
+    @property
+    def credentials(self) -> SigningCredentials:
+        """The local C2PA signing chain (created under the data folder on first use)."""
+        return ensure_credentials(self.settings.provenance_dir())
 
     @property
     def queue(self) -> JobQueue:

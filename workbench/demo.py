@@ -20,6 +20,8 @@ from workbench.actors import audit
 from workbench.errors import Conflict
 from workbench.generation.backend import GenerationRequest, ProgressCallback
 from workbench.generation.moods import classify_prompt
+from workbench.generation.procedural import ProceduralBackend
+from workbench.generation.provenance import SigningCredentials, store_ai_clip
 from workbench.generation.service import insert_video
 from workbench.safety.reports import open_or_merge_case
 from workbench.store.models import (
@@ -82,15 +84,19 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
     return plans
 
 
-def _render(task: tuple[GenerationRequest, str]) -> tuple[str, str, bool, float, int, int, int]:
-    """Render and store one clip; returns what the rows need (the frames are not kept)."""
-    from workbench.generation.media import write_content_addressed
-    from workbench.generation.procedural import ProceduralBackend
-
-    request, media_dir = task
-    clip = ProceduralBackend().generate(request)
-    path, sha256, is_new = write_content_addressed(clip, Path(media_dir))
+def _render(task: RenderTask) -> tuple[str, str, bool, float, int, int, int]:
+    """Render, mark and store one clip; returns what the rows need (the frames are not kept)."""
+    clip = ProceduralBackend().generate(task.request)
+    path, sha256, is_new = store_ai_clip(clip, task.media_dir, author=task.author, credentials=task.credentials)
     return str(path), sha256, is_new, clip.duration_s, clip.width, clip.height, clip.fps
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    request: GenerationRequest
+    author: str
+    media_dir: Path
+    credentials: SigningCredentials
 
 
 def world_counts(session) -> dict:
@@ -129,8 +135,9 @@ def seed_demo(wb, *, seed: int = 7, clips: int = 100, workers: int | None = None
         c["handle"] for c in fixture["character_cameos"] if c["permission"] == "everyone"]
     plans = plan_clips(rng, creators, clips, fixture, shareable_cameos)
 
-    tasks = [(GenerationRequest(prompt=p.prompt, seed=p.seed, duration_s=p.duration_s, caption=p.caption,
-                                moods=_moods_for(p, plans)), str(wb.media_dir)) for p in plans]
+    tasks = [RenderTask(GenerationRequest(prompt=p.prompt, seed=p.seed, duration_s=p.duration_s, caption=p.caption,
+                                          moods=_moods_for(p, plans)), p.author, wb.media_dir, wb.credentials)
+             for p in plans]
     rendered: list[tuple] = []
     try:
         workers = workers or min(2, os.cpu_count() or 1)
@@ -206,10 +213,11 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
 
     videos: list[Video] = []
     span = timedelta(days=7)
-    for plan, (request, _), (path, sha256, _new, duration, width, height, fps) in zip(plans, tasks, rendered):
+    for plan, task, (path, sha256, _new, duration, width, height, fps) in zip(plans, tasks, rendered):
         created = now - span + span * (plan.index + 0.5) / len(plans)
         video = insert_video(
-            session, author_id=users[plan.author].id, request=request, clip=_RenderedClip(duration, width, height, fps),
+            session, author_id=users[plan.author].id, request=task.request,
+            clip=_RenderedClip(duration, width, height, fps),
             media_path=Path(path).relative_to(media_dir).as_posix(), media_sha256=sha256, backend="procedural",
             allow_remix=plan.allow_remix, remix_of=videos[plan.parent].id if plan.parent is not None else None,
             created_at=created)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,38 @@ def test_users_add_reports_refusals(tmp_path):
 def test_seed_without_demo_is_a_usage_error(tmp_path):
     result = run_cli(tmp_path, "seed")
     assert result.returncode == 2 and "--demo" in result.stderr
+
+
+def test_generate_then_verify_provenance(tmp_path):
+    assert run_cli(tmp_path, "users", "add", "--handle", "ana").returncode == 0
+    made = run_cli(tmp_path, "generate", "--prompt", "a cat on the moon | the cat waves", "--as", "ana",
+                   "--seed", "5", "--duration", "2", "--json")
+    assert made.returncode == 0, made.stderr
+    clip = json.loads(made.stdout)
+    assert (clip["width"], clip["height"], clip["backend"], clip["status"]) == (360, 640, "procedural", "draft")
+    assert clip["duration_s"] == 2.0 and Path(clip["path"]).exists()
+
+    checked = run_cli(tmp_path, "provenance", "verify", clip["path"], "--json")
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0
+    assert (report["manifest"], report["state"], report["ai_generated"], report["author"]) == (True, "Trusted", True, "@ana")
+
+    tampered = tmp_path / "tampered.mp4"
+    data = bytearray(Path(clip["path"]).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    broken = run_cli(tmp_path, "provenance", "verify", str(tampered), "--json")
+    assert broken.returncode == 1 and json.loads(broken.stdout)["state"] == "Invalid"
+
+    remixed = run_cli(tmp_path, "generate", "--prompt", "now in space", "--as", "ana", "--remix-of",
+                      str(clip["video_id"]), "--json")
+    assert remixed.returncode == 1 and "draft" in json.loads(remixed.stdout)["error"]  # drafts cannot be remixed
+
+
+def test_generate_refuses_bad_input(tmp_path):
+    assert run_cli(tmp_path, "users", "add", "--handle", "ana").returncode == 0
+    empty = run_cli(tmp_path, "generate", "--prompt", " ", "--as", "ana", "--json")
+    assert empty.returncode == 1 and "empty" in json.loads(empty.stdout)["error"]
+    ghost = run_cli(tmp_path, "generate", "--prompt", "a cat", "--as", "ghost", "--json")
+    assert ghost.returncode == 1 and "@ghost" in json.loads(ghost.stdout)["error"]
+    assert not list((tmp_path / "media").rglob("*.mp4"))

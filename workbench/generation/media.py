@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import av
 import numpy as np
@@ -47,24 +47,32 @@ def encode_mp4(clip: Clip, path: Path) -> None:
         raise
 
 
-def write_content_addressed(clip: Clip, media_dir: Path) -> StoredMedia:
-    """Store the clip as media_dir/ab/abcdef….mp4 named by its sha256; an identical file is reused."""
+def write_content_addressed(clip: Clip, media_dir: Path,
+                            sign: Callable[[Path, Path], None] | None = None) -> StoredMedia:
+    """Store the clip as media_dir/ab/abcdef….mp4 named by its sha256; an identical file is reused.
+
+    ``sign(encoded, signed)``, when given, writes a signed copy of the encoded file; the name is then
+    the hash of the signed bytes, the file that is actually served.
+    """
     media_dir = Path(media_dir)
     media_dir.mkdir(parents=True, exist_ok=True)
-    temp = _temp_path(media_dir)
+    temps = [_temp_path(media_dir)]
     try:
-        _encode(clip, temp)
-        sha256 = _sha256(temp)
+        _encode(clip, temps[0])
+        if sign is not None:
+            temps.append(_temp_path(media_dir))
+            sign(temps[0], temps[1])
+        ready = temps[-1]
+        sha256 = _sha256(ready)
         final = media_dir / sha256[:2] / f"{sha256}.mp4"
         if final.exists():
-            temp.unlink()
             return StoredMedia(final, sha256, is_new=False)
         final.parent.mkdir(exist_ok=True)
-        os.replace(temp, final)
+        os.replace(ready, final)
         return StoredMedia(final, sha256, is_new=True)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
 
 
 def probe(path: Path) -> dict:

@@ -18,13 +18,14 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from workbench.generation.backend import Clip
+from workbench.generation.media import StoredMedia, write_content_addressed
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 MIN_SIDE = 64
@@ -120,6 +121,12 @@ class SigningCredentials:
     private_key: Path
 
 
+def credentials_in(folder: Path) -> SigningCredentials:
+    """Where the credentials live in folder (whether or not they exist yet)."""
+    folder = Path(folder)
+    return SigningCredentials(folder / "root-ca.cert.pem", folder / "signer.chain.pem", folder / "signer.key.pem")
+
+
 def ensure_credentials(folder: Path) -> SigningCredentials:
     """The signing credentials in folder, created on first use and reused afterwards.
 
@@ -129,8 +136,7 @@ def ensure_credentials(folder: Path) -> SigningCredentials:
     """
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    credentials = SigningCredentials(folder / "root-ca.cert.pem", folder / "signer.chain.pem",
-                                     folder / "signer.key.pem")
+    credentials = credentials_in(folder)
     root_key = folder / "root-ca.key.pem"
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -278,7 +284,7 @@ def verify(path: Path, trust_anchors: Path | None = None) -> dict:
         except c2pa.C2paError as error:
             return {**report, "state": "Invalid", "errors": [str(error)]}
 
-    manifest = store["manifests"][store["active_manifest"]]
+    manifest = store.get("manifests", {}).get(store.get("active_manifest"), {})
     assertions = {assertion["label"]: assertion["data"] for assertion in manifest.get("assertions", [])}
     # C2PA 1.x tools (other generators' uploads) still write the unversioned label
     actions = assertions.get(ACTIONS_LABEL, assertions.get("c2pa.actions", {})).get("actions", [])
@@ -304,3 +310,17 @@ def _context(trust_anchors: Path | None):
         return c2pa.Context()
     return c2pa.Context.from_dict({"trust": {"trust_anchors": Path(trust_anchors).read_text()},
                                    "verify": {"verify_trust": True}})
+
+
+# --- the one way clips are stored ---------------------------------------------------------------------------
+
+def store_ai_clip(clip: Clip, media_dir: Path, *, author: str, credentials: SigningCredentials,
+                  parent: Path | None = None, tool: str = "workbench") -> StoredMedia:
+    """Watermark, encode, sign and store a generated clip under its content address.
+
+    Every file the workbench writes goes through here, so every file carries the moving watermark
+    and Content Credentials naming its author (and, for a remix, its parent).
+    """
+    handle = author.lstrip("@")
+    sign = partial(sign_mp4, author=f"@{handle}", tool=tool, parent=parent, credentials=credentials)
+    return write_content_addressed(burn_watermark(clip, handle), media_dir, sign=sign)

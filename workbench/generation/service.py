@@ -19,7 +19,8 @@ from workbench.actors import ActorRef, audit, load_actor
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
 from workbench.generation.jobs import STALE_AFTER_S
-from workbench.generation.media import TEMP_PREFIX, read_clip, write_content_addressed
+from workbench.generation.media import TEMP_PREFIX, read_clip
+from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import ProceduralBackend
 from workbench.social.videos import VideoView, load_visible_video, video_views
@@ -190,7 +191,8 @@ class ClipService:
             reporter = self._progress_writer(job_id, progress)
             clip = self._backend(params["backend"], params.get("model")).generate(request, reporter)
             reporter(1.0, "storing the clip")
-            stored = write_content_addressed(clip, self._wb.media_dir)
+            stored = store_ai_clip(clip, self._wb.media_dir, author=author_handle, credentials=self._wb.credentials,
+                                   parent=parent_file)
             created_file = stored.path if stored.is_new else None
             with self._wb.transaction() as session:
                 video = insert_video(session, author_id=requester_id, request=request, clip=clip,
