@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        wb = open_workbench(f"sqlite:///{Path(folder) / 'bench.db'}", media_dir=Path(folder) / "media")
+        wb = open_workbench(f"sqlite:///{Path(folder) / 'bench.db'}", data_dir=folder)
         started = time.perf_counter()
         counts = seed_demo(wb, clips=args.clips, workers=args.workers)
         seed_s = time.perf_counter() - started

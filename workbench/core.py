@@ -69,11 +69,15 @@ class Workbench:
         self.engine.dispose()
 
 
-def open_workbench(database_url: str | None = None, *, media_dir: str | Path | None = None,
-                   settings: Settings | None = None) -> Workbench:
+def open_workbench(database_url: str | None = None, *, data_dir: str | Path | None = None,
+                   media_dir: str | Path | None = None, settings: Settings | None = None) -> Workbench:
     """Open (and migrate to the latest schema) the database named by the argument, by
-    WORKBENCH_DATABASE_URL, or the embedded SQLite file under the runtime data folder."""
+    WORKBENCH_DATABASE_URL, or the embedded SQLite file under the runtime data folder.
+
+    ``data_dir`` overrides WORKBENCH_DATA_DIR (the SQLite file, media, job queue, signing keys)."""
     settings = settings or Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": Path(data_dir)})
     engine = make_engine(database_url or settings.resolved_database_url())
     upgrade_to_head(engine)
     media = Path(media_dir).resolve() if media_dir else settings.resolved_media_dir()

@@ -53,7 +53,7 @@ def test_every_demo_file_is_signed_as_ai_generated_by_its_author(wb):
 
 def test_same_seed_same_world(wb, tmp_path):
     seed_demo(wb, clips=SMALL, workers=1)
-    twin = open_workbench(f"sqlite:///{tmp_path / 'twin.db'}", media_dir=tmp_path / "twin-media")
+    twin = open_workbench(f"sqlite:///{tmp_path / 'twin.db'}", data_dir=tmp_path / "twin")
     seed_demo(twin, clips=SMALL, workers=2)
     assert clip_rows(twin) == clip_rows(wb)
     assert row_counts(twin) == row_counts(wb)

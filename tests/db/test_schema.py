@@ -41,9 +41,9 @@ def test_database_rejects_unknown_role(wb):
 def test_reopening_is_a_no_op(database_url, tmp_path):
     from workbench import open_workbench
 
-    first = open_workbench(database_url, media_dir=tmp_path / "m")
+    first = open_workbench(database_url, data_dir=tmp_path)
     first.users.create(None, "keeper")
     first.close()
-    second = open_workbench(database_url, media_dir=tmp_path / "m")
+    second = open_workbench(database_url, data_dir=tmp_path)
     assert [u.handle for u in second.users.list()] == ["keeper"]
     second.close()

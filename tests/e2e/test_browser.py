@@ -13,6 +13,7 @@ import pytest
 
 from workbench import open_workbench
 from workbench.demo import seed_demo
+from workbench.generation.provenance import verify
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,7 +37,7 @@ def served(tmp_path_factory):
     env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir)}
     env.pop("WORKBENCH_DATABASE_URL", None)
     env.pop("WORKBENCH_MEDIA_DIR", None)
-    wb = open_workbench(f"sqlite:///{data_dir / 'workbench.db'}", media_dir=data_dir / "media")
+    wb = open_workbench(data_dir=data_dir)
     seed_demo(wb, clips=6, workers=1)
     port = free_port()
     log = open(data_dir / "serve.log", "w")
@@ -94,6 +95,8 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
     page.wait_for_function("() => window.wraps >= 1", timeout=(state["duration"] + 10) * 1000)
 
     shown = wb.feed.page("ana", "for_you", limit=1)[0].video
+    signed = verify(shown.media_file, trust_anchors=wb.credentials.root_cert)  # the very file that is playing
+    assert (signed["state"], signed["ai_generated"], signed["author"]) == ("Trusted", True, f"@{shown.author}")
     assert not wb.videos.liked("ana", shown.id)
     page.get_by_role("button", name=f"Like · {shown.like_count}").click()
     deadline = time.monotonic() + 15

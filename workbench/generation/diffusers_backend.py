@@ -12,7 +12,7 @@ What each request feature becomes (also written into ``clip.metadata``):
 - audio: LTX-2 returns a soundtrack, resampled here to 48 kHz mono (``audio="pipeline"``); every other
   pipeline gets a silent track of the clip's length (``audio="silent"``).
 - remix (``request.parent``): a pipeline whose ``__call__`` takes ``video`` (or Wan's text-to-video
-  pipeline, through ``WanVideoToVideoPipeline`` sharing its weights) re-noises the parent's frames and
+  pipeline, through a ``WanVideoToVideoPipeline`` sharing its weights) re-noises the parent's frames and
   denoises them towards the new prompt (``remix_mode="video_to_video"``). Other pipelines, LTX-2
   included, generate from the prompt and seed alone (``remix_mode="prompt_seed_inheritance"``).
 - cameos: not supported. ConsisID (``DEFAULT_IDENTITY_MODEL``) keeps a face's identity, but its
@@ -222,12 +222,14 @@ class DiffusersBackend:
 
 
 def video_to_video_pipeline_for(pipeline: DiffusionPipeline) -> DiffusionPipeline | None:
-    """The pipeline that turns a parent video into a remix, built from ``pipeline``'s own components.
+    """The pipeline that turns a parent video into a remix, sharing ``pipeline``'s components; None if none.
 
-    The pipeline itself when its ``__call__`` takes ``video``; for a text-to-video class listed in
-    VIDEO_TO_VIDEO_CLASSES (Wan), its video-to-video sibling via ``from_pipe`` (no second copy of
-    the weights); otherwise None. diffusers 0.42 has no video-to-video LTX-2 pipeline (its condition
-    pipeline conditions on frames at given positions, a different operation), so LTX-2 gets None.
+    The pipeline itself when its ``__call__`` takes ``video``. For a text-to-video class listed in
+    VIDEO_TO_VIDEO_CLASSES (Wan), its video-to-video sibling built on the same modules, no second
+    copy of the weights: what ``from_pipe`` does, minus its closing ``.to(dtype)`` (float32 unless
+    told otherwise), which would recast the shared weights, the modules Wan keeps in float32
+    included. diffusers 0.42 has no video-to-video LTX-2 pipeline (LTX2ConditionPipeline pins
+    frames at given positions, a different operation), so LTX-2 gets None.
     """
     if "video" in inspect.signature(pipeline.__call__).parameters:
         return pipeline
@@ -236,7 +238,13 @@ def video_to_video_pipeline_for(pipeline: DiffusionPipeline) -> DiffusionPipelin
         return None
     import diffusers
 
-    remix = getattr(diffusers, sibling).from_pipe(pipeline)
+    sibling_class = getattr(diffusers, sibling)
+    wanted = inspect.signature(sibling_class.__init__).parameters
+    remix = sibling_class(**{name: module for name, module in pipeline.components.items() if name in wanted})
+    # diffusers 0.42.1's WanVideoToVideoPipeline cleans prompts with ftfy without checking that it is
+    # installed (WanPipeline checks). Both encode with the same text encoder, so the text-to-video
+    # pipeline's encode_prompt stands in; with ftfy installed the result is the same.
+    remix.encode_prompt = pipeline.encode_prompt
     remix.set_progress_bar_config(disable=True)
     return remix
 
