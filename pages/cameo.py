@@ -18,6 +18,8 @@ if not cameos:
 for cameo in cameos:
     with st.container(border=True):
         st.markdown(f"**@{cameo.handle}** · {cameo.display_name} · {cameo.kind}")
+        if cameo.reference_image:
+            st.image(str(cameo.reference_image), width=120, caption="Reference image clips are drawn from")
         status, permission, approved = st.columns(3)
         status.metric("Status", cameo.status)
         permission.metric("Who may use it", PERMISSIONS[cameo.permission])

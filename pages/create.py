@@ -24,6 +24,9 @@ with st.form("create"):
     duration = st.slider("Duration (seconds)", 2, 12, 4)
     moods = st.multiselect("Moods (optional; otherwise read from the prompt)", mood_names(),
                            format_func=lambda m: mood(m)["label"], max_selections=3)
+    usable = wb.cameos.usable(actor.handle)
+    cameos = st.multiselect("Cameos (people and characters who let you use theirs)", [c.handle for c in usable],
+                            format_func=lambda h: f"@{h}", max_selections=3)
     seed_text = st.text_input("Seed (optional; the same seed and prompt give the same clip)")
     allow_remix = st.checkbox("Others may remix this clip", value=True)
     submitted = st.form_submit_button("Generate", type="primary")
@@ -32,7 +35,7 @@ if submitted:
     try:
         seed = int(seed_text) if seed_text.strip() else None
         job = wb.clips.submit(actor.handle, prompt, duration_s=float(duration), moods=tuple(moods) or None,
-                              seed=seed, allow_remix=allow_remix)
+                              seed=seed, allow_remix=allow_remix, cameos=tuple(cameos))
     except ValueError:
         st.error("The seed must be a whole number.")
     except WorkbenchError as error:

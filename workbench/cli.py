@@ -116,6 +116,7 @@ def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip sho
              seed: int = typer.Option(None, "--seed"),
              duration: float = typer.Option(4.0, "--duration", help="Seconds."),
              remix_of: int = typer.Option(None, "--remix-of", help="The id of the clip to remix."),
+             cameo: list[str] = typer.Option([], "--cameo", help="A cameo handle to put in the clip (repeatable)."),
              publish: bool = typer.Option(False, "--publish", help="Publish at once instead of keeping a draft."),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Render a clip now and store it as a draft (or published)."""
@@ -123,11 +124,11 @@ def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip sho
 
     wb = open_workbench()
     clip = wb.clips.create(actor, prompt, backend=backend, model=model, seed=seed, duration_s=duration,
-                           remix_of=remix_of, publish=publish,
+                           remix_of=remix_of, publish=publish, cameos=tuple(cameo),
                            progress=None if as_json else lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
     _emit({"video_id": clip.id, "path": str(clip.media_file), "duration_s": clip.duration_s, "width": clip.width,
            "height": clip.height, "backend": clip.backend, "seed": clip.seed, "status": clip.status,
-           "remix_of": clip.remix_parent_id}, as_json)
+           "remix_of": clip.remix_parent_id, "cameos": list(cameo)}, as_json)
 
 
 @users_app.command("add")

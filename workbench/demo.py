@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 
 from workbench.actors import audit
 from workbench.errors import Conflict
-from workbench.generation.backend import GenerationRequest, ProgressCallback
+from workbench.cameo.faces import synthetic_person
+from workbench.cameo.service import store_reference_image
+from workbench.generation.backend import CameoIdentity, GenerationRequest, ProgressCallback
 from workbench.generation.moods import classify_prompt
 from workbench.generation.procedural import ProceduralBackend
 from workbench.generation.provenance import SigningCredentials, store_ai_clip
@@ -26,7 +28,7 @@ from workbench.generation.service import insert_video
 from workbench.safety.reports import open_or_merge_case
 from workbench.store.models import (
     Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, Comment, Follow, IpOptOut, Like, Meta,
-    OptOutScope, Report, Role, User, Video, VideoCameo, VideoStatus, WatchEvent, utcnow,
+    OptOutScope, Report, Role, User, Video, VideoStatus, WatchEvent, utcnow,
 )
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "demo_world.json"
@@ -135,27 +137,38 @@ def seed_demo(wb, *, seed: int = 7, clips: int = 100, workers: int | None = None
         c["handle"] for c in fixture["character_cameos"] if c["permission"] == "everyone"]
     plans = plan_clips(rng, creators, clips, fixture, shareable_cameos)
 
+    faces = {handle: synthetic_person(index) for index, handle in enumerate(
+        p["handle"] for p in personas if "cameo" in p)}
     tasks = [RenderTask(GenerationRequest(prompt=p.prompt, seed=p.seed, duration_s=p.duration_s, caption=p.caption,
-                                          moods=_moods_for(p, plans)), p.author, wb.media_dir, wb.credentials)
+                                          moods=_moods_for(p, plans),
+                                          cameos=tuple(CameoIdentity(h, faces.get(h)) for h in p.cameos)),
+                        p.author, wb.media_dir, wb.credentials)
              for p in plans]
     rendered: list[tuple] = []
+    new_files: list[Path] = []
     try:
+        references = {}
+        for handle, pixels in faces.items():
+            references[handle], created = store_reference_image(pixels, wb.media_dir)
+            if created:
+                new_files.append(wb.media_dir / references[handle])
         workers = workers or min(2, os.cpu_count() or 1)
         # Threads suffice: rendering (numpy) and encoding (x264) release the GIL, and unlike worker
         # processes they work from any host (a notebook, the Streamlit server, a pytest worker).
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for done, result in enumerate(pool.map(_render, tasks), start=1):
                 rendered.append(result)
+                if result[2]:
+                    new_files.append(Path(result[0]))
                 if progress:
                     progress(done / (len(tasks) + 1), f"rendered clip {done} of {len(tasks)}")
         with wb.transaction() as session:
-            _write_world(session, wb.media_dir, rng, fixture, plans, tasks, rendered, seed)
+            _write_world(session, wb.media_dir, rng, fixture, plans, tasks, rendered, references, seed)
             counts = world_counts(session)
             session.add(Meta(key=META_KEY, value={"seed": seed, "counts": counts}))
     except BaseException:
-        for path, _sha, is_new, *_ in rendered:
-            if is_new:
-                Path(path).unlink(missing_ok=True)
+        for path in new_files:
+            path.unlink(missing_ok=True)
         raise
     if progress:
         progress(1.0, "demo world ready")
@@ -170,7 +183,7 @@ def _moods_for(plan: PlannedClip, plans: list[PlannedClip]) -> tuple[str, ...]:
 
 
 def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, plans: list[PlannedClip],
-                 tasks: list, rendered: list, seed: int) -> None:
+                 tasks: list, rendered: list, references: dict[str, str], seed: int) -> None:
     now = utcnow()
     users: dict[str, User] = {}
     for persona in fixture["personas"]:
@@ -194,7 +207,8 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
             cameos[persona["handle"]] = Cameo(
                 owner_id=users[persona["handle"]].id, kind=CameoKind.PERSON, handle=persona["handle"],
                 display_name=persona["display_name"], permission=CameoPermission(persona["cameo"]),
-                status=CameoStatus.VERIFIED, verified_at=now, verification={"method": "demo-seed"})
+                status=CameoStatus.VERIFIED, verified_at=now, verification={"method": "demo-seed"},
+                reference_image_path=references.get(persona["handle"]))
     for character in fixture["character_cameos"]:
         cameos[character["handle"]] = Cameo(
             owner_id=users[character["owner"]].id, kind=CameoKind.CHARACTER, handle=character["handle"],
@@ -220,10 +234,9 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
             clip=_RenderedClip(duration, width, height, fps),
             media_path=Path(path).relative_to(media_dir).as_posix(), media_sha256=sha256, backend="procedural",
             allow_remix=plan.allow_remix, remix_of=videos[plan.parent].id if plan.parent is not None else None,
-            created_at=created)
+            cameo_ids=[cameos[h].id for h in plan.cameos], created_at=created)
         if plan.published:
             video.status, video.published_at = VideoStatus.PUBLISHED, created + timedelta(minutes=5)
-        session.add_all(VideoCameo(video_id=video.id, cameo_id=cameos[h].id) for h in plan.cameos)
         videos.append(video)
     session.flush()
 

@@ -39,7 +39,10 @@ def test_demo_world_has_every_part(wb):
     roles = {u.role for u in wb.users.list()}
     assert {"user", "reviewer", "rights_holder", "admin"} <= roles
     assert wb.reports.queue("rosa_reviews")
-    assert len(media_files(wb.media_dir)) == len(set(media_shas(wb)))
+    clips = {p for p in media_files(wb.media_dir) if p.suffix == ".mp4"}
+    assert len(clips) == len(set(media_shas(wb)))
+    faces = {cameo.reference_image for owner in ("ana", "ben", "dev", "gia", "jamal") for cameo in wb.cameos.mine(owner)}
+    assert len(faces) == 5 and all(path.exists() for path in faces)  # five different synthetic people
 
 
 def test_every_demo_file_is_signed_as_ai_generated_by_its_author(wb):

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
+from workbench.cameo.consent import identities, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
 from workbench.generation.jobs import STALE_AFTER_S
@@ -24,7 +25,9 @@ from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import ProceduralBackend
 from workbench.social.videos import VideoView, load_visible_video, video_views
-from workbench.store.models import GenerationJob, JobStatus, User, Video, VideoMood, VideoStatus, as_utc, utcnow
+from workbench.store.models import (
+    GenerationJob, JobStatus, User, Video, VideoCameo, VideoMood, VideoStatus, as_utc, utcnow,
+)
 
 MAX_PROMPT_CHARS = 2000
 MIN_DURATION_S, MAX_DURATION_S = 1.0, 20.0
@@ -81,8 +84,8 @@ def check_remixable(session: Session, user: User, parent_id: int) -> Video:
 
 def insert_video(session: Session, *, author_id: int, request: GenerationRequest, clip: Clip, media_path: str,
                  media_sha256: str, backend: str, allow_remix: bool, remix_of: int | None,
-                 created_at: datetime | None = None) -> Video:
-    """Write a draft's row with its moods and remix lineage (parent, root, depth)."""
+                 cameo_ids: list[int] | tuple[int, ...] = (), created_at: datetime | None = None) -> Video:
+    """Write a draft's row with its moods, remix lineage (parent, root, depth) and cameos."""
     parent = session.get(Video, remix_of) if remix_of is not None else None
     video = Video(
         author_id=author_id, status=VideoStatus.DRAFT, prompt=request.prompt, caption=request.caption or request.prompt,
@@ -96,6 +99,7 @@ def insert_video(session: Session, *, author_id: int, request: GenerationRequest
     )
     session.add(video)
     session.flush()
+    session.add_all(VideoCameo(video_id=video.id, cameo_id=cameo_id) for cameo_id in cameo_ids)
     return video
 
 
@@ -106,10 +110,11 @@ class ClipService:
 
     def submit(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
-               backend: str = "procedural", model: str | None = None, publish: bool = False) -> JobView:
+               backend: str = "procedural", model: str | None = None, publish: bool = False,
+               cameos: tuple[str, ...] = ()) -> JobView:
         """Queue a clip for rendering and return its job at once (the page polls `job`)."""
         job = self._record_job(actor, prompt, seed=seed, duration_s=duration_s, moods=moods, allow_remix=allow_remix,
-                               remix_of=remix_of, backend=backend, model=model, publish=publish)
+                               remix_of=remix_of, backend=backend, model=model, publish=publish, cameos=cameos)
         self._wb.queue.enqueue(job.id)
         return self.job(actor, job.id)
 
@@ -140,7 +145,8 @@ class ClipService:
 
     def _record_job(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                     moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
-                    backend: str = "procedural", model: str | None = None, publish: bool = False) -> GenerationJob:
+                    backend: str = "procedural", model: str | None = None, publish: bool = False,
+                    cameos: tuple[str, ...] = ()) -> GenerationJob:
         """Validate and authorize everything up front, then write one queued job row."""
         prompt = validate_prompt(prompt)
         if not (MIN_DURATION_S <= duration_s <= MAX_DURATION_S):
@@ -164,10 +170,12 @@ class ClipService:
                 caption = f"{prompt} · remix of @{parent.author.handle}"
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
+            cameo_handles = [cameo.handle for cameo in require_use(session, user, tuple(cameos))]
             job = GenerationJob(requester_id=user.id, status=JobStatus.QUEUED, prompt=prompt, heartbeat_at=utcnow(),
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
-                                        "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish})
+                                        "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish,
+                                        "cameos": cameo_handles})
             session.add(job)
             session.flush()
             audit(session, user, "job.submit", "generation_job", job.id, backend=backend, remix_of=remix_of)
@@ -187,7 +195,7 @@ class ClipService:
 
         created_file: Path | None = None
         try:
-            request, author_handle, parent_file = self._prepare(requester_id, prompt, params)
+            request, author_handle, parent_file, cameo_ids = self._prepare(requester_id, prompt, params)
             reporter = self._progress_writer(job_id, progress)
             clip = self._backend(params["backend"], params.get("model")).generate(request, reporter)
             reporter(1.0, "storing the clip")
@@ -198,7 +206,8 @@ class ClipService:
                 video = insert_video(session, author_id=requester_id, request=request, clip=clip,
                                      media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend=params["backend"],
-                                     allow_remix=params["allow_remix"], remix_of=params["remix_of"])
+                                     allow_remix=params["allow_remix"], remix_of=params["remix_of"],
+                                     cameo_ids=cameo_ids)
                 if params["publish"]:
                     video.status, video.published_at = VideoStatus.PUBLISHED, utcnow()
                 job = session.get(GenerationJob, job_id)
@@ -246,17 +255,22 @@ class ClipService:
                 removed += 1
         return {"retried": retried, "failed": failed, "resent": resent, "temp_files_removed": removed}
 
-    def _prepare(self, requester_id: int, prompt: str, params: dict) -> tuple[GenerationRequest, str, Path | None]:
-        """Re-check what may have changed since the job was queued, and build the backend's request."""
+    def _prepare(self, requester_id: int, prompt: str,
+                 params: dict) -> tuple[GenerationRequest, str, Path | None, list[int]]:
+        """Re-check what may have changed since the job was queued (a removed parent, a revoked
+        cameo), and build the backend's request."""
         with self._wb.transaction() as session:
             user = load_actor(session, requester_id)
             parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
             parent_file = self._wb.media_dir / parent.media_path if parent else None
+            cameos = require_use(session, user, params.get("cameos", []))
+            shots = split_shots(prompt)
             request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
                                         moods=tuple(params["moods"]), caption=params["caption"],
-                                        shots=split_shots(prompt) if len(split_shots(prompt)) > 1 else (),
+                                        shots=shots if len(shots) > 1 else (),
+                                        cameos=identities(cameos, self._wb.media_dir),
                                         parent=read_clip(parent_file) if parent_file else None)
-            return request, user.handle, parent_file
+            return request, user.handle, parent_file, [cameo.id for cameo in cameos]
 
     def _progress_writer(self, job_id: int, progress: ProgressCallback | None) -> ProgressCallback:
         """Pass progress on, and write it (with a fresh heartbeat) to the job row now and then."""

