@@ -1,4 +1,5 @@
-"""How long one procedural clip takes: render, encode, and both together (the time a user waits).
+"""How long one procedural clip takes: render, encode, both together, and end to end as the app
+stores it ("stored": render, watermark, encode, sign, content-addressed write).
 
 Run: .venv/bin/python benchmarks/bench_generate.py [--runs 5] [--seconds 4] [--width 360] [--height 640]
 Prints a table (median and min per stage) and, last, one JSON line for scripts to collect.
@@ -18,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from workbench.generation.backend import GenerationRequest  # noqa: E402
 from workbench.generation.media import encode_mp4  # noqa: E402
 from workbench.generation.procedural import ProceduralBackend  # noqa: E402
+from workbench.generation.provenance import ensure_credentials, store_ai_clip  # noqa: E402
 
 PROMPTS = ("a cat chasing a laser in space", "calm ocean waves at sunset", "breaking news: election night",
            "street food market in tokyo", "jazz piano concert")
@@ -32,8 +34,9 @@ def main() -> None:
     args = parser.parse_args()
 
     backend = ProceduralBackend()
-    times: dict[str, list[float]] = {"render": [], "encode": [], "total": []}
+    times: dict[str, list[float]] = {"render": [], "encode": [], "total": [], "stored": []}
     with tempfile.TemporaryDirectory() as workdir:
+        credentials = ensure_credentials(Path(workdir) / "keys")
         backend.generate(GenerationRequest(prompt="warm-up", seed=0, duration_s=0.5))  # font and import costs
         for run in range(args.runs):
             request = GenerationRequest(prompt=PROMPTS[run % len(PROMPTS)], seed=run, duration_s=args.seconds,
@@ -46,6 +49,10 @@ def main() -> None:
             times["render"].append(rendered - start)
             times["encode"].append(done - rendered)
             times["total"].append(done - start)
+            # what the app does for every clip: render, moving watermark, encode, C2PA signature, store
+            start = time.perf_counter()
+            store_ai_clip(backend.generate(request), Path(workdir) / "media", author="bench", credentials=credentials)
+            times["stored"].append(time.perf_counter() - start)
 
     print(f"{args.seconds:g} s {args.width}x{args.height} clip, {args.runs} runs")
     print(f"{'stage':<8}{'median s':>10}{'min s':>10}")

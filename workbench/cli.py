@@ -115,6 +115,8 @@ def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip sho
              model: str = typer.Option(None, "--model", help="diffusers: a hub id or a local pipeline folder"),
              seed: int = typer.Option(None, "--seed"),
              duration: float = typer.Option(4.0, "--duration", help="Seconds."),
+             width: int = typer.Option(360, "--width", help="Pixels (even); 9:16 by default."),
+             height: int = typer.Option(640, "--height", help="Pixels (even)."),
              remix_of: int = typer.Option(None, "--remix-of", help="The id of the clip to remix."),
              cameo: list[str] = typer.Option([], "--cameo", help="A cameo handle to put in the clip (repeatable)."),
              publish: bool = typer.Option(False, "--publish", help="Publish at once instead of keeping a draft."),
@@ -124,7 +126,7 @@ def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip sho
 
     wb = open_workbench()
     clip = wb.clips.create(actor, prompt, backend=backend, model=model, seed=seed, duration_s=duration,
-                           remix_of=remix_of, publish=publish, cameos=tuple(cameo),
+                           remix_of=remix_of, publish=publish, cameos=tuple(cameo), size=(width, height),
                            progress=None if as_json else lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
     _emit({"video_id": clip.id, "path": str(clip.media_file), "duration_s": clip.duration_s, "width": clip.width,
            "height": clip.height, "backend": clip.backend, "seed": clip.seed, "status": clip.status,

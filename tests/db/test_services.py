@@ -151,6 +151,8 @@ def test_bad_input_is_refused_and_writes_nothing(people):
     refused_without_writes(people, NotFound, lambda: people.videos.like("ben", 999_999))
     refused_without_writes(people, InvalidInput, lambda: people.videos.comment("ben", clip.id, ""))
     refused_without_writes(people, InvalidInput, lambda: people.clips.create("ana", "a cat", duration_s=600))
+    refused_without_writes(people, InvalidInput, lambda: people.clips.create("ana", "a cat", size=(361, 640)))
+    refused_without_writes(people, InvalidInput, lambda: people.clips.submit("ana", "a cat", backend="sora"))
 
 
 def test_remix_refusals_write_nothing(people):

@@ -53,7 +53,7 @@ DEFAULT_STEPS = 30
 REMIX_STRENGTH = 0.7
 #: share of the progress bar given to denoising; the rest is decoding and cutting the clip to size
 DENOISE_SHARE = 0.95
-#: text-to-video pipelines whose video-to-video sibling loads from the same components via from_pipe
+#: text-to-video pipelines whose video-to-video sibling runs on the same components (video_to_video_pipeline_for)
 VIDEO_TO_VIDEO_CLASSES = {"WanPipeline": "WanVideoToVideoPipeline"}
 
 
@@ -107,13 +107,14 @@ class DiffusersBackend:
         bounds = [round(frame_count * index / len(scenes)) for index in range(len(scenes) + 1)]
         parent_frames = (_resample_frames(request.parent.frames, frame_count)
                          if remix_pipe is not None else None)
+        runner = remix_pipe if remix_pipe is not None else pipe
 
         frames, audio, audio_source = [], [], "silent"
         for index, scene in enumerate(scenes):
             start, end = bounds[index], bounds[index + 1]
             source = parent_frames[start:end] if parent_frames is not None else None
             segment_frames, segment_audio, sample_rate = self._segment(
-                remix_pipe if remix_pipe is not None else pipe, scene, request.seed + index, end - start, request, source,
+                runner, scene, request.seed + index, end - start, request, source,
                 _step_reporter(report, index, len(scenes)))
             frames.append(segment_frames)
             samples = round(end * SAMPLE_RATE / request.fps) - round(start * SAMPLE_RATE / request.fps)
@@ -200,9 +201,9 @@ class DiffusersBackend:
             kwargs["frame_rate"] = float(request.fps)
         if source is None:
             kwargs["num_frames"] = num_frames
-        else:  # video-to-video pipelines take their length from the video
-            resized = _resample_frames(source, num_frames)
-            kwargs["video"] = [Image.fromarray(frame).resize((width, height), Image.Resampling.BICUBIC) for frame in resized]
+        else:  # video-to-video pipelines take their length from the video; the parent is scaled to fit
+            kwargs["video"] = [Image.fromarray(frame).resize((width, height), Image.Resampling.BICUBIC)
+                               for frame in _resample_frames(source, num_frames)]
             kwargs["strength"] = REMIX_STRENGTH
         output = pipe(**kwargs)
 
@@ -215,8 +216,8 @@ class DiffusersBackend:
         audio = getattr(output, "audio", None)
         if audio is None:
             return frames, None, 0
-        # The pipeline made num_frames frames of sound; keep the share that matches the kept frames.
-        audio = audio[0].float().cpu().numpy() if hasattr(audio, "cpu") else np.asarray(audio[0])
+        # LTX-2: a (batch, channels, samples) tensor covering num_frames; keep the share of the kept frames.
+        audio = audio[0].float().cpu().numpy()
         kept = round(audio.shape[-1] * frame_count / num_frames)
         return frames, audio[..., :kept], int(pipe.vocoder.config.output_sampling_rate)
 
@@ -252,14 +253,13 @@ def video_to_video_pipeline_for(pipeline: DiffusionPipeline) -> DiffusionPipelin
 def pipeline_grid(pipe: DiffusionPipeline) -> tuple[int, int]:
     """(pixel multiple for height and width, frame step): the pipeline makes step*k+1 frames.
 
-    The pixel multiple is the VAE's spatial compression times the transformer's patch size.
-    LTX and LTX-2 name their factors ``vae_*_compression_ratio``; Wan, CogVideoX and ConsisID
-    ``vae_scale_factor_*``.
+    Wan, CogVideoX and ConsisID: the VAE's spatial factor times the transformer's patch (16).
+    LTX and LTX-2 check for multiples of 32, their released VAE's compression, whatever the VAE.
     """
+    if hasattr(pipe, "vae_spatial_compression_ratio"):  # LTX, LTX-2
+        return 32, pipe.vae_temporal_compression_ratio
     patch = pipe.transformer.config.patch_size
     patch = patch[-1] if isinstance(patch, (list, tuple)) else patch
-    if hasattr(pipe, "vae_spatial_compression_ratio"):
-        return pipe.vae_spatial_compression_ratio * patch, pipe.vae_temporal_compression_ratio
     return pipe.vae_scale_factor_spatial * patch, pipe.vae_scale_factor_temporal
 
 
@@ -278,8 +278,8 @@ def _resample_frames(frames: np.ndarray, count: int) -> np.ndarray:
 
 
 def _to_48k_mono(audio: np.ndarray, sample_rate: int, samples: int) -> np.ndarray:
-    """Channels averaged, linearly resampled to 48 kHz, then trimmed or zero-padded to samples."""
-    mono = audio.reshape(-1, audio.shape[-1]).mean(axis=0) if audio.ndim > 1 else audio
+    """(channels, n) audio averaged to mono, linearly resampled to 48 kHz, trimmed or zero-padded to samples."""
+    mono = audio.mean(axis=0)
     target = max(1, round(len(mono) * SAMPLE_RATE / sample_rate))
     resampled = np.interp(np.linspace(0, len(mono) - 1, target), np.arange(len(mono)), mono)
     fitted = np.zeros(samples, np.float32)

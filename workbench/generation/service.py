@@ -23,7 +23,7 @@ from workbench.generation.jobs import STALE_AFTER_S
 from workbench.generation.media import TEMP_PREFIX, read_clip
 from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
-from workbench.generation.procedural import ProceduralBackend
+from workbench.generation.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.store.models import (
     GenerationJob, JobStatus, User, Video, VideoCameo, VideoMood, VideoStatus, as_utc, utcnow,
@@ -31,6 +31,8 @@ from workbench.store.models import (
 
 MAX_PROMPT_CHARS = 2000
 MIN_DURATION_S, MAX_DURATION_S = 1.0, 20.0
+#: vertical 9:16, the feed's format
+DEFAULT_SIZE = (360, 640)
 #: a job is tried this many times when its worker dies; a render that raises is not retried
 MAX_ATTEMPTS = 3
 #: progress is written to the database at most this often (it also refreshes the heartbeat)
@@ -111,10 +113,11 @@ class ClipService:
     def submit(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
                backend: str = "procedural", model: str | None = None, publish: bool = False,
-               cameos: tuple[str, ...] = ()) -> JobView:
+               cameos: tuple[str, ...] = (), size: tuple[int, int] = DEFAULT_SIZE) -> JobView:
         """Queue a clip for rendering and return its job at once (the page polls `job`)."""
         job = self._record_job(actor, prompt, seed=seed, duration_s=duration_s, moods=moods, allow_remix=allow_remix,
-                               remix_of=remix_of, backend=backend, model=model, publish=publish, cameos=cameos)
+                               remix_of=remix_of, backend=backend, model=model, publish=publish, cameos=cameos,
+                               size=size)
         self._wb.queue.enqueue(job.id)
         return self.job(actor, job.id)
 
@@ -146,9 +149,12 @@ class ClipService:
     def _record_job(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                     moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
                     backend: str = "procedural", model: str | None = None, publish: bool = False,
-                    cameos: tuple[str, ...] = ()) -> GenerationJob:
+                    cameos: tuple[str, ...] = (), size: tuple[int, int] = DEFAULT_SIZE) -> GenerationJob:
         """Validate and authorize everything up front, then write one queued job row."""
         prompt = validate_prompt(prompt)
+        width, height = size
+        if not all(isinstance(side, int) and MIN_SIDE <= side <= MAX_SIDE and side % 2 == 0 for side in size):
+            raise InvalidInput(f"width and height are even numbers of pixels from {MIN_SIDE} to {MAX_SIDE}")
         if not (MIN_DURATION_S <= duration_s <= MAX_DURATION_S):
             raise InvalidInput(f"a clip lasts {MIN_DURATION_S:g}-{MAX_DURATION_S:g} seconds")
         if backend not in self.backends and backend != "diffusers":
@@ -175,7 +181,7 @@ class ClipService:
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
                                         "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish,
-                                        "cameos": cameo_handles})
+                                        "cameos": cameo_handles, "width": width, "height": height})
             session.add(job)
             session.flush()
             audit(session, user, "job.submit", "generation_job", job.id, backend=backend, remix_of=remix_of)
@@ -266,6 +272,7 @@ class ClipService:
             cameos = require_use(session, user, params.get("cameos", []))
             shots = split_shots(prompt)
             request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
+                                        width=params["width"], height=params["height"],
                                         moods=tuple(params["moods"]), caption=params["caption"],
                                         shots=shots if len(shots) > 1 else (),
                                         cameos=identities(cameos, self._wb.media_dir),

@@ -19,7 +19,7 @@ _WAN_WORDS = ("a", "the", "cat", "dog", "robot", "dancing", "on", "in", "street"
 
 
 def build_tiny_wan(folder: Path) -> Path:
-    """A WanPipeline (Wan 2.1 text-to-video layout) of about 100k parameters, saved to folder.
+    """A WanPipeline (Wan 2.1 text-to-video layout) of about 65k parameters, saved to folder.
 
     Output needs height and width in multiples of 16 and 4k+1 frames, like the real model.
     """
@@ -51,7 +51,7 @@ def build_tiny_wan(folder: Path) -> Path:
 
 
 def build_tiny_ltx2(folder: Path) -> Path:
-    """An LTX2Pipeline (video with synchronized audio) of about 200k parameters, saved to folder.
+    """An LTX2Pipeline (video with synchronized audio) of about 175k parameters, saved to folder.
 
     Two departures from diffusers' fast test make it behave like the released model where the
     backend cares: the video VAE patchifies 4x4 (8x spatial compression instead of 2x, so a
