@@ -257,27 +257,27 @@ def _draw_shape(frame: np.ndarray, shape: _Shape, cx: float, cy: float, size: fl
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans at the given size, or Pillow's built-in font where DejaVu is not installed."""
     if FONT_PATH.exists():
         return ImageFont.truetype(str(FONT_PATH), size)
     return ImageFont.load_default(size)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
+def _wrap(text: str, typeface: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
     """Greedy word wrap to max_width pixels; words too long for a line are cut; overflow ends in an ellipsis."""
     lines: list[str] = []
     current = ""
     for word in text.split():
         candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= max_width:
+        if typeface.getlength(candidate) <= max_width:
             current = candidate
             continue
         if current:
             lines.append(current)
-        while font.getlength(word) > max_width:
+        while typeface.getlength(word) > max_width:
             cut = len(word) - 1
-            while cut > 1 and font.getlength(word[:cut]) > max_width:
+            while cut > 1 and typeface.getlength(word[:cut]) > max_width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
@@ -286,7 +286,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_wid
         lines.append(current)
     if len(lines) > MAX_CAPTION_LINES:
         last = lines[MAX_CAPTION_LINES - 1]
-        while last and font.getlength(last + "…") > max_width:
+        while last and typeface.getlength(last + "…") > max_width:
             last = last[:-1]
         lines = lines[:MAX_CAPTION_LINES - 1] + [last.rstrip() + "…"]
     return lines
@@ -304,8 +304,8 @@ class _Layer:
 def _caption_layer(caption: str, width: int, height: int) -> _Layer | None:
     """The caption in the lower third on a dark translucent band, rendered once for every frame."""
     font_size = max(12, round(width / 16))
-    font = _font(font_size)
-    lines = _wrap(caption, font, width * 0.86)
+    typeface = font(font_size)
+    lines = _wrap(caption, typeface, width * 0.86)
     if not lines:
         return None
     line_height = round(font_size * 1.3)
@@ -315,7 +315,7 @@ def _caption_layer(caption: str, width: int, height: int) -> _Layer | None:
     image = Image.new("RGBA", (width, band_height), (0, 0, 0, 150))
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(lines):
-        draw.text((width / 2, padding + row * line_height + line_height / 2), line, font=font, anchor="mm",
+        draw.text((width / 2, padding + row * line_height + line_height / 2), line, font=typeface, anchor="mm",
                   fill=(255, 255, 255, 255), stroke_width=1, stroke_fill=(0, 0, 0, 255))
     rgba = np.asarray(image, dtype=np.float32)[max(0, -top):]  # a band taller than the frame keeps its end
     alpha = rgba[..., 3:] / 255.0
@@ -333,15 +333,15 @@ def _ticker_strip(text: str, width: int, height: int, palette: list[np.ndarray])
     Scrolling is then a slice at offset (t * speed) mod repeat, which wraps without a visible seam.
     """
     font_size = max(10, round(width / 22))
-    font = _font(font_size)
+    typeface = font(font_size)
     unit = f"BREAKING · {' '.join(text.split()).upper() or 'LIVE'} · "
-    unit_width = math.ceil(font.getlength(unit))
+    unit_width = math.ceil(typeface.getlength(unit))
     repeats = math.ceil(width / unit_width) + 1
     band = Image.new("RGB", (unit_width * repeats, min(height, round(font_size * 1.8))),
                      tuple(int(c) for c in palette[2]))
     draw = ImageDraw.Draw(band)
     for i in range(repeats):
-        draw.text((i * unit_width, band.height / 2), unit, font=font, anchor="lm",
+        draw.text((i * unit_width, band.height / 2), unit, font=typeface, anchor="lm",
                   fill=tuple(int(c) for c in palette[0]))
     return np.asarray(band)[:, :unit_width + width]
 

@@ -22,12 +22,12 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from workbench.generation.backend import Clip
 from workbench.generation.media import StoredMedia, write_content_addressed
+from workbench.generation.procedural import font
 
-FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 MIN_SIDE = 64
 #: overall opacity of the mark: readable on any background, the picture still visible through it
 OPACITY = 0.7
@@ -80,9 +80,9 @@ def burn_watermark(clip: Clip, handle: str) -> Clip:
 @lru_cache(maxsize=32)
 def _patch(text: str, font_size: int, max_width: int) -> tuple[np.ndarray, np.ndarray]:
     """The mark as (premultiplied RGB, alpha) float32 arrays, shrunk to fit max_width; cached per size."""
-    font = _font(max(10, font_size))
+    typeface = font(max(10, font_size))
     stroke = max(1, font_size // 10)
-    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+    left, top, right, bottom = typeface.getbbox(text, stroke_width=stroke)
     star = bottom - top  # the mark is a square as tall as the text
     gap = max(2, star // 3)
     image = Image.new("RGBA", (star + gap + right - left, bottom - top), (0, 0, 0, 0))
@@ -92,21 +92,13 @@ def _patch(text: str, font_size: int, max_width: int) -> tuple[np.ndarray, np.nd
                centre + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 4 - math.pi / 2))
               for i in range(8)]
     draw.polygon(points, fill=(255, 255, 255, 255), outline=(0, 0, 0, 255))
-    draw.text((star + gap - left, -top), text, font=font, fill=(255, 255, 255, 255),
+    draw.text((star + gap - left, -top), text, font=typeface, fill=(255, 255, 255, 255),
               stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
     if image.width > max_width:
         image = image.resize((max_width, max(1, round(image.height * max_width / image.width))), Image.LANCZOS)
     rgba = np.asarray(image, dtype=np.float32) / 255.0
     alpha = rgba[..., 3:] * OPACITY
     return rgba[..., :3] * alpha * 255.0, alpha
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu Sans at the given size, or Pillow's built-in font where DejaVu is not installed."""
-    if FONT_PATH.exists():
-        return ImageFont.truetype(str(FONT_PATH), size)
-    return ImageFont.load_default(size)
 
 
 # --- signing credentials --------------------------------------------------------------------------
