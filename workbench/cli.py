@@ -102,8 +102,11 @@ def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
 def worker(threads: int = typer.Option(1, min=1, max=16, help="Jobs rendered at once.")) -> None:
     """Take render jobs from the queue until interrupted (SQLite file by default; Redis with
     WORKBENCH_QUEUE_URL=redis://...). It retries jobs whose worker died."""
+    import logging
+
     from workbench import open_workbench
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     open_workbench().queue.run_worker(workers=threads)
 
 

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     #: the job queue: empty = a SQLite file under data_dir; "redis://host:port/db" = Redis (workers on
     #: other machines take jobs); "immediate" = run each job at once in the submitting process (tests)
     queue_url: str = ""
+    #: a running job whose heartbeat is older than this (seconds) lost its worker and is retried
+    job_stale_after_s: float = 120.0
     #: the model the diffusers backend loads when none is named (a hub id or a local folder)
     diffusers_model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 

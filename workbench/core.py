@@ -55,7 +55,8 @@ class Workbench:
     def queue(self) -> JobQueue:
         """The job queue (opened on first use: only pages that submit jobs, and workers, need it)."""
         if self._queue is None:
-            self._queue = JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve())
+            self._queue = JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve(),
+                                   self.settings.job_stale_after_s)
         return self._queue
 
     def transaction(self) -> AbstractContextManager[Session]:

@@ -29,8 +29,8 @@ def queued(database_url, tmp_path):
     env.pop("WORKBENCH_QUEUE_URL", None)
     workers = []
 
-    def start_worker():
-        process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"], env=env,
+    def start_worker(**settings_env):
+        process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"], env={**env, **settings_env},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         workers.append(process)
         return process
@@ -72,7 +72,7 @@ def test_a_killed_worker_leaves_the_job_retried_and_then_done(queued):
     stuck = wb.clips.job("ana", job.id)
     assert stuck.status == "running" and stuck.video_id is None
 
-    recovered = wb.clips.recover_stale_jobs(stale_after_s=0)  # what the next worker does after STALE_AFTER_S
+    recovered = wb.clips.recover_stale_jobs(stale_after_s=0)  # what workers do once the heartbeat is stale
     assert recovered["retried"] == [job.id]
     assert not [p for p in media_files(wb.media_dir) if p.name.startswith(".")], "temporary files were left"
     assert wb.clips.job("ana", job.id).status == "queued"
@@ -101,3 +101,41 @@ def test_only_the_requester_sees_a_job(queued):
     job = wb.clips.submit("ana", "mine", seed=4, duration_s=2.0)
     with pytest.raises(Exception, match="no generation job"):
         wb.clips.job("ben", job.id)
+
+
+def test_a_new_worker_recovers_a_dead_workers_job_by_itself(queued):
+    wb, start_worker = queued
+    job = wb.clips.submit("ana", "a long slow sunrise over the hills", seed=5, duration_s=20.0)
+    worker = start_worker()
+    wait_for(lambda: wb.clips.job("ana", job.id).status == "running")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    time.sleep(2.5)
+    start_worker(WORKBENCH_JOB_STALE_AFTER_S="2")  # its start-up recovery finds the stale heartbeat
+    done = wait_for(lambda: (j := wb.clips.job("ana", job.id)).done and j, timeout=90)
+    assert done.status == "succeeded" and done.attempts == 2
+    assert len(wb.videos.by_author("ana", "ana")) == 1
+
+
+def test_a_superseded_attempt_drops_its_result(queued):
+    """If recovery hands a job to another worker while the first is still rendering (a long pause,
+    not a death), the first one's result is dropped: one job, one clip."""
+    wb, _ = queued
+    procedural = wb.clips.backends["procedural"]
+
+    class SlowToReport:
+        name = "slow"
+
+        def generate(self, request, progress=None):
+            clip = procedural.generate(request)
+            wb.clips.recover_stale_jobs(stale_after_s=0)  # meanwhile, the job is judged lost and queued again
+            return clip
+
+    wb.clips.backends["slow"] = SlowToReport()
+    job = wb.clips.submit("ana", "a pause", seed=6, duration_s=1.0, backend="slow")
+    assert wb.clips.run_job(job.id) is None
+    assert wb.clips.job("ana", job.id).status == "queued"
+    assert not [p for p in media_files(wb.media_dir) if p.suffix == ".mp4"]
+    wb.clips.backends["slow"] = procedural
+    assert wb.clips.run_job(job.id).id and wb.clips.job("ana", job.id).status == "succeeded"
+    assert len(wb.videos.by_author("ana", "ana")) == 1

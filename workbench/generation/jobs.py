@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-#: a running job whose heartbeat is older than this lost its worker
-STALE_AFTER_S = 120.0
 #: how often the worker looks for lost jobs (huey's periodic tasks run at most once a minute)
 RECOVERY_CRONTAB = {"minute": "*"}
 
@@ -18,7 +16,7 @@ RECOVERY_CRONTAB = {"minute": "*"}
 class JobQueue:
     """Queues render jobs for a Workbench; `run_worker` is the consumer side."""
 
-    def __init__(self, workbench, url: str, data_dir: Path) -> None:
+    def __init__(self, workbench, url: str, data_dir: Path, stale_after_s: float) -> None:
         from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
         if url.startswith("redis://"):
@@ -32,9 +30,12 @@ class JobQueue:
             self.huey = SqliteHuey("workbench", filename=str(data_dir / "queue.db"))
         self.url = url
         self._render = self.huey.task(name="render_job")(workbench.clips.run_job)
-        self.huey.periodic_task(crontab(**RECOVERY_CRONTAB), name="recover_stale_jobs")(
-            workbench.clips.recover_stale_jobs)
-        self.huey.on_startup(name="recover_on_start")(workbench.clips.recover_stale_jobs)
+
+        def recover() -> dict:
+            return workbench.clips.recover_stale_jobs(stale_after_s)
+
+        self.huey.periodic_task(crontab(**RECOVERY_CRONTAB), name="recover_stale_jobs")(recover)
+        self.huey.on_startup(name="recover_on_start")(recover)
 
     @property
     def immediate(self) -> bool:

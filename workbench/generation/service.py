@@ -19,7 +19,6 @@ from workbench.actors import ActorRef, audit, load_actor
 from workbench.cameo.consent import identities, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
-from workbench.generation.jobs import STALE_AFTER_S
 from workbench.generation.media import TEMP_PREFIX, read_clip
 from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
@@ -37,6 +36,10 @@ DEFAULT_SIZE = (360, 640)
 MAX_ATTEMPTS = 3
 #: progress is written to the database at most this often (it also refreshes the heartbeat)
 PROGRESS_INTERVAL_S = 0.5
+
+
+class JobLost(Exception):
+    """This worker's attempt at a job was superseded by a retry."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ class ClipService:
             if claimed.rowcount != 1:
                 return None
             job = session.get(GenerationJob, job_id)
-            params, prompt, requester_id = dict(job.params), job.prompt, job.requester_id
+            params, prompt, requester_id, attempt = dict(job.params), job.prompt, job.requester_id, job.attempts
 
         created_file: Path | None = None
         try:
@@ -209,6 +212,8 @@ class ClipService:
                                    parent=parent_file)
             created_file = stored.path if stored.is_new else None
             with self._wb.transaction() as session:
+                if self._lost(session, job_id, attempt):
+                    raise JobLost(f"job #{job_id} was given to another worker")
                 video = insert_video(session, author_id=requester_id, request=request, clip=clip,
                                      media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend=params["backend"],
@@ -223,15 +228,27 @@ class ClipService:
                       backend=params["backend"], remix_of=params["remix_of"], published=params["publish"])
                 session.flush()
                 return video_views(session, [video], self._wb.media_dir)[0]
+        except JobLost:
+            if created_file is not None:
+                created_file.unlink(missing_ok=True)
+            return None
         except BaseException as error:
             if created_file is not None:
                 created_file.unlink(missing_ok=True)
             with self._wb.transaction() as session:
-                job = session.get(GenerationJob, job_id)
-                job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(error).__name__}: {error}", utcnow()
+                if not self._lost(session, job_id, attempt):
+                    job = session.get(GenerationJob, job_id)
+                    job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(error).__name__}: {error}", utcnow()
             raise
 
-    def recover_stale_jobs(self, stale_after_s: float = STALE_AFTER_S) -> dict:
+    @staticmethod
+    def _lost(session: Session, job_id: int, attempt: int) -> bool:
+        """Whether this attempt no longer owns the job (recovery judged its worker dead and queued it
+        again): then its result is dropped, so a job never makes two clips. Locks the job row."""
+        job = session.scalar(select(GenerationJob).where(GenerationJob.id == job_id).with_for_update())
+        return job.status is not JobStatus.RUNNING or job.attempts != attempt
+
+    def recover_stale_jobs(self, stale_after_s: float) -> dict:
         """Find jobs whose worker died (running, heartbeat stale) and queue them again, or fail them
         after MAX_ATTEMPTS; re-send queued jobs nobody took; delete temporary media files they left."""
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
