@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from workbench.errors import Forbidden, NotFound
 from workbench.generation.backend import CameoIdentity
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoPermission, CameoStatus, Follow, User,
+    Cameo, CameoApproval, CameoPermission, CameoStatus, Follow, User, Video, VideoCameo,
 )
 
 
@@ -39,10 +39,21 @@ def refusal(session: Session, user: User, cameo: Cameo) -> str | None:
             return f"the owner of @{cameo.handle} has not approved you for their cameo"
         return None
     follows_owner = session.get(Follow, (user.id, cameo.owner_id)) is not None
+    if cameo.permission is CameoPermission.FOLLOWERS:
+        return None if follows_owner else f"the cameo @{cameo.handle} is for followers of its owner only"
     followed_back = session.get(Follow, (cameo.owner_id, user.id)) is not None
     if not (follows_owner and followed_back):
         return f"the cameo @{cameo.handle} is for mutual followers of its owner only"
     return None
+
+
+def lapsed_grants(session: Session, video: Video) -> list[str]:
+    """The cameos in a clip whose grant to its author no longer holds (and whose owner did not choose
+    to keep the clip up): while there is one, the clip is shown only to its author and cameo owners."""
+    author = session.get(User, video.author_id)
+    rows = session.execute(select(Cameo, VideoCameo.kept_by_owner).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                           .where(VideoCameo.video_id == video.id))
+    return [cameo.handle for cameo, kept in rows if not kept and refusal(session, author, cameo) is not None]
 
 
 def require_use(session: Session, user: User, handles: tuple[str, ...] | list[str]) -> list[Cameo]:
@@ -61,3 +72,11 @@ def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...
 
     return tuple(CameoIdentity(cameo.handle, np.asarray(Image.open(media_dir / cameo.reference_image_path).convert("RGB"))
                                if cameo.reference_image_path else None) for cameo in cameos)
+
+
+def without_lapsed_grants(session: Session, videos: list[Video]) -> list[Video]:
+    """The clips of a feed page that may be shown publicly: one query finds which have cameos at all,
+    and only those are checked."""
+    with_cameos = set(session.scalars(select(VideoCameo.video_id).where(
+        VideoCameo.video_id.in_([video.id for video in videos]))))
+    return [video for video in videos if video.id not in with_cameos or not lapsed_grants(session, video)]

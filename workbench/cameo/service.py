@@ -12,12 +12,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.actors import ActorRef, audit, load_actor
+from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.cameo.consent import load_cameo, refusal
 from workbench.cameo.faces import ALIGNED_SIZE, align_face, detect_faces
-from workbench.errors import Forbidden, InvalidInput
-from workbench.social.videos import VideoView, video_views
-from workbench.store.models import Cameo, CameoApproval, CameoKind, CameoStatus, User, Video, VideoCameo
+from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.social.users import normalize_handle
+from workbench.social.videos import VideoView, cameo_owner_ids, video_views
+from workbench.store.db import insert_once
+from workbench.store.models import (
+    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, User, Video, VideoCameo, VideoStatus, utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,7 @@ class CameoService:
         which is aligned; a character's picture (a pet, a mascot) is stored as it is, squared."""
         pixels = _decode_image(image)
         with self._wb.transaction() as session:
-            owner = load_actor(session, actor)
-            cameo = load_cameo(session, cameo_handle)
-            if cameo.owner_id != owner.id:
-                raise Forbidden(f"only the owner of @{cameo.handle} can set its reference image")
+            _, cameo = self._owned(session, actor, cameo_handle)
         if cameo.kind is CameoKind.PERSON:
             faces = detect_faces(pixels)
             if not faces:
@@ -76,6 +77,129 @@ class CameoService:
             audit(session, load_actor(session, actor), "cameo.reference_image", "cameo", cameo.id)
             return _view(session, cameo, self._wb.media_dir)
 
+    def create_character(self, actor: ActorRef, handle: str, display_name: str, *, visibility: str = "private",
+                         image: bytes | np.ndarray | None = None) -> CameoView:
+        """A character cameo (a pet, a mascot, an invented persona) with its own handle; who may use
+        it: private (only me), followers, or everyone."""
+        handle = normalize_handle(handle)
+        if visibility not in CHARACTER_VISIBILITY:
+            raise InvalidInput(f"a character is {', '.join(CHARACTER_VISIBILITY)}")
+        display_name = (display_name or "").strip()
+        if not display_name or len(display_name) > 80:
+            raise InvalidInput("a character needs a name of 1-80 characters")
+        with self._wb.transaction() as session:
+            owner = load_actor(session, actor)
+            if session.scalar(select(Cameo.id).where(Cameo.handle == handle)) is not None or (
+                    session.scalar(select(User.id).where(User.handle == handle)) not in (None, owner.id)):
+                raise Conflict(f"the handle @{handle} is taken")
+            cameo = Cameo(owner_id=owner.id, kind=CameoKind.CHARACTER, handle=handle, display_name=display_name,
+                          status=CameoStatus.VERIFIED, permission=CHARACTER_VISIBILITY[visibility],
+                          verified_at=utcnow(), verification={"method": "character"})
+            session.add(cameo)
+            session.flush()
+            audit(session, owner, "cameo.character.create", "cameo", cameo.id, handle=handle, visibility=visibility)
+        if image is not None:
+            return self.set_reference_image(actor, handle, image)
+        return self.get(actor, handle)
+
+    def get(self, actor: ActorRef, cameo_handle: str) -> CameoView:
+        with self._wb.transaction() as session:
+            load_actor(session, actor)
+            return _view(session, load_cameo(session, cameo_handle), self._wb.media_dir)
+
+    def set_permission(self, actor: ActorRef, cameo_handle: str, level: str) -> CameoView:
+        """Who may use the cameo: a person's is only_me, approved, mutuals or everyone; a character's
+        is only_me (private), followers or everyone. Clips already published under a grant that this
+        takes away stop being shown to others, unless the owner keeps them (see revoke)."""
+        with self._wb.transaction() as session:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            allowed = PERSON_LEVELS if cameo.kind is CameoKind.PERSON else tuple(CHARACTER_VISIBILITY.values())
+            try:
+                permission = CameoPermission(level)
+            except ValueError:
+                permission = None
+            if permission not in allowed:
+                raise InvalidInput(f"a {cameo.kind.value} cameo's permission is one of "
+                                   f"{', '.join(p.value for p in allowed)}")
+            cameo.permission = permission
+            audit(session, owner, "cameo.permission", "cameo", cameo.id, level=permission.value)
+            return _view(session, cameo, self._wb.media_dir)
+
+    def approve(self, actor: ActorRef, cameo_handle: str, user: ActorRef) -> CameoView:
+        """Grant one person the use of the cameo (used when the permission is 'approved')."""
+        with self._wb.transaction() as session:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            person = load_user(session, user)
+            if person.id == owner.id:
+                raise InvalidInput("you can always use your own cameo")
+            insert_once(session, CameoApproval(cameo_id=cameo.id, user_id=person.id))
+            audit(session, owner, "cameo.approve", "cameo", cameo.id, user=person.handle)
+            return _view(session, cameo, self._wb.media_dir)
+
+    def unapprove(self, actor: ActorRef, cameo_handle: str, user: ActorRef) -> CameoView:
+        with self._wb.transaction() as session:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            person = load_user(session, user)
+            approval = session.get(CameoApproval, (cameo.id, person.id))
+            if approval is not None:
+                session.delete(approval)
+                audit(session, owner, "cameo.unapprove", "cameo", cameo.id, user=person.handle)
+            session.flush()
+            return _view(session, cameo, self._wb.media_dir)
+
+    def set_restrictions(self, actor: ActorRef, cameo_handle: str, restrictions: str) -> CameoView:
+        """The owner's own words on what the cameo must never be shown doing (the prompt policy
+        enforces them at generation)."""
+        restrictions = (restrictions or "").strip()
+        if len(restrictions) > MAX_RESTRICTIONS_CHARS:
+            raise InvalidInput(f"restrictions are at most {MAX_RESTRICTIONS_CHARS} characters")
+        with self._wb.transaction() as session:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            cameo.restrictions = restrictions
+            audit(session, owner, "cameo.restrictions", "cameo", cameo.id)
+            return _view(session, cameo, self._wb.media_dir)
+
+    def revoke(self, actor: ActorRef, cameo_handle: str, published: str) -> dict:
+        """Withdraw the cameo: no new clip may use it and nobody's draft with it can be published.
+        For clips already published with it the owner chooses: 'keep' them up or 'remove' them."""
+        if published not in ("keep", "remove"):
+            raise InvalidInput("say what happens to published clips with the cameo: 'keep' or 'remove'")
+        with self._wb.transaction() as session:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            cameo.status, cameo.revoked_at = CameoStatus.REVOKED, utcnow()
+            links = session.execute(select(VideoCameo, Video).join(Video, Video.id == VideoCameo.video_id)
+                                    .where(VideoCameo.cameo_id == cameo.id,
+                                           Video.status == VideoStatus.PUBLISHED)).all()
+            for link, video in links:
+                if published == "keep":
+                    link.kept_by_owner = True
+                else:
+                    video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+                    audit(session, owner, "cameo.remove_appearance", "video", video.id, cameo=cameo.handle,
+                          reason="cameo revoked")
+            audit(session, owner, "cameo.revoke", "cameo", cameo.id, published=published, clips=len(links))
+            return {"cameo": cameo.handle, "status": cameo.status.value, "published_clips": len(links),
+                    "published": published}
+
+    def remove_appearance(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
+        """A cameo owner co-owns every clip their cameo is in: they may take any of them down."""
+        with self._wb.transaction() as session:
+            owner = load_actor(session, actor)
+            video = session.get(Video, video_id) if isinstance(video_id, int) else None
+            if video is None or owner.id not in cameo_owner_ids(session, video.id):
+                raise NotFound(f"no clip #{video_id} with your cameo in it")
+            if video.status is not VideoStatus.REMOVED:
+                video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+                audit(session, owner, "cameo.remove_appearance", "video", video.id, reason=reason)
+            return video_views(session, [video], self._wb.media_dir)[0]
+
+    def _owned(self, session: Session, actor: ActorRef, cameo_handle: str) -> tuple[User, Cameo]:
+        owner = load_actor(session, actor)
+        cameo = load_cameo(session, cameo_handle)
+        if cameo.owner_id != owner.id:
+            raise Forbidden(f"only the owner of @{cameo.handle} can change it")
+        return owner, cameo
+
     def appearances(self, actor: ActorRef) -> list[VideoView]:
         """Every clip, draft or published, by anyone, that uses one of the actor's cameos; the owner
         co-owns them, so drafts are included."""
@@ -87,6 +211,11 @@ class CameoService:
             return video_views(session, list(videos), self._wb.media_dir)
 
 
+#: a character cameo's visibility, in the words the owner picks
+CHARACTER_VISIBILITY = {"private": CameoPermission.ONLY_ME, "followers": CameoPermission.FOLLOWERS,
+                        "everyone": CameoPermission.EVERYONE}
+PERSON_LEVELS = (CameoPermission.ONLY_ME, CameoPermission.APPROVED, CameoPermission.MUTUALS, CameoPermission.EVERYONE)
+MAX_RESTRICTIONS_CHARS = 500
 #: uploads larger than this are refused before decoding
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096

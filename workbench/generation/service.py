@@ -225,7 +225,8 @@ class ClipService:
                 job.status, job.progress, job.video_id, job.finished_at = JobStatus.SUCCEEDED, 1.0, video.id, utcnow()
                 job.progress_message = "done"
                 audit(session, session.get(User, requester_id), "video.create", "video", video.id,
-                      backend=params["backend"], remix_of=params["remix_of"], published=params["publish"])
+                      backend=params["backend"], remix_of=params["remix_of"], published=params["publish"],
+                      cameos=params.get("cameos", []))
                 session.flush()
                 return video_views(session, [video], self._wb.media_dir)[0]
         except JobLost:

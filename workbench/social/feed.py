@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from workbench.actors import ActorRef, load_actor
+from workbench.cameo.consent import without_lapsed_grants
 from workbench.errors import InvalidInput
 from workbench.generation.moods import mood_names
 from workbench.social.users import follows_of
@@ -59,8 +60,8 @@ class FeedService:
                 followed = follows_of(session, me.id)
                 rows = session.scalars(query.where(Video.author_id.in_(followed)).offset(offset).limit(limit)).all()
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
-                        for v in video_views(session, list(rows), self._wb.media_dir)]
-            rows = session.scalars(query.limit(CANDIDATE_POOL)).all()
+                        for v in video_views(session, without_lapsed_grants(session, list(rows)), self._wb.media_dir)]
+            rows = without_lapsed_grants(session, list(session.scalars(query.limit(CANDIDATE_POOL))))
             now = datetime.now(timezone.utc)
             scored = []
             for view in video_views(session, list(rows), self._wb.media_dir):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
+from workbench.cameo.consent import lapsed_grants, refusal
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.store.db import insert_once
 from workbench.store.models import (
@@ -60,17 +61,18 @@ def cameo_owner_ids(session: Session, video_id: int) -> set[int]:
 
 
 def can_view(session: Session, user: User | None, video: Video) -> bool:
-    """Published clips are public. A draft is seen by its author and by every person whose cameo
-    is in it (they co-own it). A removed clip is seen by its author and by reviewers."""
-    if video.status is VideoStatus.PUBLISHED:
+    """Published clips are public while every cameo in them is still granted to their author (or
+    kept up by its owner). Otherwise, and for drafts, a clip is seen by its author and by every
+    person whose cameo is in it (they co-own it). Reviewers also see removed and withheld clips."""
+    if video.status is VideoStatus.PUBLISHED and not lapsed_grants(session, video):
         return True
     if user is None:
         return False
     if user.id == video.author_id or user.role is Role.ADMIN:
         return True
-    if video.status is VideoStatus.DRAFT:
-        return user.id in cameo_owner_ids(session, video.id)
-    return user.role is Role.REVIEWER
+    if video.status is not VideoStatus.REMOVED and user.id in cameo_owner_ids(session, video.id):
+        return True
+    return video.status is not VideoStatus.DRAFT and user.role is Role.REVIEWER
 
 
 def load_visible_video(session: Session, user: User | None, video_id: int) -> Video:
@@ -135,6 +137,11 @@ class VideoService:
                 raise Forbidden("only the author can publish a clip")
             if video.status is VideoStatus.REMOVED:
                 raise Forbidden(f"clip #{video.id} was removed and cannot be published")
+            for cameo in session.scalars(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                                         .where(VideoCameo.video_id == video.id)):
+                reason = refusal(session, user, cameo)
+                if reason and video.status is VideoStatus.DRAFT:
+                    raise Forbidden(f"clip #{video.id} cannot be published: {reason}")
             if video.status is VideoStatus.DRAFT:
                 video.status = VideoStatus.PUBLISHED
                 video.published_at = utcnow()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -86,8 +87,9 @@ class CameoStatus(str, enum.Enum):
 
 
 class CameoPermission(str, enum.Enum):
-    ONLY_ME = "only_me"
+    ONLY_ME = "only_me"      # a character's "private"
     APPROVED = "approved"    # people I approve
+    FOLLOWERS = "followers"  # people who follow me (character cameos)
     MUTUALS = "mutuals"
     EVERYONE = "everyone"
 
@@ -222,6 +224,8 @@ class VideoCameo(Base):
 
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
     cameo_id: Mapped[int] = mapped_column(ForeignKey("cameos.id"), primary_key=True, index=True)
+    #: the owner chose to keep this published clip up although the grant it was made under has lapsed
+    kept_by_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
 
 
 class GenerationJob(Base):
