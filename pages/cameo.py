@@ -1,37 +1,92 @@
-"""Cameo: your verified likeness (or your character's), who may use it, and every clip it is in."""
+"""Cameo: your verified likeness (or your characters), who may use it, and every clip it is in.
+You co-own those clips: you see every draft and can take any of them down."""
 import streamlit as st
 
-from pages.common import require_actor
+from pages.common import require_actor, show_error
+from workbench import WorkbenchError
+
+PERSON_LEVELS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
+CHARACTER_LEVELS = {"only_me": "Private", "followers": "Followers", "everyone": "Everyone"}
 
 wb, actor = require_actor()
 
-PERMISSIONS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
+
+def attempt(call, *args, **kwargs) -> None:
+    """Run a change; show a refusal, or rerun to show the new state."""
+    try:
+        call(*args, **kwargs)
+    except WorkbenchError as error:
+        show_error(error)
+    else:
+        st.rerun()
+
 
 st.title("Cameo")
-st.write("A cameo lets a verified, consenting person appear in other people's clips. You decide who may use "
-         "it, you see every draft that uses it, and you can take any of them down.")
+st.write("A cameo lets a verified, consenting person (or a character: a pet, a mascot) appear in other "
+         "people's clips. You decide who may use it, you see every draft that uses it, and you can take "
+         "any of them down. Revoking stops new uses at once.")
 
 cameos = wb.cameos.mine(actor.handle)
-if not cameos:
-    st.info(f"@{actor.handle} has no cameo yet. Enrollment records a short clip answering a random "
+if not any(c.kind == "person" for c in cameos):
+    st.info(f"@{actor.handle} has no personal cameo yet. Enrollment records a short clip answering a random "
             "challenge (turn your head, blink, read digits aloud) and checks liveness before verifying.")
+
 for cameo in cameos:
+    levels = PERSON_LEVELS if cameo.kind == "person" else CHARACTER_LEVELS
     with st.container(border=True):
-        st.markdown(f"**@{cameo.handle}** · {cameo.display_name} · {cameo.kind}")
+        picture, facts = st.columns([1, 3])
         if cameo.reference_image:
-            st.image(str(cameo.reference_image), width=120, caption="Reference image clips are drawn from")
-        status, permission, approved = st.columns(3)
-        status.metric("Status", cameo.status)
-        permission.metric("Who may use it", PERMISSIONS[cameo.permission])
-        approved.metric("Approved people", len(cameo.approved))
-        if cameo.approved:
-            st.caption("Approved: " + ", ".join(f"@{h}" for h in cameo.approved))
-        if cameo.restrictions:
-            st.caption(f"Restrictions: {cameo.restrictions}")
+            picture.image(str(cameo.reference_image), width=120)
+        facts.markdown(f"**@{cameo.handle}** · {cameo.display_name} · {cameo.kind} · `{cameo.status}`")
+        facts.caption(f"Who may use it: {levels.get(cameo.permission, cameo.permission)}"
+                      + (f" · approved: {', '.join('@' + h for h in cameo.approved)}" if cameo.approved else ""))
+        if cameo.status != "verified":
+            continue
+        with st.expander("Settings"):
+            level = st.selectbox("Who may use it", list(levels), index=list(levels).index(cameo.permission),
+                                 format_func=levels.get, key=f"level_{cameo.id}")
+            if level != cameo.permission:
+                attempt(wb.cameos.set_permission, actor.handle, cameo.handle, level)
+            if cameo.kind == "person":
+                approve, unapprove = st.columns(2)
+                with approve.form(f"approve_{cameo.id}", clear_on_submit=True):
+                    person = st.text_input("Approve a person (handle)")
+                    if st.form_submit_button("Approve"):
+                        attempt(wb.cameos.approve, actor.handle, cameo.handle, person)
+                for handle in cameo.approved:
+                    if unapprove.button(f"Remove @{handle}", key=f"unapprove_{cameo.id}_{handle}"):
+                        attempt(wb.cameos.unapprove, actor.handle, cameo.handle, handle)
+            with st.form(f"restrictions_{cameo.id}"):
+                words = st.text_area("Never show my cameo…", value=cameo.restrictions, max_chars=500,
+                                     placeholder="drinking, in political ads, in swimwear")
+                if st.form_submit_button("Save restrictions"):
+                    attempt(wb.cameos.set_restrictions, actor.handle, cameo.handle, words)
+            photo = st.file_uploader("Reference photo (exactly one face for a person)", type=["jpg", "jpeg", "png"],
+                                     key=f"photo_{cameo.id}")
+            if photo is not None and st.button("Use this photo", key=f"use_photo_{cameo.id}"):
+                attempt(wb.cameos.set_reference_image, actor.handle, cameo.handle, photo.getvalue())
+            with st.form(f"revoke_{cameo.id}"):
+                published = st.radio("Published clips that use it", ["keep", "remove"], horizontal=True,
+                                     format_func={"keep": "Keep them up", "remove": "Take them down"}.get)
+                if st.form_submit_button("Revoke this cameo", type="primary"):
+                    attempt(wb.cameos.revoke, actor.handle, cameo.handle, published=published)
+
+with st.expander("Create a character cameo"):
+    with st.form("character", clear_on_submit=True):
+        handle = st.text_input("Handle", placeholder="pip_the_otter")
+        name = st.text_input("Name", placeholder="Pip the Otter")
+        visibility = st.radio("Who may use it", ["private", "followers", "everyone"], horizontal=True)
+        picture = st.file_uploader("Picture (optional)", type=["jpg", "jpeg", "png"])
+        if st.form_submit_button("Create"):
+            attempt(wb.cameos.create_character, actor.handle, handle, name, visibility=visibility,
+                    image=picture.getvalue() if picture else None)
 
 st.subheader("Appearances")
 appearances = wb.cameos.appearances(actor.handle)
 if not appearances:
-    st.caption("No clip uses your cameo yet.")
+    st.caption("No clip uses your cameos yet.")
 for clip in appearances:
-    st.markdown(f"**#{clip.id}** by @{clip.author} · `{clip.status}` · {clip.caption}")
+    text, action = st.columns([4, 1], vertical_alignment="center")
+    text.markdown(f"**#{clip.id}** by @{clip.author} · `{clip.status}` · {clip.caption}")
+    if clip.status != "removed" and action.button("Take down", key=f"takedown_{clip.id}"):
+        attempt(wb.cameos.remove_appearance, actor.handle, clip.id, "removed by the cameo owner")

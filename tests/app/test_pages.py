@@ -106,8 +106,31 @@ def test_create_page_reports_an_empty_prompt(world):
 def test_cameo_page_shows_the_owners_cameo_and_appearances(world):
     at = app_as("maya", "pages/cameo.py")
     text = " ".join(m.value for m in at.markdown)
-    assert "@pip_the_otter" in text
-    assert [m.value for m in at.metric if m.label == "Status"] == ["verified"]
+    assert "@pip_the_otter" in text and "`verified`" in text
+
+
+def test_cameo_page_changes_who_may_use_it_and_takes_clips_down(world):
+    cameo = world.cameos.mine("ana")[0]
+    assert cameo.permission == "everyone"
+    clip = world.clips.create("ben", "ben and ana wave", seed=1, duration_s=1.0, size=(64, 112), cameos=("ana",),
+                              publish=True)
+    at = app_as("ana", "pages/cameo.py")
+    at.selectbox(key=f"level_{cameo.id}").set_value("approved").run()
+    assert world.cameos.mine("ana")[0].permission == "approved"
+    at.text_input[0].input("ben")
+    at.button[0].click().run()  # Approve
+    assert world.cameos.mine("ana")[0].approved == ("ben",)
+    at.button(key=f"takedown_{clip.id}").click().run()
+    assert world.videos.get("ana", clip.id).status == "removed"
+
+
+def test_cameo_page_creates_a_character(world):
+    at = app_as("zoe", "pages/cameo.py")
+    inputs = [t for t in at.text_input if t.label in ("Handle", "Name")]
+    inputs[0].input("biscuit_the_dog")
+    inputs[1].input("Biscuit")
+    next(b for b in at.button if b.label == "Create").click().run()
+    assert [c.handle for c in world.cameos.mine("zoe")] == ["biscuit_the_dog"]
 
 
 def test_moderation_page_lists_the_queue_for_reviewers(world):

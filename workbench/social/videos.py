@@ -70,7 +70,7 @@ def can_view(session: Session, user: User | None, video: Video) -> bool:
         return False
     if user.id == video.author_id or user.role is Role.ADMIN:
         return True
-    if video.status is not VideoStatus.REMOVED and user.id in cameo_owner_ids(session, video.id):
+    if user.id in cameo_owner_ids(session, video.id):
         return True
     return video.status is not VideoStatus.DRAFT and user.role is Role.REVIEWER
 
