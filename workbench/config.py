@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     queue_url: str = ""
     #: a running job whose heartbeat is older than this (seconds) lost its worker and is retried
     job_stale_after_s: float = 120.0
+    #: insightface model packs live in FACE_MODEL_ROOT/models/NAME; empty means data_dir / "face_models",
+    #: where the default pack (RetinaFace re-exported for FaceAnalysis) is built on first use
+    face_model_root: Path | None = None
+    #: the pack to load: the built default, or an insightface pack such as buffalo_l or antelopev2
+    face_pack: str = "workbench_default"
     #: the model the diffusers backend loads when none is named (a hub id or a local folder)
     diffusers_model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
 

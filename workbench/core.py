@@ -10,17 +10,20 @@ Pages, the CLI and notebooks all go through it with the acting user, e.g.::
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.cameo.engine import DEFAULT_PACK, FaceEngine, build_default_model_pack
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
 from workbench.generation.jobs import JobQueue
 from workbench.generation.provenance import SigningCredentials, ensure_credentials
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
+from workbench.safety.public_figures import FaceGallery
 from workbench.safety.reports import ReportService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
@@ -50,6 +53,19 @@ class Workbench:
     def credentials(self) -> SigningCredentials:
         """The local C2PA signing chain (created under the data folder on first use)."""
         return ensure_credentials(self.settings.provenance_dir())
+
+    @cached_property
+    def faces(self) -> FaceEngine:
+        """The face engine (insightface FaceAnalysis over the configured pack), loaded on first use."""
+        root = (self.settings.face_model_root or self.settings.data_dir / "face_models").resolve()
+        if self.settings.face_pack == DEFAULT_PACK:
+            build_default_model_pack(root)
+        return FaceEngine(root, self.settings.face_pack)
+
+    @cached_property
+    def public_figures(self) -> FaceGallery:
+        """Reference faces of the public-figure gallery, embedded once with the face engine."""
+        return FaceGallery(self.faces)
 
     @property
     def queue(self) -> JobQueue:

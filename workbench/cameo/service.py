@@ -19,8 +19,10 @@ from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
+from workbench.safety.public_figures import FaceMatch
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, User, Video, VideoCameo, VideoStatus, utcnow,
+    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, CaseSource, ModerationCase, User, Video,
+    VideoCameo, VideoStatus, utcnow,
 )
 
 
@@ -68,13 +70,17 @@ class CameoService:
             if len(faces) > 1:
                 raise InvalidInput(f"{len(faces)} faces were found: a reference photo must show only you")
             reference = align_face(pixels, faces[0])
+            engine = self._wb.faces
+            match = self._wb.public_figures.match(engine.embed(pixels, engine.detect(pixels)[0]))
         else:
-            reference = _square(pixels, ALIGNED_SIZE)
+            reference, match = _square(pixels, ALIGNED_SIZE), None
         stored, _ = store_reference_image(reference, self._wb.media_dir)
         with self._wb.transaction() as session:
-            cameo = load_cameo(session, cameo_handle)
+            owner, cameo = self._owned(session, actor, cameo_handle)
             cameo.reference_image_path = stored
-            audit(session, load_actor(session, actor), "cameo.reference_image", "cameo", cameo.id)
+            audit(session, owner, "cameo.reference_image", "cameo", cameo.id)
+            if match is not None:
+                hold_for_review(session, owner, cameo, match)
             return _view(session, cameo, self._wb.media_dir)
 
     def create_character(self, actor: ActorRef, handle: str, display_name: str, *, visibility: str = "private",
@@ -216,9 +222,23 @@ CHARACTER_VISIBILITY = {"private": CameoPermission.ONLY_ME, "followers": CameoPe
                         "everyone": CameoPermission.EVERYONE}
 PERSON_LEVELS = (CameoPermission.ONLY_ME, CameoPermission.APPROVED, CameoPermission.MUTUALS, CameoPermission.EVERYONE)
 MAX_RESTRICTIONS_CHARS = 500
+#: a cameo whose face matches a public figure is a likely impersonation: near the top of the queue
+PUBLIC_FIGURE_SEVERITY = 0.9
 #: uploads larger than this are refused before decoding
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
+
+
+def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatch) -> None:
+    """A face that matches a public figure is not verified automatically: the cameo is held and a
+    reviewer gets a case with the match as evidence."""
+    cameo.status = CameoStatus.HELD
+    case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT, severity=PUBLIC_FIGURE_SEVERITY,
+                          signals={"public_figure": match.figure.name, "face_distance": round(match.distance, 4),
+                                   "cameo": cameo.handle, "owner": owner.handle})
+    session.add(case)
+    session.flush()
+    audit(session, owner, "cameo.held", "cameo", cameo.id, public_figure=match.figure.name, case_id=case.id)
 
 
 def _view(session: Session, cameo: Cameo, media_dir: Path) -> CameoView:

@@ -1,0 +1,42 @@
+"""A cameo whose face matches a public figure is held for a reviewer instead of being verified."""
+import pytest
+
+from workbench import Forbidden
+from workbench.cameo.faces import synthetic_person
+from workbench.safety.public_figures import load_gallery, reference_photo
+from workbench.store.models import Cameo, CameoStatus
+
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("faces")]
+
+
+@pytest.fixture
+def ana_cameo(people):
+    with people.transaction() as session:
+        session.add(Cameo(owner_id=people.users.get("ana").id, handle="ana", display_name="Ana",
+                          status=CameoStatus.VERIFIED, verification={"method": "test"}))
+    people.cameos.set_permission("ana", "ana", "everyone")
+    return people
+
+
+def test_the_gallery_ships_names_and_reference_faces():
+    gallery = {figure.name: figure for figure in load_gallery()}
+    assert "Tom Hanks" in gallery and "Hanks" in gallery["Tom Hanks"].aliases
+    assert reference_photo(gallery["Tom Hanks"]).shape[2] == 3
+
+
+def test_a_public_figures_face_is_held_for_review(ana_cameo):
+    wb = ana_cameo
+    tom_hanks = reference_photo(next(f for f in load_gallery() if f.name == "Tom Hanks"))
+    held = wb.cameos.set_reference_image("ana", "ana", tom_hanks)
+    assert held.status == "held"
+    queue = wb.reports.queue("rita")
+    assert len(queue) == 1 and queue[0].source == "enrollment" and queue[0].video_id is None
+    assert queue[0].signals["public_figure"] == "Tom Hanks" and queue[0].signals["face_distance"] < 0.4
+    with pytest.raises(Forbidden, match="held"):
+        wb.clips.create("ben", "ben with ana", cameos=("ana",))
+
+
+def test_an_ordinary_face_is_not_held(ana_cameo):
+    wb = ana_cameo
+    assert wb.cameos.set_reference_image("ana", "ana", synthetic_person(2)).status == "verified"
+    assert wb.reports.queue("rita") == []
