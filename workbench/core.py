@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.cameo.engine import DEFAULT_PACK, FaceEngine, build_default_model_pack
@@ -30,7 +30,6 @@ from workbench.social.feed import FeedService
 from workbench.social.users import UserService
 from workbench.social.videos import VideoService
 from workbench.store.db import make_engine, transaction, upgrade_to_head
-from workbench.store.models import Meta
 
 
 class Workbench:
@@ -77,10 +76,6 @@ class Workbench:
 
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
-
-    def get_meta(self, key: str) -> dict | None:
-        with self.transaction() as session:
-            return session.scalar(select(Meta.value).where(Meta.key == key))
 
     def close(self) -> None:
         self.engine.dispose()

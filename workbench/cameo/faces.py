@@ -42,21 +42,6 @@ def detect_faces(image: np.ndarray, min_score: float = MIN_SCORE) -> list[Detect
     return sorted(faces, key=lambda face: -face.score)
 
 
-def crop_face(image: np.ndarray, face: DetectedFace, size: int = 256, margin: float = 0.35) -> np.ndarray:
-    """A square crop centred on the face with some hair and chin around it, resized to size x size;
-    parts outside the image repeat its edge pixels."""
-    from PIL import Image
-
-    centre_x, centre_y = face.centre
-    half = max(face.width, face.height) * (0.5 + margin)
-    left, top = round(centre_x - half), round(centre_y - half)
-    side = round(2 * half)
-    rows = np.clip(np.arange(top, top + side), 0, image.shape[0] - 1)
-    cols = np.clip(np.arange(left, left + side), 0, image.shape[1] - 1)
-    crop = image[rows][:, cols, :3]
-    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize((size, size), Image.LANCZOS))
-
-
 @lru_cache(maxsize=1)
 def sample_group_photo() -> np.ndarray:
     """insightface's bundled group photo (six people, RGB): real faces for the demo world and tests."""

@@ -37,15 +37,8 @@ class JobQueue:
         self.huey.periodic_task(crontab(**RECOVERY_CRONTAB), name="recover_stale_jobs")(recover)
         self.huey.on_startup(name="recover_on_start")(recover)
 
-    @property
-    def immediate(self) -> bool:
-        return self.huey.immediate
-
     def enqueue(self, job_id: int) -> None:
         self._render(job_id)
-
-    def pending(self) -> int:
-        return self.huey.pending_count()
 
     def run_worker(self, workers: int = 1) -> None:
         """Take jobs until interrupted (SIGINT or SIGTERM)."""
