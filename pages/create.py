@@ -50,6 +50,10 @@ def job_progress() -> None:
     jobs = wb.clips.jobs(actor.handle, limit=5)
     if not jobs:
         return
+    finished = {job.id for job in jobs if job.done}
+    if not finished <= st.session_state.setdefault("jobs_seen_finished", finished):
+        st.session_state["jobs_seen_finished"] = finished
+        st.rerun()  # the whole page, so the new draft shows under "Your clips"
     st.subheader("Jobs")
     for job in jobs:
         if job.status == "succeeded":

@@ -131,3 +131,21 @@ def test_switching_persona_changes_the_pages_offered(served, page):
     nav.get_by_text("Moderation").wait_for(timeout=15_000)
     nav.get_by_text("Moderation").click()
     page.get_by_role("heading", name="Moderation").wait_for(timeout=15_000)
+
+
+def test_create_renders_in_the_worker_and_shows_the_draft(served, page):
+    url, wb = served
+    before = {clip.id for clip in wb.videos.by_author("ana", "ana")}
+    page.goto(url + "/")
+    page.locator("video").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Create").click()
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.click()
+    page.keyboard.type("a cat under the moon | a rocket launch to the stars")
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_text("is ready").first.wait_for(timeout=60_000)  # the page polled the job the worker ran
+    made = [clip for clip in wb.videos.by_author("ana", "ana") if clip.id not in before]
+    assert len(made) == 1 and made[0].status == "draft"
+    page.get_by_text(f"#{made[0].id}").first.wait_for(timeout=15_000)  # listed under "Your clips"
+    job = wb.clips.jobs("ana", limit=1)[0]
+    assert (job.status, job.video_id, job.progress) == ("succeeded", made[0].id, 1.0)
