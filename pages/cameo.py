@@ -27,9 +27,36 @@ st.write("A cameo lets a verified, consenting person (or a character: a pet, a m
          "any of them down. Revoking stops new uses at once.")
 
 cameos = wb.cameos.mine(actor.handle)
-if not any(c.kind == "person" for c in cameos):
-    st.info(f"@{actor.handle} has no personal cameo yet. Enrollment records a short clip answering a random "
-            "challenge (turn your head, blink, read digits aloud) and checks liveness before verifying.")
+if not any(c.kind == "person" and c.status in ("verified", "held") for c in cameos):
+    with st.container(border=True):
+        st.subheader("Enroll your cameo")
+        st.write("Record a short selfie clip (with sound) that follows a random challenge, then upload it. "
+                 "Liveness checks decide: the challenge followed in order, one person throughout, not a photo "
+                 "or a replay, the digits heard, the lips moving with the voice. A face that matches a public "
+                 "figure is held for a reviewer.")
+        if st.button("Get a challenge", type="primary"):
+            try:
+                st.session_state["challenge"] = wb.cameos.start_enrollment(actor.handle)
+            except WorkbenchError as error:
+                show_error(error)
+        challenge = st.session_state.get("challenge")
+        if challenge is not None:
+            st.markdown(f"**Your challenge:** {challenge.instructions()}")
+            st.caption(f"Valid until {challenge.expires_at:%H:%M:%S} UTC; one clip per challenge.")
+            clip = st.file_uploader("Your clip", type=["mp4", "mov", "webm", "m4v"], key="enrollment_clip")
+            if clip is not None and st.button("Check my clip"):
+                try:
+                    with st.spinner("Checking liveness…"):
+                        result = wb.cameos.complete_enrollment(actor.handle, clip.getvalue())
+                except WorkbenchError as error:
+                    show_error(error)
+                else:
+                    st.session_state.pop("challenge", None)
+                    verdicts = {"verified": st.success, "held": st.warning, "failed": st.error, "expired": st.error}
+                    verdicts[result.status](f"Enrollment {result.status}"
+                                            + (f": failed {', '.join(result.failed)}" if result.failed else ""))
+                    st.dataframe([{"check": c.name, "passed": c.passed, "evidence": str(c.evidence)}
+                                  for c in result.checks], hide_index=True, width="stretch")
 
 for cameo in cameos:
     levels = PERSON_LEVELS if cameo.kind == "person" else CHARACTER_LEVELS

@@ -7,10 +7,12 @@ purpose="${1:-demo}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: a caption font for clips; Chromium for the browser tests.
+# Debian packages: a caption font for clips; Chromium for the browser tests; espeak-ng for test speech.
 packages=()
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 if [ "$purpose" = test ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
+# espeak-ng speaks the digits of the synthetic enrollment clips the liveness tests are built from
+if [ "$purpose" = test ] && ! command -v espeak-ng >/dev/null 2>&1; then packages+=(espeak-ng); fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${packages[*]}"
   as_root apt-get update -qq

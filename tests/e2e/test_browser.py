@@ -73,14 +73,12 @@ def page(served):
         browser.close()
 
 
-def persona_shown(page) -> str:
-    """The persona in the sidebar once a rerun has settled (while Streamlit swaps elements, the old
-    picker and the new one can both be in the page for a moment)."""
-    values = page.wait_for_function(
-        "() => { const boxes = [...document.querySelectorAll('input[aria-label=\"Acting as\"]')];"
-        " const values = [...new Set(boxes.map(b => b.value))]; return values.length === 1 && values[0]; }",
-        timeout=15_000)
-    return values.json_value()
+def wait_for_persona(page, expected: str) -> None:
+    """Wait until the sidebar shows only the expected persona (while Streamlit swaps elements, the old
+    picker and the new one can both be in the page for a moment, and a rerun may still be coming)."""
+    page.wait_for_function(
+        "expected => { const values = new Set([...document.querySelectorAll('input[aria-label=\"Acting as\"]')]"
+        ".map(b => b.value)); return values.size === 1 && values.has(expected); }", arg=expected, timeout=15_000)
 
 
 def test_feed_clip_plays_and_like_is_stored(served, page):
@@ -114,7 +112,7 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
         assert time.monotonic() < deadline, "the like never reached the database"
         time.sleep(0.2)
     page.get_by_role("button", name=f"Liked · {shown.like_count + 1}").wait_for(timeout=15_000)
-    assert persona_shown(page) == "@ana · user"
+    wait_for_persona(page, "@ana · user")
 
 
 def test_switching_persona_changes_the_pages_offered(served, page):
@@ -127,7 +125,7 @@ def test_switching_persona_changes_the_pages_offered(served, page):
     box.click()
     box.fill("rosa")
     page.get_by_role("option", name="@rosa_reviews · reviewer").click()
-    assert persona_shown(page) == "@rosa_reviews · reviewer"
+    wait_for_persona(page, "@rosa_reviews · reviewer")
     nav.get_by_text("Moderation").wait_for(timeout=15_000)
     nav.get_by_text("Moderation").click()
     page.get_by_role("heading", name="Moderation").wait_for(timeout=15_000)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
+from workbench.cameo.challenge import Challenge, Check, LivenessResult, new_challenge
 from workbench.cameo.consent import load_cameo, refusal
 from workbench.cameo.faces import ALIGNED_SIZE, align_face, detect_faces
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -24,6 +27,18 @@ from workbench.store.models import (
     Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, CaseSource, ModerationCase, User, Video,
     VideoCameo, VideoStatus, utcnow,
 )
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    #: "verified", "held" (matches a public figure: a reviewer decides), "failed" or "expired"
+    status: str
+    checks: tuple[Check, ...]
+    challenge: Challenge
+
+    @property
+    def failed(self) -> list[str]:
+        return [check.name for check in self.checks if not check.passed]
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,71 @@ class CameoService:
             if match is not None:
                 hold_for_review(session, owner, cameo, match)
             return _view(session, cameo, self._wb.media_dir)
+
+    def start_enrollment(self, actor: ActorRef) -> Challenge:
+        """Issue a fresh challenge for the actor's own cameo (created pending on first use). One
+        challenge answers one clip: a failed or expired one means starting again."""
+        with self._wb.transaction() as session:
+            owner = load_actor(session, actor)
+            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            if cameo is None:
+                cameo = Cameo(owner_id=owner.id, kind=CameoKind.PERSON, handle=owner.handle,
+                              display_name=owner.display_name, status=CameoStatus.PENDING)
+                session.add(cameo)
+            elif cameo.status in (CameoStatus.VERIFIED, CameoStatus.HELD):
+                raise Conflict(f"@{owner.handle}'s cameo is already {cameo.status.value}")
+            challenge = new_challenge()
+            cameo.status = CameoStatus.PENDING
+            cameo.verification = {**cameo.verification, "challenge": challenge.as_dict()}
+            session.flush()
+            audit(session, owner, "cameo.enrollment.start", "cameo", cameo.id)
+            return challenge
+
+    def complete_enrollment(self, actor: ActorRef, clip: bytes) -> EnrollmentResult:
+        """Check a clip recorded for the current challenge. Passing verifies the cameo, unless its
+        face matches a public figure: then it is held for a reviewer. Every check and its evidence is
+        kept with the cameo; the challenge is used up either way."""
+        if not clip:
+            raise InvalidInput("the clip is empty")
+        if len(clip) > MAX_ENROLLMENT_BYTES:
+            raise InvalidInput(f"the clip is {len(clip) / 2**20:.0f} MB; the limit is {MAX_ENROLLMENT_BYTES // 2**20} MB")
+        with self._wb.transaction() as session:
+            owner = load_actor(session, actor)
+            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            if cameo is None or cameo.status is not CameoStatus.PENDING or "challenge" not in cameo.verification:
+                raise InvalidInput("start an enrollment first: a challenge tells you what to do in the clip")
+            challenge = Challenge.from_dict(cameo.verification["challenge"])
+            cameo.verification = {key: value for key, value in cameo.verification.items() if key != "challenge"}
+            if challenge.expired():
+                audit(session, owner, "cameo.enrollment.expired", "cameo", cameo.id)
+                return EnrollmentResult("expired", (), challenge)
+        result = self._check_clip(clip, challenge)
+        match = self._wb.public_figures.match(result.embedding) if result.passed else None
+        stored = None
+        if result.passed:
+            frontal = detect_faces(result.reference_frame)[:1]
+            stored = store_reference_image(align_face(result.reference_frame, frontal[0]), self._wb.media_dir)[0]
+        with self._wb.transaction() as session:
+            owner = load_actor(session, actor)
+            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            cameo.verification = {**cameo.verification, "method": "liveness",
+                                  "checks": [_json_safe(asdict(check)) for check in result.checks]}
+            if result.passed:
+                cameo.reference_image_path = stored
+                cameo.status, cameo.verified_at = CameoStatus.VERIFIED, utcnow()
+                if match is not None:
+                    hold_for_review(session, owner, cameo, match)
+            audit(session, owner, "cameo.enrollment.check", "cameo", cameo.id, passed=result.passed,
+                  failed=result.failed)
+            return EnrollmentResult(cameo.status.value if result.passed else "failed", result.checks, challenge)
+
+    def _check_clip(self, clip: bytes, challenge: Challenge) -> LivenessResult:
+        from workbench.cameo.liveness import check_liveness
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "enrollment.mp4"
+            path.write_bytes(clip)
+            return check_liveness(path, challenge, self._wb.faces)
 
     def create_character(self, actor: ActorRef, handle: str, display_name: str, *, visibility: str = "private",
                          image: bytes | np.ndarray | None = None) -> CameoView:
@@ -222,6 +302,8 @@ CHARACTER_VISIBILITY = {"private": CameoPermission.ONLY_ME, "followers": CameoPe
                         "everyone": CameoPermission.EVERYONE}
 PERSON_LEVELS = (CameoPermission.ONLY_ME, CameoPermission.APPROVED, CameoPermission.MUTUALS, CameoPermission.EVERYONE)
 MAX_RESTRICTIONS_CHARS = 500
+#: an enrollment clip larger than this is refused before it is read
+MAX_ENROLLMENT_BYTES = 50 * 1024 * 1024
 #: a cameo whose face matches a public figure is a likely impersonation: near the top of the queue
 PUBLIC_FIGURE_SEVERITY = 0.9
 #: uploads larger than this are refused before decoding
@@ -239,6 +321,11 @@ def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatc
     session.add(case)
     session.flush()
     audit(session, owner, "cameo.held", "cameo", cameo.id, public_figure=match.figure.name, case_id=case.id)
+
+
+def _json_safe(value: dict) -> dict:
+    """Evidence as plain JSON (numpy numbers and arrays become lists and floats)."""
+    return json.loads(json.dumps(value, default=lambda item: item.tolist() if hasattr(item, "tolist") else str(item)))
 
 
 def _view(session: Session, cameo: Cameo, media_dir: Path) -> CameoView:
