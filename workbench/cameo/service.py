@@ -112,7 +112,7 @@ class CameoService:
                 raise Conflict(f"@{owner.handle}'s cameo is already {cameo.status.value}")
             challenge = new_challenge()
             cameo.status = CameoStatus.PENDING
-            cameo.verification = {**cameo.verification, "challenge": challenge.as_dict()}
+            cameo.verification = {**(cameo.verification or {}), "challenge": challenge.as_dict()}
             session.flush()
             audit(session, owner, "cameo.enrollment.start", "cameo", cameo.id)
             return challenge

@@ -125,11 +125,6 @@ def _blink(image: np.ndarray, points: np.ndarray, amount: float) -> np.ndarray:
         band &= (xs > float(eye[0, 0])) & (xs < float(eye[3, 0]))
         skin = np.median(out[band], axis=0) if band.any() else out[mask > 0.5].mean(0)
         out = out * (1 - mask[..., None]) + skin * mask[..., None]
-        if amount > 0.6:  # the lashes along the closed lid
-            lid = np.stack([eye[0], eye[5], eye[4], eye[3]]).round().astype(np.int32)
-            lashes = out.copy()
-            cv2.polylines(lashes, [lid], False, (60, 45, 40), 2, cv2.LINE_AA)
-            out = out * (1 - amount) + lashes * amount
     return out
 
 

@@ -1,0 +1,91 @@
+"""Liveness checks on synthetic enrollment clips (synthetic people only, see synthetic_enrollment):
+a live answer passes every check, each attack fails the check meant to catch it, and a bad file gives a
+failed result rather than an exception. espeak-ng is required (the project's setup installs it)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from workbench.cameo.challenge import Challenge
+from workbench.cameo.engine import FaceEngine, build_default_model_pack
+from workbench.cameo.liveness import CHECKS, check_liveness
+from workbench.cameo.synthetic_enrollment import ATTACKS, enrollment_clip, espeak_available
+
+pytestmark = pytest.mark.xdist_group("liveness")
+
+#: fixed digits and voice, so the recogniser's result is reproducible (its accuracy varies by voice)
+NOW = datetime.now(timezone.utc)
+CHALLENGE = Challenge(("turn_right", "turn_left", "blink"), "40917", NOW, NOW + timedelta(minutes=5))
+#: the check(s) each attack must fail
+CAUGHT_BY = {"still_photo": {"not_still", "challenge_followed"}, "looped": {"not_replayed"},
+             "other_person_halfway": {"one_identity"}, "wrong_digits": {"digits_heard"},
+             "silence": {"digits_heard", "lips_in_sync"}}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> FaceEngine:
+    root = tmp_path_factory.mktemp("face_models")
+    build_default_model_pack(root)
+    return FaceEngine(root, det_size=(320, 320))
+
+
+@pytest.fixture(scope="module")
+def results(engine: FaceEngine, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if not espeak_available():
+        pytest.fail("espeak-ng is not installed (apt-get install -y espeak-ng); the liveness tests need it "
+                    "to speak the challenge digits", pytrace=False)
+    folder = tmp_path_factory.mktemp("enrollment")
+    out = {}
+    for attack in ATTACKS:
+        path = enrollment_clip(folder / f"{attack or 'live'}.mp4", CHALLENGE, person=0, attack=attack,
+                               voice="en-us+f5")
+        out[attack] = check_liveness(path, CHALLENGE, engine)
+    return out
+
+
+def test_a_live_enrollment_passes_every_check(results: dict) -> None:
+    result = results[None]
+    assert [check.name for check in result.checks] == list(CHECKS)
+    assert result.passed, {check.name: check.evidence for check in result.checks if not check.passed}
+    assert result.reference_frame is not None and result.reference_frame.ndim == 3
+    assert result.embedding is not None and result.embedding.shape == (128,)
+    evidence = {check.name: check.evidence for check in result.checks}
+    assert evidence["challenge_followed"]["detected"] == ["turn_right", "turn_left"]
+    assert evidence["lips_in_sync"]["correlation"] >= 0.5
+    assert evidence["digits_heard"]["heard"]
+
+
+@pytest.mark.parametrize("attack", sorted(CAUGHT_BY))
+def test_each_attack_fails_the_check_that_catches_it(results: dict, attack: str) -> None:
+    result = results[attack]
+    assert not result.passed
+    assert CAUGHT_BY[attack] <= set(result.failed) if attack == "silence" else CAUGHT_BY[attack] & set(result.failed), \
+        (attack, result.failed)
+
+
+def test_still_photo_fails_on_motion(results: dict) -> None:
+    assert "not_still" in results["still_photo"].failed
+
+
+def test_expiry_is_the_callers_concern(engine: FaceEngine, results: dict, tmp_path: Path) -> None:
+    """An expired challenge is judged on the clip alone; the caller checks Challenge.expired."""
+    expired = Challenge(CHALLENGE.moves, CHALLENGE.digits, NOW - timedelta(hours=1), NOW - timedelta(minutes=55))
+    assert expired.expired()
+    path = enrollment_clip(tmp_path / "live.mp4", expired, person=0, voice="en-us+f5")
+    assert check_liveness(path, expired, engine).passed
+
+
+def test_a_corrupt_file_gives_a_failed_result(engine: FaceEngine, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)
+    result = check_liveness(broken, CHALLENGE, engine)
+    assert not result.passed and set(result.failed) == set(CHECKS)
+    assert all("reason" in check.evidence for check in result.checks)
+    assert result.reference_frame is None and result.embedding is None
+
+
+def test_a_missing_file_raises(engine: FaceEngine, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        check_liveness(tmp_path / "nothing.mp4", CHALLENGE, engine)
