@@ -90,6 +90,9 @@ for cameo in cameos:
                     attempt(wb.cameos.set_restrictions, actor.handle, cameo.handle, words)
             photo = st.file_uploader("Reference photo (exactly one face for a person)", type=["jpg", "jpeg", "png"],
                                      key=f"photo_{cameo.id}")
+            if st.toggle("Use the camera instead", key=f"camera_on_{cameo.id}"):
+                photo = st.camera_input("Reference photo (a still is a reference, never a verification)",
+                                        key=f"camera_{cameo.id}") or photo
             if photo is not None and st.button("Use this photo", key=f"use_photo_{cameo.id}"):
                 attempt(wb.cameos.set_reference_image, actor.handle, cameo.handle, photo.getvalue())
             with st.form(f"revoke_{cameo.id}"):

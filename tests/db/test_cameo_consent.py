@@ -109,6 +109,19 @@ def test_only_the_owner_changes_a_cameo(ana_has_a_cameo):
     assert wb.cameos.set_restrictions("ana", "ana", "never in ads").restrictions == "never in ads"
 
 
+def test_the_owners_restrictions_are_enforced_at_generation(ana_has_a_cameo):
+    wb = ana_has_a_cameo
+    wb.cameos.set_permission("ana", "ana", "everyone")
+    wb.cameos.set_restrictions("ana", "ana", "drinking; political ads\nswimwear")
+    before = row_counts(wb)
+    for prompt in ("ana DRINKING a beer", "ana in a political ad campaign, political ads everywhere", "ana in swimwear"):
+        with pytest.raises(Forbidden, match="does not allow"):
+            wb.clips.create("ben", prompt, cameos=("ana",), **SMALL)
+    assert row_counts(wb) == before
+    assert wb.clips.create("ben", "ana drinks tea", seed=1, cameos=("ana",), **SMALL).id  # "drinks" is not "drinking"
+    assert wb.clips.create("ben", "a man drinking coffee", seed=2, **SMALL).id  # no cameo, no restriction
+
+
 def test_character_cameos(people):
     pip = people.cameos.create_character("ana", "pip_the_otter", "Pip the Otter", visibility="followers")
     assert (pip.kind, pip.permission, pip.status, pip.owner) == ("character", "followers", "verified", "ana")

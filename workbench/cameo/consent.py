@@ -4,6 +4,7 @@ Checked when a job is submitted and again when it renders, so a revocation in be
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,25 @@ def require_use(session: Session, user: User, handles: tuple[str, ...] | list[st
         if reason:
             raise Forbidden(reason)
     return cameos
+
+
+def restriction_broken(prompt: str, cameo: Cameo) -> str | None:
+    """The first of the owner's restrictions (comma, semicolon or line separated phrases) that the
+    prompt names, as whole words and ignoring case; None if it names none. The prompt policy adds
+    evasion-proof matching on top of this literal check."""
+    text = " ".join(re.findall(r"[a-z0-9]+", prompt.lower()))
+    for phrase in re.split(r"[,;\n]", cameo.restrictions or ""):
+        words = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
+        if len(words) >= 3 and re.search(rf"\b{re.escape(words)}\b", text):
+            return phrase.strip()
+    return None
+
+
+def require_allowed_prompt(prompt: str, cameos: list[Cameo]) -> None:
+    for cameo in cameos:
+        broken = restriction_broken(prompt, cameo)
+        if broken:
+            raise Forbidden(f"the owner of @{cameo.handle} does not allow their cameo in this: \"{broken}\"")
 
 
 def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...]:

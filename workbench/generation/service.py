@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
-from workbench.cameo.consent import identities, require_use
+from workbench.cameo.consent import identities, require_allowed_prompt, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
 from workbench.generation.media import TEMP_PREFIX, read_clip
@@ -179,7 +179,9 @@ class ClipService:
                 caption = f"{prompt} · remix of @{parent.author.handle}"
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
-            cameo_handles = [cameo.handle for cameo in require_use(session, user, tuple(cameos))]
+            chosen = require_use(session, user, tuple(cameos))
+            require_allowed_prompt(prompt, chosen)
+            cameo_handles = [cameo.handle for cameo in chosen]
             job = GenerationJob(requester_id=user.id, status=JobStatus.QUEUED, prompt=prompt, heartbeat_at=utcnow(),
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
@@ -288,6 +290,7 @@ class ClipService:
             parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
             parent_file = self._wb.media_dir / parent.media_path if parent else None
             cameos = require_use(session, user, params.get("cameos", []))
+            require_allowed_prompt(prompt, cameos)
             shots = split_shots(prompt)
             request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
                                         width=params["width"], height=params["height"],
