@@ -2,7 +2,7 @@
 You co-own those clips: you see every draft and can take any of them down."""
 import streamlit as st
 
-from pages.common import require_actor, show_error
+from pages.common import record_clip, require_actor, show_error
 from workbench import WorkbenchError
 
 PERSON_LEVELS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
@@ -43,11 +43,13 @@ if not any(c.kind == "person" and c.status in ("verified", "held") for c in came
         if challenge is not None:
             st.markdown(f"**Your challenge:** {challenge.instructions()}")
             st.caption(f"Valid until {challenge.expires_at:%H:%M:%S} UTC; one clip per challenge.")
-            clip = st.file_uploader("Your clip", type=["mp4", "mov", "webm", "m4v"], key="enrollment_clip")
+            recorded = record_clip("enrollment_recording")
+            uploaded = st.file_uploader("…or upload a clip", type=["mp4", "mov", "webm", "m4v"], key="enrollment_clip")
+            clip = recorded or (uploaded.getvalue() if uploaded is not None else None)
             if clip is not None and st.button("Check my clip"):
                 try:
                     with st.spinner("Checking liveness…"):
-                        result = wb.cameos.complete_enrollment(actor.handle, clip.getvalue())
+                        result = wb.cameos.complete_enrollment(actor.handle, clip)
                 except WorkbenchError as error:
                     show_error(error)
                 else:

@@ -1,7 +1,11 @@
 """What every page shares: the cached Workbench and the persona picker (the acting user)."""
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+
 import streamlit as st
+import streamlit.components.v1 as components
 
 from workbench import UserView, Workbench, WorkbenchError, open_workbench
 
@@ -55,3 +59,15 @@ def result_or_stop(call, *args, **kwargs):
     except WorkbenchError as error:
         show_error(error)
         st.stop()
+
+
+#: a minimal component (pages/components/recorder): camera + microphone recording with MediaRecorder
+_clip_recorder = components.declare_component("clip_recorder", path=str(Path(__file__).resolve().parent
+                                                                         / "components" / "recorder"))
+
+
+def record_clip(key: str, max_seconds: int = 12) -> bytes | None:
+    """Record a clip with sound in the browser; the recording as bytes (WebM: VP8 + Opus) once the
+    person stops, else None."""
+    value = _clip_recorder(max_seconds=max_seconds, key=key, default=None)
+    return base64.b64decode(value["data"]) if value else None
