@@ -103,7 +103,7 @@ class CameoService:
         challenge answers one clip: a failed or expired one means starting again."""
         with self._wb.transaction() as session:
             owner = load_actor(session, actor)
-            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            cameo = _person_cameo(session, owner)
             if cameo is None:
                 cameo = Cameo(owner_id=owner.id, kind=CameoKind.PERSON, handle=owner.handle,
                               display_name=owner.display_name, status=CameoStatus.PENDING)
@@ -127,7 +127,7 @@ class CameoService:
             raise InvalidInput(f"the clip is {len(clip) / 2**20:.0f} MB; the limit is {MAX_ENROLLMENT_BYTES // 2**20} MB")
         with self._wb.transaction() as session:
             owner = load_actor(session, actor)
-            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            cameo = _person_cameo(session, owner)
             if cameo is None or cameo.status is not CameoStatus.PENDING or "challenge" not in cameo.verification:
                 raise InvalidInput("start an enrollment first: a challenge tells you what to do in the clip")
             challenge = Challenge.from_dict(cameo.verification["challenge"])
@@ -143,7 +143,7 @@ class CameoService:
             stored = store_reference_image(align_face(result.reference_frame, frontal[0]), self._wb.media_dir)[0]
         with self._wb.transaction() as session:
             owner = load_actor(session, actor)
-            cameo = session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
+            cameo = _person_cameo(session, owner)
             cameo.verification = {**cameo.verification, "method": "liveness",
                                   "checks": [_json_safe(asdict(check)) for check in result.checks]}
             if result.passed:
@@ -309,6 +309,11 @@ PUBLIC_FIGURE_SEVERITY = 0.9
 #: uploads larger than this are refused before decoding
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
+
+
+def _person_cameo(session: Session, owner: User) -> Cameo | None:
+    """The owner's own likeness (a person has at most one; characters are separate)."""
+    return session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
 
 
 def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatch) -> None:
