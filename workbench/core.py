@@ -37,7 +37,6 @@ class Workbench:
         self.engine = engine
         self.media_dir = media_dir
         self.settings = settings
-        self._queue: JobQueue | None = None
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.users = UserService(self)
         self.videos = VideoService(self)
@@ -66,13 +65,11 @@ class Workbench:
         """Reference faces of the public-figure gallery, embedded once with the face engine."""
         return FaceGallery(self.faces)
 
-    @property
+    @cached_property
     def queue(self) -> JobQueue:
         """The job queue (opened on first use: only pages that submit jobs, and workers, need it)."""
-        if self._queue is None:
-            self._queue = JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve(),
-                                   self.settings.job_stale_after_s)
-        return self._queue
+        return JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve(),
+                        self.settings.job_stale_after_s)
 
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)

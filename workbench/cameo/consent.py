@@ -60,11 +60,16 @@ def lapsed_grants(session: Session, video: Video) -> list[str]:
 def require_use(session: Session, user: User, handles: tuple[str, ...] | list[str]) -> list[Cameo]:
     """The cameos named, if the user may use every one of them; else Forbidden naming the first refusal."""
     cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
+    require_grants(session, user, cameos)
+    return cameos
+
+
+def require_grants(session: Session, user: User, cameos) -> None:
+    """Forbidden, naming the first refusal, unless the user may use every one of these cameos now."""
     for cameo in cameos:
         reason = refusal(session, user, cameo)
         if reason:
             raise Forbidden(reason)
-    return cameos
 
 
 def restriction_broken(prompt: str, cameo: Cameo) -> str | None:

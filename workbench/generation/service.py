@@ -231,13 +231,11 @@ class ClipService:
                       cameos=params.get("cameos", []))
                 session.flush()
                 return video_views(session, [video], self._wb.media_dir)[0]
-        except JobLost:
-            if created_file is not None:
-                created_file.unlink(missing_ok=True)
-            return None
         except BaseException as error:
             if created_file is not None:
                 created_file.unlink(missing_ok=True)
+            if isinstance(error, JobLost):
+                return None
             with self._wb.transaction() as session:
                 if not self._lost(session, job_id, attempt):
                     job = session.get(GenerationJob, job_id)

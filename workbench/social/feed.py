@@ -64,7 +64,7 @@ class FeedService:
             rows = without_lapsed_grants(session, list(session.scalars(query.limit(CANDIDATE_POOL))))
             now = datetime.now(timezone.utc)
             scored = []
-            for view in video_views(session, list(rows), self._wb.media_dir):
+            for view in video_views(session, rows, self._wb.media_dir):
                 age_hours = (now - view.published_at).total_seconds() / 3600
                 scored.append((popularity_score(view.like_count, view.view_count, age_hours), view))
             scored.sort(key=lambda pair: (-pair[0], -pair[1].id))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
-from workbench.cameo.consent import lapsed_grants, refusal
+from workbench.cameo.consent import lapsed_grants, require_grants
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.store.db import insert_once
 from workbench.store.models import (
@@ -137,12 +137,13 @@ class VideoService:
                 raise Forbidden("only the author can publish a clip")
             if video.status is VideoStatus.REMOVED:
                 raise Forbidden(f"clip #{video.id} was removed and cannot be published")
-            for cameo in session.scalars(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
-                                         .where(VideoCameo.video_id == video.id)):
-                reason = refusal(session, user, cameo)
-                if reason and video.status is VideoStatus.DRAFT:
-                    raise Forbidden(f"clip #{video.id} cannot be published: {reason}")
             if video.status is VideoStatus.DRAFT:
+                cameos = session.scalars(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                                         .where(VideoCameo.video_id == video.id))
+                try:
+                    require_grants(session, user, cameos)
+                except Forbidden as refused:
+                    raise Forbidden(f"clip #{video.id} cannot be published: {refused}") from None
                 video.status = VideoStatus.PUBLISHED
                 video.published_at = utcnow()
                 audit(session, user, "video.publish", "video", video.id)
