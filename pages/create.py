@@ -69,6 +69,24 @@ def job_progress() -> None:
 
 job_progress()
 
+with st.expander("Upload a clip made elsewhere"):
+    st.caption("It goes through the same checks as a generated clip: the caption through the prompt policy, "
+               "the frames through the output scan (faces without consent, public figures, copies of removed "
+               "clips). It is stored watermarked and signed, with your file as its ingredient.")
+    with st.form("upload", clear_on_submit=True):
+        upload_file = st.file_uploader("Video file", type=["mp4", "mov", "webm", "m4v"])
+        upload_caption = st.text_input("Caption", max_chars=300)
+        if st.form_submit_button("Upload") and upload_file is not None:
+            try:
+                uploaded = wb.clips.upload(actor.handle, upload_file.getvalue(), caption=upload_caption)
+            except WorkbenchError as error:
+                show_error(error)
+            else:
+                if uploaded.held_reason:
+                    st.warning(f"Clip #{uploaded.id} is held for review: {uploaded.held_reason}")
+                else:
+                    st.success(f"Clip #{uploaded.id} uploaded as a draft.")
+
 st.subheader("Your clips")
 mine = wb.videos.by_author(actor.handle, actor.handle)
 if not mine:
@@ -79,6 +97,8 @@ for clip in mine:
         lineage = f" · remix of #{clip.remix_parent_id}" if clip.remix_parent_id else ""
         text.markdown(f"**#{clip.id}** {clip.caption}  \n`{clip.status}` · {clip.duration_s:.0f} s · "
                       f"{clip.like_count} likes · {clip.view_count} views{lineage}")
+        if clip.held_reason:
+            text.warning(f"Held for review: {clip.held_reason}")
         if clip.status == "draft":
             text.video(str(clip.media_file), muted=True, width=200)
             if action.button("Publish", key=f"publish_{clip.id}"):

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-demo}"
+case "$purpose" in demo|test) ;; *) echo "usage: scripts/setup.sh [demo|test]" >&2; exit 2 ;; esac
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -28,11 +29,10 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   extras=""; [ "$purpose" = test ] && extras="[test]"
-  if [ "$purpose" = test ] || [ -n "${WORKBENCH_WITH_ML:-}" ]; then
-    # torch first, pinned, so that nothing later pulls a multi-GB CUDA build
-    .venv/bin/python -m pip install -q "torch==2.13.0"
-    [ "$purpose" = test ] || extras="[ml]"
-  fi
+  # torch first, pinned, so that nothing later pulls a multi-GB CUDA build (the prompt policy's
+  # sentence embeddings need it; the diffusers backend too)
+  .venv/bin/python -m pip install -q "torch==2.13.0"
+  if [ "$purpose" != test ] && [ -n "${WORKBENCH_WITH_ML:-}" ]; then extras="[ml]"; fi
   .venv/bin/python -m pip install -q -e ".$extras"
   rm -f .venv/.installed-*
   touch "$stamp"

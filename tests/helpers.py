@@ -14,7 +14,36 @@ def media_files(media_dir: Path) -> set[Path]:
 
 
 def row_counts(wb) -> dict[str, int]:
-    """Rows in every table: compare before and after to prove a refused request wrote nothing."""
+    """Rows in every table: compare before and after to prove a refused request wrote nothing
+    (but the prompt policy's record of what it refused, policy_hits, which refusals add to)."""
     with wb.transaction() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name != "policy_hits"}
+
+
+def encode_like_a_reuploader(frames, fps: int, path, crf: int = 23):
+    """Frames as H.264 at a chosen CRF with no audio: how a re-uploader's editor might export a clip
+    (single-threaded, macroblock tree off, so that runs repeat)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), mode="w", format="mp4") as container:
+        options = {"crf": str(crf), "preset": "veryfast", "threads": "1", "x264-params": "mbtree=0"}
+        stream = container.add_stream("libx264", rate=fps, options=options)
+        stream.height, stream.width = frames.shape[1:3]
+        stream.pix_fmt = "yuv420p"
+        for index, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def resize_frames(frames, width: int, height: int):
+    """Every frame resized (to even sides, as H.264 wants)."""
+    import numpy as np
+    from PIL import Image
+
+    width, height = width - width % 2, height - height % 2
+    return np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.BICUBIC)) for f in frames])

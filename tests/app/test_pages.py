@@ -148,6 +148,17 @@ def test_rights_page_registers_an_entry(world):
     at.button[0].click().run()
     names = [e.name for e in world.rights.opt_outs("northwind")]
     assert "Sprocket the Robot" in names
+    assert "blocked" in at.dataframe[0].value.columns
+
+
+def test_rights_page_tests_a_prompt_against_the_holders_entries(world):
+    at = app_as("northwind", "pages/rights.py")
+    at.text_input(key="rights_test_prompt").input("C a p t a i n  C 0 m e t flying").run()
+    at.button(key="rights_test").click().run()
+    assert at.error and "BLOCK" in at.error[0].value and "Captain Comet" in at.error[0].value
+    at.text_input(key="rights_test_prompt").input("a comet over the sea").run()
+    at.button(key="rights_test").click().run()
+    assert at.success and "ALLOW" in at.success[0].value
 
 
 def test_analytics_page_shows_the_creators_completion(world):

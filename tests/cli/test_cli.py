@@ -86,3 +86,27 @@ def test_generate_refuses_bad_input(tmp_path):
     ghost = run_cli(tmp_path, "generate", "--prompt", "a cat", "--as", "ghost", "--json")
     assert ghost.returncode == 1 and "@ghost" in json.loads(ghost.stdout)["error"]
     assert not list((tmp_path / "media").rglob("*.mp4"))
+
+
+def test_rights_and_policy_commands_keep_their_json_contract(tmp_path):
+    holder = run_cli(tmp_path, "users", "add", "--handle", "studio", "--role", "rights_holder", "--json")
+    assert holder.returncode == 0, holder.stderr
+    added = run_cli(tmp_path, "rights", "opt-out", "add", "--as", "studio", "--name", "Pikachu", "--alias", "Pika Pika",
+                    "--description", "a small yellow electric mouse with red cheeks", "--scope", "block", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["aliases"] == ["Pika Pika"]
+    checked = run_cli(tmp_path, "policy", "check", "--json", "p i k a c h u surfing")
+    assert checked.returncode == 0, checked.stderr
+    decision = json.loads(checked.stdout)
+    assert decision["decision"] == "block" and decision["reasons"][0]["code"] == "ip"
+    assert {"code", "matched"} <= set(decision["reasons"][0])
+    assert json.loads(run_cli(tmp_path, "policy", "check", "--json", "a cat surfing").stdout) == {
+        "decision": "allow", "reasons": [], "notes": [], "profile": "default"}
+    eu = json.loads(run_cli(tmp_path, "policy", "check", "--region", "EU", "--json",
+                            "a deepfake of my neighbour").stdout)
+    assert eu["decision"] == "block" and eu["profile"] == "eu"
+    unknown = run_cli(tmp_path, "policy", "check", "--as", "nobody", "--json", "a cat")
+    assert unknown.returncode == 1 and "nobody" in json.loads(unknown.stdout)["error"]
+    refused = run_cli(tmp_path, "rights", "opt-out", "add", "--as", "studio", "--name", "X", "--scope", "maybe",
+                      "--json")
+    assert refused.returncode == 1 and "scope" in json.loads(refused.stdout)["error"]

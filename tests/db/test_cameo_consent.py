@@ -112,14 +112,16 @@ def test_only_the_owner_changes_a_cameo(ana_has_a_cameo):
 def test_the_owners_restrictions_are_enforced_at_generation(ana_has_a_cameo):
     wb = ana_has_a_cameo
     wb.cameos.set_permission("ana", "ana", "everyone")
-    wb.cameos.set_restrictions("ana", "ana", "drinking; political ads\nswimwear")
+    wb.cameos.set_restrictions("ana", "ana", "no alcohol; nothing political\nswimwear")
     before = row_counts(wb)
-    for prompt in ("ana DRINKING a beer", "ana in a political ad campaign, political ads everywhere", "ana in swimwear"):
-        with pytest.raises(Forbidden, match="does not allow"):
+    # the words, the theme's vocabulary (whiskey is alcohol, a bikini is swimwear) and evasions
+    for prompt in ("@ana D R U N K at a party", "ana sipping wh1skey on a porch", "@ana at an election rally",
+                   "@ana in a bikini at the pool"):
+        with pytest.raises(Forbidden, match="restriction set by the owner of @ana"):
             wb.clips.create("ben", prompt, cameos=("ana",), **SMALL)
     assert row_counts(wb) == before
-    assert wb.clips.create("ben", "ana drinks tea", seed=1, cameos=("ana",), **SMALL).id  # "drinks" is not "drinking"
-    assert wb.clips.create("ben", "a man drinking coffee", seed=2, **SMALL).id  # no cameo, no restriction
+    assert wb.clips.create("ben", "@ana drinks tea in a garden", seed=1, cameos=("ana",), **SMALL).id
+    assert wb.clips.create("ben", "a man sipping whiskey", seed=2, **SMALL).id  # no cameo, no restriction
 
 
 def test_character_cameos(people):

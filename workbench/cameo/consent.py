@@ -1,10 +1,10 @@
 """Who may put a cameo in a clip: the owner's permission level, approvals and the follow graph.
 
-Checked when a job is submitted and again when it renders, so a revocation in between wins.
+Checked when a job is submitted and again when it renders, so a revocation in between wins. (Owners'
+restrictions are enforced by the prompt policy, workbench.safety.policy.)
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -70,25 +70,6 @@ def require_grants(session: Session, user: User, cameos) -> None:
         reason = refusal(session, user, cameo)
         if reason:
             raise Forbidden(reason)
-
-
-def restriction_broken(prompt: str, cameo: Cameo) -> str | None:
-    """The first of the owner's restrictions (comma, semicolon or line separated phrases) that the
-    prompt names, as whole words and ignoring case; None if it names none. The prompt policy adds
-    evasion-proof matching on top of this literal check."""
-    text = " ".join(re.findall(r"[a-z0-9]+", prompt.lower()))
-    for phrase in re.split(r"[,;\n]", cameo.restrictions or ""):
-        words = " ".join(re.findall(r"[a-z0-9]+", phrase.lower()))
-        if len(words) >= 3 and re.search(rf"\b{re.escape(words)}\b", text):
-            return phrase.strip()
-    return None
-
-
-def require_allowed_prompt(prompt: str, cameos: list[Cameo]) -> None:
-    for cameo in cameos:
-        broken = restriction_broken(prompt, cameo)
-        if broken:
-            raise Forbidden(f"the owner of @{cameo.handle} does not allow their cameo in this: \"{broken}\"")
 
 
 def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...]:

@@ -12,20 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
-from workbench.cameo.consent import identities, require_allowed_prompt, require_use
+from workbench.cameo.consent import identities, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
 from workbench.generation.media import TEMP_PREFIX, read_clip
 from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
+from workbench.safety.hashing import LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes
+from workbench.safety.scan import ScanHit, fingerprint_bytes, open_scan_case
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.store.models import (
-    GenerationJob, JobStatus, User, Video, VideoCameo, VideoMood, VideoStatus, as_utc, utcnow,
+    GenerationJob, JobStatus, User, Video, VideoCameo, VideoFingerprint, VideoMood, VideoStatus, as_utc, utcnow,
 )
 
 MAX_PROMPT_CHARS = 2000
@@ -89,8 +92,10 @@ def check_remixable(session: Session, user: User, parent_id: int) -> Video:
 
 def insert_video(session: Session, *, author_id: int, request: GenerationRequest, clip: Clip, media_path: str,
                  media_sha256: str, backend: str, allow_remix: bool, remix_of: int | None,
-                 cameo_ids: list[int] | tuple[int, ...] = (), created_at: datetime | None = None) -> Video:
-    """Write a draft's row with its moods, remix lineage (parent, root, depth) and cameos."""
+                 cameo_ids: list[int] | tuple[int, ...] = (), created_at: datetime | None = None,
+                 fingerprint: np.ndarray | None = None) -> Video:
+    """Write a draft's row with its moods, remix lineage (parent, root, depth), cameos and the PDQ
+    fingerprint that finds it again if it is removed and comes back."""
     parent = session.get(Video, remix_of) if remix_of is not None else None
     video = Video(
         author_id=author_id, status=VideoStatus.DRAFT, prompt=request.prompt, caption=request.caption or request.prompt,
@@ -105,7 +110,81 @@ def insert_video(session: Session, *, author_id: int, request: GenerationRequest
     session.add(video)
     session.flush()
     session.add_all(VideoCameo(video_id=video.id, cameo_id=cameo_id) for cameo_id in cameo_ids)
+    if fingerprint is not None:
+        session.add(VideoFingerprint(video_id=video.id, frame_hashes=fingerprint_bytes(fingerprint)))
     return video
+
+
+#: uploads longer than this, or larger than MAX_SIDE on a side, are refused before decoding
+MAX_UPLOAD_SECONDS = 60.0
+
+
+def _temp_file(directory: Path, data: bytes) -> Path:
+    """The upload's bytes in a temporary file beside the media (swept by job recovery if left)."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=".upload")
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    return Path(name)
+
+
+def read_upload(path: Path) -> Clip:
+    """Decode an uploaded file after checking, from its headers, that it is a video of a sane
+    size and length; anything unreadable is InvalidInput (nothing has been stored yet)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise InvalidInput("the upload has no video track")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            duration = float(container.duration / 1e6) if container.duration else None
+        if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE):
+            raise InvalidInput(f"a clip is {MIN_SIDE}-{MAX_SIDE} pixels on each side (this one is {width}x{height})")
+        if duration is not None and duration > MAX_UPLOAD_SECONDS:
+            raise InvalidInput(f"a clip lasts at most {MAX_UPLOAD_SECONDS:g} s (this one {duration:.0f} s)")
+        clip = read_clip(path)
+    except (av.error.FFmpegError, ValueError, IndexError) as error:
+        raise InvalidInput(f"the upload is not a playable video ({type(error).__name__})") from None
+    if clip.duration_s < MIN_DURATION_S or clip.duration_s > MAX_UPLOAD_SECONDS:
+        raise InvalidInput(f"a clip lasts {MIN_DURATION_S:g}-{MAX_UPLOAD_SECONDS:g} seconds "
+                           f"(this one {clip.duration_s:.1f} s)")
+    if clip.audio.size == 0:  # every stored clip has an AAC track (silence where the upload had none)
+        clip.audio = np.zeros(int(round(clip.duration_s * clip.sample_rate)), np.float32)
+    if clip.width % 2 or clip.height % 2:  # H.264 in yuv420p wants even sides
+        clip.frames = clip.frames[:, :clip.height - clip.height % 2, :clip.width - clip.width % 2]
+    return clip
+
+
+def keep_as_evidence(path: Path, media_dir: Path) -> str:
+    """Copy a refused upload under media_dir/evidence, named by its sha256, for the reviewer."""
+    import hashlib
+    import shutil
+
+    folder = media_dir / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    final = folder / f"{digest}.mp4"
+    if not final.exists():
+        shutil.copyfile(path, final)
+    return final.relative_to(media_dir).as_posix()
+
+
+def review_hits(reasons: list[dict]) -> list[ScanHit]:
+    """A prompt the policy sent to review holds its clip like a scan hit does."""
+    return [ScanHit("prompt_review", f"the prompt was sent to review ({reason['code']}: {reason['matched']})",
+                    {"reason": reason}) for reason in reasons]
+
+
+def hold(session: Session, video: Video, hits: list[ScanHit], *, provenance: dict | None = None,
+         uploader: str | None = None) -> None:
+    """Keep a clip back as a draft for review and open (or add to) its moderation case."""
+    video.held_reason = "; ".join(hit.detail for hit in hits)[:200]
+    video.status, video.published_at = VideoStatus.DRAFT, None
+    open_scan_case(session, video.id, hits, provenance=provenance, uploader=uploader)
 
 
 class ClipService:
@@ -132,6 +211,72 @@ class ClipService:
 
     def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
         return self.create(actor, prompt, remix_of=video_id, **options)
+
+    def upload(self, actor: ActorRef, data: bytes, *, caption: str = "", moods: tuple[str, ...] | None = None,
+               allow_remix: bool = True) -> VideoView:
+        """Add a clip made elsewhere. It passes the same checks as a generated one: its caption
+        goes through the prompt policy, its frames through the output scan. A copy of a removed
+        clip is refused (and the attempt opens a case, the file kept as evidence); faces without
+        consent hold it for review. Stored like every clip: re-encoded for browsers, watermarked,
+        signed with the upload as its ingredient (its own Content Credentials, if any, kept)."""
+        if not data:
+            raise InvalidInput("the upload is empty: choose an mp4, mov or webm file")
+        if len(data) > self._wb.settings.max_upload_bytes:
+            raise InvalidInput(f"the upload is {len(data) / 1e6:.0f} MB; the limit is "
+                               f"{self._wb.settings.max_upload_bytes / 1e6:.0f} MB")
+        caption = (caption or "").strip()
+        if len(caption) > MAX_PROMPT_CHARS:
+            raise InvalidInput(f"a caption is at most {MAX_PROMPT_CHARS} characters")
+        unknown = [m for m in (moods or ()) if m not in mood_names()]
+        if unknown:
+            raise InvalidInput(f"unknown mood {unknown[0]!r}; choose from {', '.join(mood_names())}")
+        with self._wb.transaction() as session:
+            handle = load_actor(session, actor).handle
+        if caption:
+            self._wb.policy.screen(actor, caption)
+        self._wb.media_dir.mkdir(parents=True, exist_ok=True)
+        upload = _temp_file(self._wb.media_dir, data)
+        created_file: Path | None = None
+        try:
+            clip = read_upload(upload)
+            scan = self._wb.scanner.scan(upload, match_variants=True)
+            repeat = scan.hit("reupload_of_removed")
+            if repeat is not None:
+                evidence = keep_as_evidence(upload, self._wb.media_dir)
+                with self._wb.transaction() as session:
+                    user = load_actor(session, actor)
+                    open_scan_case(session, repeat.evidence["video_id"], [ScanHit(
+                        repeat.kind, repeat.detail, {**repeat.evidence, "evidence_file": evidence})],
+                        uploader=user.handle, provenance=scan.provenance)
+                    audit(session, user, "upload.refused", "video", repeat.evidence["video_id"], evidence=evidence)
+                raise Forbidden(f"this upload repeats clip #{repeat.evidence['video_id']}, which was removed; "
+                                "it was not posted and a reviewer will look at it")
+            request = GenerationRequest(prompt=caption or "uploaded clip", seed=0, duration_s=clip.duration_s,
+                                        width=clip.width, height=clip.height, fps=clip.fps,
+                                        moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
+                                        caption=caption or "uploaded clip")
+            stored = store_ai_clip(clip, self._wb.media_dir, author=handle, credentials=self._wb.credentials,
+                                   parent=upload, tool="workbench upload")
+            created_file = stored.path if stored.is_new else None
+            fingerprint = clip_hashes(stored.path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+            with self._wb.transaction() as session:
+                user = load_actor(session, actor)
+                video = insert_video(session, author_id=user.id, request=request, clip=clip,
+                                     media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
+                                     media_sha256=stored.sha256, backend="upload", allow_remix=allow_remix,
+                                     remix_of=None, fingerprint=fingerprint)
+                if scan.hits:
+                    hold(session, video, list(scan.hits), provenance=scan.provenance, uploader=user.handle)
+                audit(session, user, "video.upload", "video", video.id, held=video.held_reason,
+                      provenance={k: scan.provenance.get(k) for k in ("manifest", "state", "ai_generated", "author")})
+                session.flush()
+                return video_views(session, [video], self._wb.media_dir)[0]
+        except BaseException:
+            if created_file is not None:
+                created_file.unlink(missing_ok=True)
+            raise
+        finally:
+            upload.unlink(missing_ok=True)
 
     def job(self, actor: ActorRef, job_id: int) -> JobView:
         with self._wb.transaction() as session:
@@ -169,6 +314,7 @@ class ClipService:
             seed = secrets.randbelow(2**31)
         if not (0 <= seed < 2**31):
             raise InvalidInput("a seed is a whole number from 0 to 2147483647")
+        decision = self._wb.policy.screen(actor, prompt, cameos=cameos)
 
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
@@ -180,13 +326,13 @@ class ClipService:
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
             chosen = require_use(session, user, tuple(cameos))
-            require_allowed_prompt(prompt, chosen)
             cameo_handles = [cameo.handle for cameo in chosen]
             job = GenerationJob(requester_id=user.id, status=JobStatus.QUEUED, prompt=prompt, heartbeat_at=utcnow(),
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
                                         "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish,
-                                        "cameos": cameo_handles, "width": width, "height": height})
+                                        "cameos": cameo_handles, "width": width, "height": height,
+                                        "review": [reason.as_dict() for reason in decision.reasons]})
             session.add(job)
             session.flush()
             audit(session, user, "job.submit", "generation_job", job.id, backend=backend, remix_of=remix_of)
@@ -213,6 +359,9 @@ class ClipService:
             stored = store_ai_clip(clip, self._wb.media_dir, author=author_handle, credentials=self._wb.credentials,
                                    parent=parent_file)
             created_file = stored.path if stored.is_new else None
+            reporter(1.0, "scanning the clip")
+            scan = self._wb.scanner.scan(stored.path, granted_cameo_ids=set(cameo_ids))
+            hits = list(scan.hits) + review_hits(params.get("review", []))
             with self._wb.transaction() as session:
                 if self._lost(session, job_id, attempt):
                     raise JobLost(f"job #{job_id} was given to another worker")
@@ -220,15 +369,17 @@ class ClipService:
                                      media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend=params["backend"],
                                      allow_remix=params["allow_remix"], remix_of=params["remix_of"],
-                                     cameo_ids=cameo_ids)
-                if params["publish"]:
+                                     cameo_ids=cameo_ids, fingerprint=scan.fingerprint)
+                if hits:
+                    hold(session, video, hits, provenance=scan.provenance)
+                elif params["publish"]:
                     video.status, video.published_at = VideoStatus.PUBLISHED, utcnow()
                 job = session.get(GenerationJob, job_id)
                 job.status, job.progress, job.video_id, job.finished_at = JobStatus.SUCCEEDED, 1.0, video.id, utcnow()
                 job.progress_message = "done"
                 audit(session, session.get(User, requester_id), "video.create", "video", video.id,
-                      backend=params["backend"], remix_of=params["remix_of"], published=params["publish"],
-                      cameos=params.get("cameos", []))
+                      backend=params["backend"], remix_of=params["remix_of"], published=params["publish"] and not hits,
+                      cameos=params.get("cameos", []), held=video.held_reason)
                 session.flush()
                 return video_views(session, [video], self._wb.media_dir)[0]
         except BaseException as error:
@@ -283,12 +434,12 @@ class ClipService:
                  params: dict) -> tuple[GenerationRequest, str, Path | None, list[int]]:
         """Re-check what may have changed since the job was queued (a removed parent, a revoked
         cameo), and build the backend's request."""
+        self._wb.policy.screen(requester_id, prompt, cameos=params.get("cameos", []), record=False)
         with self._wb.transaction() as session:
             user = load_actor(session, requester_id)
             parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
             parent_file = self._wb.media_dir / parent.media_path if parent else None
             cameos = require_use(session, user, params.get("cameos", []))
-            require_allowed_prompt(prompt, cameos)
             shots = split_shots(prompt)
             request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
                                         width=params["width"], height=params["height"],

@@ -53,21 +53,27 @@ def case_severity(reasons: list[str], report_count: int, own_likeness: bool) -> 
     return round(worst + 0.1 * math.log2(report_count) + (OWN_LIKENESS_BOOST if own_likeness else 0.0), 4)
 
 
-def open_or_merge_case(session: Session, video: Video, reporter: User, reason: str) -> ModerationCase:
-    """Attach the report to the clip's undecided case, or open one. The clip's row is locked first
-    so that reports arriving at once merge into one case instead of racing to open two."""
-    session.execute(select(Video.id).where(Video.id == video.id).with_for_update())
+def undecided_case(session: Session, video_id: int, source: CaseSource) -> ModerationCase:
+    """The clip's undecided case, or a new one opened from `source`. The clip's row is locked first
+    so that reports and scan hits arriving at once merge into one case instead of racing to open two."""
+    session.execute(select(Video.id).where(Video.id == video_id).with_for_update())
     case = session.scalar(select(ModerationCase).where(
-        ModerationCase.video_id == video.id, ModerationCase.status != CaseStatus.DECIDED))
+        ModerationCase.video_id == video_id, ModerationCase.status != CaseStatus.DECIDED))
     if case is None:
-        case = ModerationCase(video_id=video.id, source=CaseSource.REPORT, signals={"reports": []})
+        case = ModerationCase(video_id=video_id, source=source, signals={})
         session.add(case)
+    return case
+
+
+def open_or_merge_case(session: Session, video: Video, reporter: User, reason: str) -> ModerationCase:
+    """Attach the report to the clip's undecided case, or open one."""
+    case = undecided_case(session, video.id, CaseSource.REPORT)
     own_likeness = reason == "likeness" and reporter.id in cameo_owner_ids(session, video.id)
     reports = list(case.signals.get("reports", [])) + [
         {"reason": reason, "reporter": reporter.handle, "own_likeness": own_likeness}]
     case.signals = {**case.signals, "reports": reports}
-    case.severity = case_severity([r["reason"] for r in reports], len(reports),
-                                  any(r["own_likeness"] for r in reports))
+    case.severity = max(case.severity or 0.0, case_severity([r["reason"] for r in reports], len(reports),
+                                                            any(r["own_likeness"] for r in reports)))
     session.flush()
     return case
 

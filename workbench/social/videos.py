@@ -42,6 +42,8 @@ class VideoView:
     allow_remix: bool
     created_at: datetime
     published_at: datetime | None
+    #: why the output scan or the prompt policy held it back for review (None when it was not)
+    held_reason: str | None = None
     like_count: int = 0
     view_count: int = 0
     comment_count: int = 0
@@ -63,7 +65,8 @@ def cameo_owner_ids(session: Session, video_id: int) -> set[int]:
 def can_view(session: Session, user: User | None, video: Video) -> bool:
     """Published clips are public while every cameo in them is still granted to their author (or
     kept up by its owner). Otherwise, and for drafts, a clip is seen by its author and by every
-    person whose cameo is in it (they co-own it). Reviewers also see removed and withheld clips."""
+    person whose cameo is in it (they co-own it). Reviewers also see removed and withheld clips, and
+    drafts the output scan held for review (a held clip is never published)."""
     if video.status is VideoStatus.PUBLISHED and not lapsed_grants(session, video):
         return True
     if user is None:
@@ -72,7 +75,7 @@ def can_view(session: Session, user: User | None, video: Video) -> bool:
         return True
     if user.id in cameo_owner_ids(session, video.id):
         return True
-    return video.status is not VideoStatus.DRAFT and user.role is Role.REVIEWER
+    return (video.status is not VideoStatus.DRAFT or video.held_reason is not None) and user.role is Role.REVIEWER
 
 
 def load_visible_video(session: Session, user: User | None, video_id: int) -> Video:
@@ -103,7 +106,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
             media_file=media_dir / v.media_path, media_sha256=v.media_sha256, backend=v.backend, seed=v.seed,
             remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
             allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),
-            like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
+            held_reason=v.held_reason, like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
         )
         for v in videos
     ]
@@ -137,6 +140,8 @@ class VideoService:
                 raise Forbidden("only the author can publish a clip")
             if video.status is VideoStatus.REMOVED:
                 raise Forbidden(f"clip #{video.id} was removed and cannot be published")
+            if video.held_reason:
+                raise Forbidden(f"clip #{video.id} is held for review ({video.held_reason}) and cannot be published yet")
             if video.status is VideoStatus.DRAFT:
                 cameos = session.scalars(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
                                          .where(VideoCameo.video_id == video.id))

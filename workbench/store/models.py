@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -171,6 +172,9 @@ class Video(Base):
     created_at: Mapped[datetime] = _timestamp()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: why the output scan held this clip back (a face without consent, a public figure, a removed
+    #: clip's match); while set, only its author, its cameos' owners, reviewers and admins see it
+    held_reason: Mapped[str | None] = mapped_column(String(200))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     moods: Mapped[list[VideoMood]] = relationship(cascade="all, delete-orphan", order_by="VideoMood.rank")
@@ -203,6 +207,8 @@ class Cameo(Base):
     verification: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     #: an aligned face (or character) image under the media folder, composited into clips that use the cameo
     reference_image_path: Mapped[str | None] = mapped_column(String(255))
+    #: {"kind": the face engine's embedding kind, "vector": [...]} of the reference face, for the output scan
+    face_embedding: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _timestamp()
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -337,8 +343,36 @@ class IpOptOut(Base):
     scope: Mapped[OptOutScope] = mapped_column(_enum(OptOutScope, "opt_out_scope"), default=OptOutScope.BLOCK, nullable=False)
     rules: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_at: Mapped[datetime] = _timestamp()
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: set when the holder withdrew the entry; kept so that past blocks still name it
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     holder: Mapped[User] = relationship()
+
+
+class PolicyHit(Base):
+    """One reason a prompt (or an upload) was blocked or sent to review, for rights holders'
+    counts and reviewers' context."""
+    __tablename__ = "policy_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = _timestamp()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(8), nullable=False)
+    code: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    target: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    matched: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    ip_opt_out_id: Mapped[int | None] = mapped_column(ForeignKey("ip_opt_outs.id"), index=True)
+    prompt: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+
+class VideoFingerprint(Base):
+    """PDQ hashes of a clip's sampled frames (32 bytes each, concatenated), so that a removed clip
+    is recognised when it comes back re-encoded or resized."""
+    __tablename__ = "video_fingerprints"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    frame_hashes: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class PublicFigure(Base):

@@ -1,0 +1,183 @@
+"""The policy, the registry and the output scan against the database: what is refused is recorded,
+held clips stay hidden, a removed clip does not come back re-encoded, uploads pass the same scan."""
+import dataclasses
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from tests.db.test_cameo_consent import add_person_cameo
+from tests.helpers import encode_like_a_reuploader, media_files, resize_frames, row_counts
+from workbench.cameo.faces import synthetic_person
+from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.generation.backend import CameoIdentity
+from workbench.generation.media import read_clip
+from workbench.generation.procedural import ProceduralBackend
+from workbench.store.models import ModerationCase, PolicyHit, Video
+
+pytestmark = pytest.mark.db
+
+SMALL = {"duration_s": 1.0, "size": (64, 112)}
+
+
+def reencoded(path, tmp_path, scale: float = 0.5, crf: int = 36) -> bytes:
+    """The clip decoded, resized and encoded again at another quality: what a re-uploader makes."""
+    clip = read_clip(path)
+    frames = resize_frames(clip.frames, int(clip.width * scale), int(clip.height * scale))
+    return encode_like_a_reuploader(frames, clip.fps, tmp_path / f"copy-{scale}.mp4", crf=crf).read_bytes()
+
+
+def test_blocks_are_recorded_and_counted_against_the_entry(people):
+    wb = people
+    entry = wb.rights.add_opt_out("holly", "Pikachu", aliases=["Pika Pika"],
+                                  description="a small yellow electric mouse with red cheeks")
+    before = row_counts(wb)
+    with pytest.raises(Forbidden, match="protected character"):
+        wb.clips.create("ben", "p1kachu surfing a wave", **SMALL)
+    with pytest.raises(Forbidden, match="public figure"):
+        wb.clips.create("ben", "T a y l o r  S w i f t surfing", **SMALL)
+    assert row_counts(wb) == before  # nothing but the record of the refusal
+    with wb.transaction() as session:
+        hits = session.scalars(select(PolicyHit).order_by(PolicyHit.id)).all()
+        assert [(h.code, h.ip_opt_out_id, h.decision) for h in hits] == [
+            ("ip", entry.id, "block"), ("public_figure", None, "block")]
+    assert [e.blocks for e in wb.rights.opt_outs("holly")] == [1]
+    # a dry-run check records nothing
+    assert wb.policy.check("ben", "Pikachu again").decision == "block"
+    assert [e.blocks for e in wb.rights.opt_outs("holly")] == [1]
+
+
+def test_holders_edit_test_and_withdraw_their_entries(people):
+    wb = people
+    entry = wb.rights.add_opt_out("holly", "Spider-Man", scope="rules", rules="violence, alcohol")
+    assert wb.rights.test_prompt("holly", "Spider-Man drinking beer").decision == "block"
+    assert wb.rights.test_prompt("holly", "Spider-Man flying a kite").notes[0].code == "ip_within_rules"
+    wb.rights.update_opt_out("holly", entry.id, name="Spider-Man", scope="block")
+    assert wb.rights.test_prompt("holly", "Spider-Man flying a kite").decision == "block"
+    with pytest.raises(NotFound):
+        wb.rights.update_opt_out("holly", entry.id + 99, name="x")
+    with pytest.raises(Forbidden):
+        wb.rights.add_opt_out("ben", "Mine")  # not a rights holder
+    with pytest.raises(InvalidInput, match="rules"):
+        wb.rights.add_opt_out("holly", "Ghibli style", scope="rules")
+    wb.rights.retire_opt_out("holly", entry.id)
+    assert wb.rights.opt_outs("holly") == []
+    assert wb.policy.check("ben", "Spider-Man flying a kite").decision == "allow"
+
+
+def test_profiles_come_from_the_user(people):
+    wb = people
+    gore = "a knight decapitated, blood everywhere"
+    assert wb.policy.check("ben", gore).decision == "review"
+    assert wb.policy.check("tess", gore).decision == "block"  # a teen
+    assert wb.policy.check("ben", "a deepfake of my neighbour", region="DE").decision == "block"
+    assert wb.policy.check(None, "a deepfake of my neighbour").decision == "review"
+    with pytest.raises(InvalidInput):
+        wb.policy.check("ben", "a cat", region="Europe")
+    with pytest.raises(NotFound):
+        wb.policy.check("nobody", "a cat")
+
+
+def test_a_public_figure_who_enrolled_may_be_named_by_those_they_granted(people):
+    wb = people
+    add_person_cameo(wb, "ana", permission="approved")
+    wb.policy.confirm_public_figure("ada", "Taylor Swift", "ana")
+    with pytest.raises(Forbidden):
+        wb.clips.create("ben", "Taylor Swift waving", **SMALL)
+    wb.cameos.approve("ana", "ana", "ben")
+    assert wb.clips.create("ben", "Taylor Swift waving", seed=1, **SMALL).id
+    with pytest.raises(Forbidden):
+        wb.policy.confirm_public_figure("ben", "Taylor Swift", "ana")  # admins only
+    with pytest.raises(NotFound):
+        wb.policy.confirm_public_figure("ada", "Nobody Famous", "ana")
+
+
+def test_a_prompt_sent_to_review_holds_its_clip(people):
+    wb = people
+    clip = wb.clips.create("ben", "a knight decapitated, blood everywhere", seed=1, publish=True, **SMALL)
+    assert clip.status == "draft" and "sent to review" in clip.held_reason
+    with pytest.raises(Forbidden, match="held for review"):
+        wb.videos.publish("ben", clip.id)
+    with pytest.raises(NotFound):
+        wb.videos.get("ana", clip.id)
+    case = wb.reports.queue("rita")[0]
+    assert case.video_id == clip.id and case.source == "scan" and case.signals["scan"][0]["kind"] == "prompt_review"
+
+
+class LeakyBackend(ProceduralBackend):
+    """A backend that draws a face nobody asked for: what the output scan exists to catch."""
+
+    def __init__(self, face: np.ndarray) -> None:
+        super().__init__()
+        self.face = face
+
+    def generate(self, request, progress=None):
+        return super().generate(dataclasses.replace(request, cameos=(CameoIdentity("someone", self.face),)), progress)
+
+
+def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others(people):
+    wb = people
+    add_person_cameo(wb, "ana", permission="only_me")
+    wb.cameos.set_reference_image("ana", "ana", synthetic_person(0))
+    wb.clips.backends["leaky"] = LeakyBackend(synthetic_person(0))
+    clip = wb.clips.create("ben", "a person waving at the camera", seed=3, backend="leaky", publish=True,
+                           duration_s=2.0)
+    assert clip.status == "draft" and "@ana" in clip.held_reason
+    for other in ("tess", "holly"):
+        with pytest.raises(NotFound):
+            wb.videos.get(other, clip.id)
+    assert clip.id not in [item.video.id for item in wb.feed.page("tess", "for_you")]
+    with pytest.raises(Forbidden, match="held"):
+        wb.videos.publish("ben", clip.id)
+    case = next(c for c in wb.reports.queue("rita") if c.video_id == clip.id)
+    evidence = case.signals["scan"][0]
+    assert evidence["kind"] == "face_without_consent" and evidence["cameo"] == "ana" and evidence["distance"] < 0.6
+    assert wb.videos.get("rita", clip.id).id == clip.id  # reviewers see it
+    # the same face with the owner's grant is fine
+    wb.cameos.set_permission("ana", "ana", "everyone")
+    granted = wb.clips.create("ben", "@ana waving at the camera", seed=3, cameos=("ana",), publish=True,
+                              duration_s=2.0)
+    assert granted.held_reason is None and granted.status == "published"
+
+
+def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(people, tmp_path):
+    wb = people
+    original = wb.clips.create("ana", "a red fox running through snow", seed=11, publish=True, duration_s=2.0)
+    wb.videos.remove("ana", original.id, reason="test")
+    copy = reencoded(original.media_file, tmp_path, scale=0.5)
+    before_videos = row_counts(wb)["videos"]
+    with pytest.raises(Forbidden, match=f"repeats clip #{original.id}"):
+        wb.clips.upload("ben", copy, caption="my fox")
+    assert row_counts(wb)["videos"] == before_videos
+    case = next(c for c in wb.reports.queue("rita") if c.video_id == original.id)
+    entry = case.signals["scan"][0]
+    assert entry["kind"] == "reupload_of_removed" and entry["uploader"] == "ben" and entry["fraction"] >= 0.5
+    assert (wb.media_dir / entry["evidence_file"]).exists()
+    # a different clip uploads fine, and comes out watermarked and signed
+    other = wb.clips.create("ana", "a blue whale under the sea", seed=12, duration_s=2.0)
+    uploaded = wb.clips.upload("ben", reencoded(other.media_file, tmp_path, scale=1.0), caption="whale")
+    assert uploaded.status == "draft" and uploaded.held_reason is None and uploaded.backend == "upload"
+    from workbench.generation.provenance import verify
+
+    report = verify(uploaded.media_file)
+    assert report["manifest"] and report["author"] == "@ben" and report["parent"]
+
+
+def test_bad_uploads_are_refused_clearly_and_leave_nothing(people):
+    wb = people
+    before, files = row_counts(wb), media_files(wb.media_dir)
+    with pytest.raises(InvalidInput, match="empty"):
+        wb.clips.upload("ben", b"")
+    with pytest.raises(InvalidInput, match="not a playable video"):
+        wb.clips.upload("ben", b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+    wb.settings.max_upload_bytes = 1000
+    with pytest.raises(InvalidInput, match="limit"):
+        wb.clips.upload("ben", b"x" * 2000)
+    with pytest.raises(NotFound):
+        wb.clips.upload("nobody", b"x")
+    wb.settings.max_upload_bytes = 10**8
+    with pytest.raises(Forbidden, match="public figure"):  # the caption is checked before the file is read
+        wb.clips.upload("ben", b"x" * 10, caption="Taylor Swift dancing")
+    assert row_counts(wb) == before and media_files(wb.media_dir) == files
+    with wb.transaction() as session:
+        assert session.scalar(select(ModerationCase.id)) is None and session.scalar(select(Video.id)) is None

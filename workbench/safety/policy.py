@@ -1,0 +1,481 @@
+"""The prompt policy: allow, block or send to review, with reason codes and the text that matched.
+
+`PromptPolicy` is pure: it is built from the public-figure gazetteer, the IP registry's entries
+and the lexicon in data/, and checks one prompt for one profile (teen or adult, region) with the
+cameos the prompt uses. `workbench.safety.service.PolicyService` loads those from the database
+for an acting user and records what blocked. Every category's action per profile is in ACTIONS.
+
+Matching is lexical first (names, aliases, terms; robust to evasion, see `workbench.safety.text`),
+then, for the IP registry and owners' restrictions, semantic: an offline sentence-embedding model
+compares the prompt with each entry's description, so a paraphrase ("a yellow electric mouse
+with red cheeks") is caught. The thresholds were chosen on data/policy_prompts/dev.jsonl
+(benchmarks/bench_policy.py prints how).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from workbench.safety.text import BREAK, PhraseHit, PhraseIndex, close, normal_form, tokens, without_phrases
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+GAZETTEER_FILE = DATA_DIR / "public_figures.json"
+LEXICON_FILE = DATA_DIR / "policy_lexicon.json"
+
+ALLOW, REVIEW, BLOCK = "allow", "review", "block"
+_SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
+
+#: what each reason does, by profile: "default" (adult, any region), "teen", "eu"; the strictest
+#: of the profiles that apply wins
+ACTIONS: dict[str, dict[str, str]] = {
+    "public_figure": {"default": BLOCK},
+    "ip": {"default": BLOCK},
+    "ip_rules": {"default": BLOCK},
+    "ip_similar": {"default": REVIEW},
+    "cameo_restriction": {"default": BLOCK},
+    "sexual_minors": {"default": BLOCK},
+    "sexual_real_person": {"default": BLOCK},
+    "harassment": {"default": BLOCK},
+    "self_harm": {"default": BLOCK},
+    "sexual_content": {"default": REVIEW, "teen": BLOCK},
+    "graphic_violence": {"default": REVIEW, "teen": BLOCK},
+    "suggestive": {"default": ALLOW, "teen": BLOCK},
+    "real_person_likeness": {"default": REVIEW, "eu": BLOCK},
+}
+#: regions under the EU profile (stronger personality rights): the member states, and "EU" itself
+EU_REGIONS = frozenset(
+    "EU AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+#: words that, before a surname that is also an ordinary word ("Trump", "Swift"), make it a name
+TITLES = ("president", "pres", "former president", "vice president", "vp", "senator", "sen", "governor", "gov",
+          "mayor", "chancellor", "minister", "prime minister", "pm", "premier", "speaker", "congressman",
+          "congresswoman", "representative", "rep", "secretary", "king", "queen", "prince", "princess", "duke",
+          "duchess", "emperor", "empress", "sheikh", "sir", "dame", "lord", "lady", "mr", "mrs", "ms", "miss",
+          "mister", "dr", "doctor", "ceo", "coach", "captain", "general", "pope", "saint", "st", "judge", "justice",
+          "rapper", "singer", "actor", "actress", "comedian", "billionaire")
+#: semantic thresholds (cosine similarity), chosen on the dev prompt set (benchmarks/bench_policy.py
+#: --similarities prints the scores): paraphrases of registered descriptions scored 0.69-0.96, the
+#: closest ordinary prompt 0.63 ("a tiny field mouse with round ears"), the next 0.52. At or above
+#: IP_DESCRIPTION_THRESHOLD a prompt is the entry; from IP_REVIEW_THRESHOLD it goes to review.
+IP_DESCRIPTION_THRESHOLD = 0.66
+IP_REVIEW_THRESHOLD = 0.58
+#: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
+#: (on dev, prompts breaking them scored 0.24-0.54, allowed ones up to 0.39): the theme lexicons
+#: carry recall, and this fallback for unknown themes sits above every allowed prompt
+RESTRICTION_THRESHOLD = 0.45
+#: an age under 18: "12 years old", "12yo", "aged 12", "looks about 12"
+_AGE = re.compile(r"\b(?:(?:[1-9]|1[0-7])\s*(?:years?|yrs?|yo)\b|(?:aged?|looks?(?: about| like)?|about) (?:[1-9]|1[0-7])\b)")
+_MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{2,32})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    matched: str
+    #: what was matched: a figure's name, a registry entry, a cameo handle, a lexicon term
+    target: str = ""
+    score: float | None = None
+    #: the IP registry entry, for ip and ip_rules reasons
+    entry_id: int | None = None
+
+    def as_dict(self) -> dict:
+        out = {"code": self.code, "matched": self.matched, "target": self.target}
+        if self.score is not None:
+            out["score"] = round(self.score, 3)
+        if self.entry_id is not None:
+            out["entry_id"] = self.entry_id
+        return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    reasons: tuple[Reason, ...]
+    profile: str
+    #: matches that did not change the decision (a figure who granted the requester, an entry used within its rules)
+    notes: tuple[Reason, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        return self.decision == BLOCK
+
+    def as_dict(self) -> dict:
+        return {"decision": self.decision, "reasons": [r.as_dict() for r in self.reasons], "profile": self.profile,
+                "notes": [n.as_dict() for n in self.notes]}
+
+    def message(self) -> str:
+        """One sentence for the person whose prompt it was."""
+        if not self.reasons:
+            return "the prompt is allowed"
+        first = self.reasons[0]
+        what = {"public_figure": f"names a public figure ({first.target})",
+                "ip": f"uses a protected character or style ({first.target})",
+                "ip_rules": f"uses {first.target} in a way its rights holder does not allow",
+                "ip_similar": f"closely resembles a protected character or style ({first.target})",
+                "cameo_restriction": f"breaks a restriction set by the owner of @{first.target}",
+                "sexual_minors": "is sexual content involving a minor",
+                "sexual_real_person": "is sexual content involving a real person",
+                "harassment": "humiliates or harasses a real person",
+                "self_harm": "depicts self-harm",
+                "sexual_content": "is sexual content",
+                "graphic_violence": "is graphic violence",
+                "suggestive": "is sexually suggestive",
+                "real_person_likeness": "asks for a real person's likeness"}.get(first.code, first.code)
+        verb = "was sent to review" if self.decision == REVIEW else "is not allowed"
+        return f"this prompt {verb}: it {what} (matched \"{first.matched}\")"
+
+
+@dataclass(frozen=True)
+class Profile:
+    teen: bool = False
+    region: str = "US"
+
+    @property
+    def eu(self) -> bool:
+        return self.region.upper() in EU_REGIONS
+
+    @property
+    def name(self) -> str:
+        return "+".join(p for p, on in (("teen", self.teen), ("eu", self.eu)) if on) or "default"
+
+    def action(self, code: str) -> str:
+        actions = ACTIONS[code]
+        chosen = [actions["default"]] + [actions[p] for p, on in (("teen", self.teen), ("eu", self.eu))
+                                         if on and p in actions]
+        return max(chosen, key=_SEVERITY.__getitem__)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    category: str
+
+
+@dataclass(frozen=True)
+class IpEntry:
+    """A registry entry as the policy sees it."""
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    scope: str = "block"
+    rules: str = ""
+
+
+@dataclass(frozen=True)
+class CameoTerms:
+    """A cameo the prompt uses, with its owner's restrictions (comma, semicolon or line separated)."""
+    handle: str
+    restrictions: str = ""
+
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Term:
+    category: str
+    term: str
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> dict:
+    return json.loads(LEXICON_FILE.read_text())
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> dict:
+    return json.loads(GAZETTEER_FILE.read_text())
+
+
+class TermIndex:
+    """Lexicon terms by category: phrases through a PhraseIndex, "stem*" terms by prefix."""
+
+    def __init__(self, terms: dict[str, list[str]]) -> None:
+        self.phrases: PhraseIndex[_Term] = PhraseIndex()
+        self.stems: dict[str, list[_Term]] = {}
+        for category, words in terms.items():
+            for term in words:
+                if term.endswith("*"):
+                    stem = normal_form(term[:-1])
+                    if " " in stem:   # "self injur*": all but the last word literally
+                        self.phrases.add(stem, _Term(category, term), fuzzy=False)
+                    else:
+                        self.stems.setdefault(stem, []).append(_Term(category, term))
+                else:
+                    self.phrases.add(term, _Term(category, term), fuzzy=len(tokens(term)) == 1)
+        self._stem_lengths = sorted({len(stem) for stem in self.stems})
+
+    def find(self, words: tuple[str, ...]) -> list[PhraseHit[_Term]]:
+        hits = list(self.phrases.find(words))
+        for position, word in enumerate(words):
+            for length in self._stem_lengths:
+                for term in self.stems.get(word[:length], ()) if len(word) >= length else ():
+                    hits.append(PhraseHit(term, term.term, word, position, position + 1))
+        return hits
+
+
+def _category_hits(hits: Iterable[PhraseHit[_Term]]) -> dict[str, PhraseHit[_Term]]:
+    """The first hit of each category."""
+    found: dict[str, PhraseHit[_Term]] = {}
+    for hit in sorted(hits, key=lambda h: h.start):
+        found.setdefault(hit.payload.category, hit)
+    return found
+
+
+def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
+    """The words of a restriction or rule that carry its theme ("no political messages" -> political)."""
+    return tuple(word for word in tokens(phrase) if word not in negations)
+
+
+class PromptPolicy:
+    """Checks prompts against the gazetteer, the IP registry, the categories and owners' restrictions."""
+
+    def __init__(self, ip_entries: Iterable[IpEntry] = (), *, embedder: Embedder | None = None,
+                 gazetteer: dict | None = None, lexicon: dict | None = None,
+                 ip_threshold: float = IP_DESCRIPTION_THRESHOLD,
+                 restriction_threshold: float = RESTRICTION_THRESHOLD) -> None:
+        gazetteer = gazetteer or load_gazetteer()
+        lexicon = lexicon or load_lexicon()
+        self.embedder = embedder
+        self.ip_threshold, self.restriction_threshold = ip_threshold, restriction_threshold
+        self.figures: PhraseIndex[Figure] = PhraseIndex()
+        #: surnames that are also ordinary words ("swift", "drake"): a name only in context
+        self.common_surnames: dict[str, list[Figure]] = {}
+        for entry in gazetteer["figures"]:
+            figure = Figure(entry["name"], entry.get("category", ""))
+            for phrase in (entry["name"], *entry.get("aliases", ())):
+                self.figures.add(phrase, figure)
+            surname = entry.get("surname")
+            if surname and tokens(surname) != tokens(entry["name"]):
+                if entry.get("surname_is_common", True):
+                    for title in TITLES:
+                        self.figures.add(f"{title} {surname}", figure, fuzzy=False)
+                    self.common_surnames.setdefault(normal_form(surname), []).append(figure)
+                else:
+                    self.figures.add(surname, figure)
+        self.exceptions = tuple(tokens(phrase) for phrase in (*gazetteer.get("exceptions", ()),
+                                                             *lexicon.get("exceptions", ())))
+        self.terms = TermIndex(lexicon["categories"])
+        relations = PhraseIndex()
+        for relation in lexicon["relations"]:
+            relations.add(relation, relation, fuzzy=False)
+        self.relations = relations
+        self.possessives = frozenset(lexicon["possessives"])
+        self.name_openers = frozenset(lexicon["name_openers"])
+        self.negations = frozenset(lexicon["negations"])
+        self.themes: dict[str, tuple[str, ...]] = {normal_form(name): tuple(words)
+                                                   for name, words in lexicon["themes"].items()}
+        self._theme_indexes: dict[str, TermIndex] = {}
+        self._embeddings: dict[str, np.ndarray] = {}
+        self._prompt_vectors: tuple[str, np.ndarray] | None = None
+        self._index_registry(ip_entries)
+
+    def _index_registry(self, ip_entries: Iterable[IpEntry]) -> None:
+        self.ip_entries = tuple(ip_entries)
+        self.ip_names: PhraseIndex[IpEntry] = PhraseIndex()
+        for entry in self.ip_entries:
+            for phrase in (entry.name, *entry.aliases):
+                self.ip_names.add(phrase, entry)
+
+    def with_ip_entries(self, ip_entries: Iterable[IpEntry]) -> "PromptPolicy":
+        """The same policy over another registry (the gazetteer, lexicon and embedding caches are
+        shared: only the registry's small index is rebuilt)."""
+        other = copy.copy(self)
+        other._prompt_vectors = None
+        other._index_registry(ip_entries)
+        return other
+
+    # -- the check ---------------------------------------------------------------------------------
+
+    def check(self, prompt: str, *, profile: Profile = Profile(), cameos: Sequence[CameoTerms] = (),
+              granted_figures: Iterable[str] = ()) -> Decision:
+        words = without_phrases(tokens(prompt), self.exceptions)
+        granted = {name.casefold() for name in granted_figures}
+        reasons: list[Reason] = []
+        notes: list[Reason] = []
+
+        named = self.figures.find(words)
+        covered = {position for hit in named for position in range(hit.start, hit.end)}
+        for hit in named + [h for h in self._surnames_in_context(words) if h.start not in covered]:
+            reason = Reason("public_figure", hit.matched, hit.payload.name)
+            (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
+        named_people = [r for r in reasons if r.code == "public_figure"]
+
+        categories = _category_hits(self.terms.find(words))
+        if _AGE.search(" ".join(words)) and "minor" not in categories:
+            match = _AGE.search(" ".join(words)).group(0)
+            categories["minor"] = PhraseHit(_Term("minor", match), match, match, 0, 0)
+        real_person = self._real_person(prompt, words, categories, named_people)
+        reasons += self._category_reasons(categories, real_person)
+        reasons += self._ip_reasons(prompt, words, notes)
+        reasons += self._restriction_reasons(prompt, words, cameos)
+
+        acted = [(profile.action(r.code), r) for r in dict.fromkeys(reasons)]
+        decision = max((action for action, _ in acted), key=_SEVERITY.__getitem__, default=ALLOW)
+        shown = tuple(r for action, r in sorted(acted, key=lambda a: -_SEVERITY[a[0]]) if action != ALLOW)
+        notes += [r for action, r in acted if action == ALLOW]
+        return Decision(decision, shown, profile.name, tuple(dict.fromkeys(notes)))
+
+    def check_registry(self, prompt: str) -> Decision:
+        """The prompt against the IP registry alone (what a rights holder tests their entries with)."""
+        notes: list[Reason] = []
+        reasons = self._ip_reasons(prompt, tokens(prompt), notes)
+        decision = max((Profile().action(r.code) for r in reasons), key=_SEVERITY.__getitem__, default=ALLOW)
+        return Decision(decision, tuple(reasons), "registry", tuple(notes))
+
+    def _surnames_in_context(self, words: tuple[str, ...]) -> list[PhraseHit[Figure]]:
+        """A surname that is also a word, used as a name: where a noun phrase starts without an
+        article (the start of a clause, after "and", "with", "featuring"...) and followed by an
+        action ("Drake rapping", "with swift singing"), unlike "a drake swimming", "iron gates
+        creaking" or "bush fire"."""
+        hits = []
+        for position, word in enumerate(words[:-1]):
+            before = words[position - 1] if position else BREAK
+            if (word in self.common_surnames and words[position + 1].endswith("ing")
+                    and (before == BREAK or before in self.name_openers)):
+                hits += [PhraseHit(figure, word, word, position, position + 1) for figure in self.common_surnames[word]]
+        return hits
+
+    def _real_person(self, prompt, words, categories, named_people) -> str | None:
+        """The words that make the prompt about a real, identifiable person, if any: a named public
+        figure, a mentioned user or cameo ("@mia"), "a real person", or a relation ("my ex")."""
+        if named_people:
+            return named_people[0].matched
+        mention = _MENTION.search(prompt)
+        if mention:
+            return mention.group(0)
+        if "private_person" in categories:
+            return categories["private_person"].matched
+        for hit in self.relations.find(words):
+            if hit.start > 0 and words[hit.start - 1] in self.possessives:
+                return f"{words[hit.start - 1]} {hit.matched}"
+        return None
+
+    @staticmethod
+    def _category_reasons(categories: dict[str, PhraseHit], real_person: str | None) -> list[Reason]:
+        def reason(code: str, category: str, extra: str | None = None) -> Reason:
+            hit = categories[category]
+            return Reason(code, hit.matched + (f" + {extra}" if extra else ""), hit.payload.term)
+
+        out = []
+        sexual, suggestive = "sexual" in categories, "suggestive" in categories
+        if (sexual or suggestive) and "minor" in categories:
+            out.append(reason("sexual_minors", "sexual" if sexual else "suggestive", categories["minor"].matched))
+        if sexual and real_person:
+            out.append(reason("sexual_real_person", "sexual", real_person))
+        elif sexual:
+            out.append(reason("sexual_content", "sexual"))
+        if suggestive:
+            out.append(reason("suggestive", "suggestive"))
+        if "gore" in categories:
+            out.append(reason("graphic_violence", "gore"))
+        if "humiliation" in categories and real_person:
+            out.append(reason("harassment", "humiliation", real_person))
+        if "self_harm" in categories:
+            out.append(reason("self_harm", "self_harm"))
+        if "likeness" in categories:
+            out.append(reason("real_person_likeness", "likeness"))
+        return out
+
+    # -- the IP registry ---------------------------------------------------------------------------
+
+    def _ip_reasons(self, prompt: str, words: tuple[str, ...], notes: list[Reason]) -> list[Reason]:
+        matched: dict[int, Reason] = {}
+        similar: list[Reason] = []
+        for hit in self.ip_names.find(words):
+            matched.setdefault(hit.payload.id, Reason("ip", hit.matched, hit.payload.name, entry_id=hit.payload.id))
+        described = [entry for entry in self.ip_entries if entry.description and entry.id not in matched]
+        if described and self.embedder is not None:
+            scores = self._similarities(prompt, [entry.description for entry in described])
+            for entry, score in zip(described, scores):
+                if score >= self.ip_threshold:
+                    matched[entry.id] = Reason("ip", "description", entry.name, float(score), entry.id)
+                elif score >= IP_REVIEW_THRESHOLD:
+                    similar.append(Reason("ip_similar", "description", entry.name, float(score), entry.id))
+        out = similar
+        for entry_id, reason in matched.items():
+            entry = next(e for e in self.ip_entries if e.id == entry_id)
+            if entry.scope == "block":
+                out.append(reason)
+                continue
+            broken = self._broken_rule(prompt, words, entry.rules)
+            if broken:
+                out.append(Reason("ip_rules", f"{reason.matched} + {broken}", entry.name, reason.score, entry.id))
+            else:
+                notes.append(Reason("ip_within_rules", reason.matched, entry.name, reason.score, entry.id))
+        return out
+
+    # -- owners' restrictions and holders' rules ---------------------------------------------------
+
+    def _restriction_reasons(self, prompt: str, words: tuple[str, ...], cameos: Sequence[CameoTerms]) -> list[Reason]:
+        out = []
+        for cameo in cameos:
+            if cameo.handle.lower() not in words:
+                continue
+            broken = self._broken_rule(prompt, words, cameo.restrictions)
+            if broken:
+                out.append(Reason("cameo_restriction", broken, cameo.handle))
+        return out
+
+    def _broken_rule(self, prompt: str, words: tuple[str, ...], rules: str) -> str | None:
+        """The prompt words that break one of the comma/semicolon/line separated rules, or None.
+        A rule names a theme ("no alcohol"): its words, the theme's lexicon (whiskey, tipsy, ...),
+        and, when an embedder is present, prompts semantically close to the rule."""
+        phrases = [p.strip() for p in re.split(r"[,;\n]|\band\b", rules or "") if p.strip()]
+        semantic: list[str] = []
+        for phrase in phrases:
+            theme = _theme_words(phrase, self.negations)
+            if not theme:
+                continue
+            hit = self._theme_index(" ".join(theme)).find(words)
+            if hit:
+                return hit[0].matched
+            semantic.append(" ".join(theme))
+        if semantic and self.embedder is not None:
+            scores = self._similarities(prompt, semantic)
+            best = int(np.argmax(scores))
+            if scores[best] >= self.restriction_threshold:
+                return f"close to \"{semantic[best]}\" ({scores[best]:.2f})"
+        return None
+
+    def _theme_index(self, theme: str) -> TermIndex:
+        """The theme's words and, where the theme is a known one, its lexicon ("@category" pulls in
+        a whole policy category)."""
+        if theme not in self._theme_indexes:
+            words = [theme]
+            theme_words = tokens(theme)
+            for name, lexicon_words in self.themes.items():
+                parts = name.split()
+                if len(parts) == len(theme_words) and all(map(close, theme_words, parts)):
+                    words += list(lexicon_words)
+            expanded: list[str] = []
+            for word in words:
+                if word.startswith("@"):
+                    expanded += load_lexicon()["categories"][word[1:]]
+                else:
+                    expanded.append(word)
+            self._theme_indexes[theme] = TermIndex({"theme": expanded})
+        return self._theme_indexes[theme]
+
+    # -- embeddings --------------------------------------------------------------------------------
+
+    def _similarities(self, prompt: str, texts: list[str]) -> np.ndarray:
+        """Cosine similarity of each text with the prompt or its best-matching clause. Descriptions
+        and rules are embedded once; a prompt's embeddings are kept only for the current check."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
+        if missing:
+            self._embeddings.update(zip(missing, self.embedder(missing)))
+        cached = self._prompt_vectors  # one read: other threads may replace it meanwhile
+        if cached is None or cached[0] != prompt:
+            clauses = [prompt] + [c.strip() for c in re.split(r"[,.;:!?]|\bthen\b|\bwhile\b", prompt)
+                                  if len(c.strip()) > 3 and c.strip() != prompt.strip()]
+            cached = self._prompt_vectors = (prompt, self.embedder(clauses))
+        text_vectors = np.stack([self._embeddings[t] for t in texts])
+        return (text_vectors @ cached[1].T).max(axis=1)

@@ -1,0 +1,159 @@
+"""The output scan: what a finished clip (generated here or uploaded) shows, checked before anyone
+else can see it.
+
+- Faces in sampled frames are matched against every verified person cameo: a face whose cameo was
+  not granted for this clip holds it (a remix drawn over someone's face, an upload of a person who
+  never consented). Faces are also matched against the public-figure gallery.
+- PDQ hashes of sampled frames are matched against the clips that were removed: a re-encoded,
+  resized, noised, letterboxed or mirrored copy is caught (workbench.safety.hashing).
+- The file's Content Credentials are read and kept with the evidence.
+
+A hit holds the clip (it stays a draft only its author, cameo owners and reviewers see) and opens a
+moderation case with the evidence; an upload that repeats a removed clip is refused outright.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.generation.provenance import verify
+from workbench.safety.hashing import HASH_BYTES, LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes, match_clip
+from workbench.store.models import Cameo, CameoKind, CameoStatus, Video, VideoFingerprint, VideoStatus
+
+#: faces are looked for in this many frames spread over the clip
+FACE_FRAMES = 6
+#: severities of the cases scan hits open (reports' scale: 0-1, plus 1 for a person's own likeness)
+SEVERITY = {"face_without_consent": 1.5, "public_figure_face": 0.9, "reupload_of_removed": 1.2,
+            "prompt_review": 0.6}
+
+
+@dataclass(frozen=True)
+class ScanHit:
+    kind: str
+    #: one line for the author and the reviewer
+    detail: str
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    hits: tuple[ScanHit, ...]
+    #: PDQ hashes of the clip's frames sampled densely, (n, 32) uint8: stored as its fingerprint
+    fingerprint: np.ndarray
+    provenance: dict
+    faces_seen: int
+
+    @property
+    def held_reason(self) -> str | None:
+        return "; ".join(hit.detail for hit in self.hits)[:200] or None
+
+    def hit(self, kind: str) -> ScanHit | None:
+        return next((h for h in self.hits if h.kind == kind), None)
+
+
+def fingerprint_bytes(hashes: np.ndarray) -> bytes:
+    return np.ascontiguousarray(hashes, dtype=np.uint8).tobytes()
+
+
+def fingerprint_array(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, HASH_BYTES)
+
+
+class OutputScanner:
+    def __init__(self, workbench) -> None:
+        self._wb = workbench
+
+    def scan(self, path: Path, *, granted_cameo_ids: set[int] | frozenset[int] = frozenset(),
+             match_variants: bool = False) -> ScanResult:
+        """Scan a stored or uploaded file. `granted_cameo_ids` are the cameos this clip may show;
+        `match_variants` also tries flips, rotations and letterbox trims (for uploads)."""
+        from workbench.generation.media import read_frames
+
+        frames = read_frames(path)
+        picks = frames[np.linspace(0, len(frames) - 1, num=min(FACE_FRAMES, len(frames))).round().astype(int)]
+        hits: list[ScanHit] = []
+        faces_seen = 0
+        with self._wb.transaction() as session:
+            cameos = self._cameo_embeddings(session)
+            removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
+                select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
+                .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED))}
+        engine = self._wb.faces
+        others = [(handle, reference) for cameo_id, handle, reference in cameos if cameo_id not in granted_cameo_ids]
+        references = np.stack([reference for _, reference in others]) if others else np.zeros((0, 1), np.float32)
+        seen_cameos: dict[str, float] = {}
+        seen_figures: dict[str, float] = {}
+        for frame in picks:
+            for face in engine.detect(frame):
+                faces_seen += 1
+                embedding = engine.embed(frame, face)
+                distances = np.linalg.norm(references - embedding, axis=1) if others else np.zeros(0)
+                for index in np.flatnonzero(distances <= engine.threshold):
+                    handle = others[index][0]
+                    seen_cameos[handle] = min(float(distances[index]), seen_cameos.get(handle, 2.0))
+                figure = self._wb.public_figures.match(embedding)
+                if figure is not None:
+                    seen_figures[figure.figure.name] = min(figure.distance, seen_figures.get(figure.figure.name, 2.0))
+        for handle, distance in seen_cameos.items():
+            hits.append(ScanHit("face_without_consent", f"shows the face of @{handle} without their grant",
+                                {"cameo": handle, "distance": round(distance, 3)}))
+        for name, distance in seen_figures.items():
+            hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {name}",
+                                {"figure": name, "distance": round(distance, 3)}))
+        fingerprint = clip_hashes(path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+        query = clip_hashes(path, dihedral=match_variants, letterbox=match_variants)
+        repeat = match_clip(query, removed) if removed else None
+        if repeat is not None:
+            hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
+                                {"video_id": repeat.id, "fraction": round(repeat.fraction, 3),
+                                 "median_distance": repeat.median_distance, "transform": repeat.transform}))
+        return ScanResult(tuple(hits), fingerprint, verify(path), faces_seen)
+
+    def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
+        """Every verified person cameo's reference embedding for the engine in use (computed from
+        its reference image, and stored, the first time it is needed)."""
+        engine = self._wb.faces
+        out = []
+        for cameo in session.scalars(select(Cameo).where(Cameo.kind == CameoKind.PERSON,
+                                                         Cameo.status == CameoStatus.VERIFIED,
+                                                         Cameo.reference_image_path.is_not(None))):
+            stored = cameo.face_embedding or {}
+            if stored.get("kind") != engine.embedding_kind:
+                vector = reference_embedding(engine, self._wb.media_dir / cameo.reference_image_path)
+                if vector is None:
+                    continue
+                stored = cameo.face_embedding = {"kind": engine.embedding_kind, "vector": vector.tolist()}
+            out.append((cameo.id, cameo.handle, np.asarray(stored["vector"], np.float32)))
+        return out
+
+
+def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
+    """The embedding of the face in a stored reference image (a tight, aligned crop: padded first,
+    since detectors want some context around a face)."""
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(image_path).convert("RGB"))
+    border = pixels.shape[0] // 2
+    padded = np.pad(pixels, ((border, border), (border, border), (0, 0)), mode="edge")
+    faces = engine.detect(padded)
+    return engine.embed(padded, faces[0]) if faces else None
+
+
+def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[ScanHit, ...], *,
+                   uploader: str | None = None, provenance: dict | None = None):
+    """Attach scan hits (with their evidence) to the clip's undecided case, or open one."""
+    from workbench.safety.reports import undecided_case
+    from workbench.store.models import CaseSource
+
+    case = undecided_case(session, video_id, CaseSource.SCAN)
+    entries = [{"kind": hit.kind, "detail": hit.detail, **hit.evidence,
+                **({"uploader": uploader} if uploader else {}),
+                **({"provenance": provenance} if provenance is not None else {})} for hit in hits]
+    case.signals = {**case.signals, "scan": list(case.signals.get("scan", [])) + entries}
+    case.severity = max([case.severity or 0.0] + [SEVERITY[hit.kind] for hit in hits])
+    session.flush()
+    return case

@@ -1,0 +1,102 @@
+"""The prompt policy against the live database: the acting user's profile, the cameos a prompt
+uses, the public figures who granted the user their cameo, the registry's current entries; and a
+record of every block or review, so rights holders see what their entries stopped."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.actors import ActorRef, audit, load_actor, require_role
+from workbench.cameo.consent import load_cameo, refusal
+from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.safety.policy import ALLOW, CameoTerms, Decision, IpEntry, Profile, load_gazetteer
+from workbench.store.models import Cameo, IpOptOut, PolicyHit, PublicFigure, Role, User
+
+
+def active_ip_entries(session: Session, holder_id: int | None = None) -> list[IpEntry]:
+    query = select(IpOptOut).where(IpOptOut.retired_at.is_(None)).order_by(IpOptOut.id)
+    if holder_id is not None:
+        query = query.where(IpOptOut.holder_id == holder_id)
+    return [IpEntry(e.id, e.name, tuple(e.aliases), e.description, e.scope.value, e.rules)
+            for e in session.scalars(query)]
+
+
+def profile_of(user: User | None, region: str | None = None) -> Profile:
+    user_region = user.region if user is not None else None
+    return Profile(teen=bool(user and user.is_teen), region=(region or user_region or "US").strip().upper())
+
+
+def granted_figures(session: Session, user: User) -> list[str]:
+    """Public figures who enrolled their own cameo and let this user use it."""
+    rows = session.execute(select(PublicFigure.name, Cameo).join(Cameo, Cameo.id == PublicFigure.cameo_id))
+    return [name for name, cameo in rows if refusal(session, user, cameo) is None]
+
+
+class PolicyService:
+    def __init__(self, workbench) -> None:
+        self._wb = workbench
+
+    def check(self, actor: ActorRef | None, prompt: str, *, region: str | None = None,
+              cameos: tuple[str, ...] | list[str] = ()) -> Decision:
+        """What the policy decides for this user's prompt (nothing is recorded: a dry run). Without
+        a user: an adult with no grants, in `region` (default US)."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            return self._decide(session, user, prompt, region, cameos)
+
+    def screen(self, actor: ActorRef, prompt: str, *, cameos: tuple[str, ...] | list[str] = (),
+               record: bool = True) -> Decision:
+        """Check a prompt that is about to be generated: a block raises Forbidden with the reason;
+        a block or review is recorded first (in its own transaction, so the refusal keeps it)."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            decision = self._decide(session, user, prompt, None, cameos)
+            user_id = user.id
+        if record and decision.decision != ALLOW:
+            with self._wb.transaction() as session:
+                record_hits(session, user_id, prompt, decision)
+        if decision.blocked:
+            raise Forbidden(decision.message())
+        return decision
+
+    def _decide(self, session: Session, user: User | None, prompt: str, region: str | None, handles) -> Decision:
+        prompt = (prompt or "").strip()
+        if not prompt:
+            raise InvalidInput("the prompt is empty")
+        if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+            raise InvalidInput("a region is a two-letter code such as US, DE or EU")
+        cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
+        policy = self._wb.prompt_policy.with_ip_entries(active_ip_entries(session))
+        return policy.check(prompt, profile=profile_of(user, region),
+                            cameos=[CameoTerms(c.handle, c.restrictions) for c in cameos],
+                            granted_figures=granted_figures(session, user) if user is not None else ())
+
+    def confirm_public_figure(self, actor: ActorRef, name: str, cameo_handle: str) -> None:
+        """Record that a gazetteer figure enrolled this cameo themselves (an admin's decision after
+        review): prompts naming them are then allowed for whoever their cameo is granted to."""
+        with self._wb.transaction() as session:
+            admin = load_actor(session, actor)
+            require_role(admin, Role.ADMIN)
+            known = {f["name"].casefold(): f for f in load_gazetteer()["figures"]}
+            figure = known.get((name or "").strip().casefold())
+            if figure is None:
+                raise NotFound(f"{name!r} is not in the public-figure gazetteer")
+            cameo = load_cameo(session, cameo_handle)
+            row = session.scalar(select(PublicFigure).where(PublicFigure.name == figure["name"]))
+            if row is None:
+                row = PublicFigure(name=figure["name"], aliases=figure.get("aliases", []),
+                                   category=figure.get("category", ""))
+                session.add(row)
+            row.cameo_id = cameo.id
+            session.flush()
+            audit(session, admin, "public_figure.confirm", "cameo", cameo.id, figure=figure["name"])
+
+
+def record_hits(session: Session, user_id: int | None, prompt: str, decision: Decision) -> None:
+    """One row per reason, linked to the registry entry it names where there is one."""
+    for reason in decision.reasons:
+        session.add(PolicyHit(user_id=user_id, decision=decision.decision, code=reason.code,
+                              target=reason.target[:120], matched=reason.matched[:200], prompt=prompt,
+                              ip_opt_out_id=reason.entry_id))
