@@ -1,5 +1,7 @@
-"""How long one procedural clip takes: render, encode, both together, and end to end as the app
-stores it ("stored": render, watermark, encode, sign, content-addressed write).
+"""How long one procedural clip takes: render, encode, both together, end to end as the app
+stores it ("stored": render, watermark, encode, sign, content-addressed write), and the output scan
+the app then runs on the stored file ("scan": faces in six frames against cameos and the
+public-figure gallery, PDQ hashes every 0.1 s against removed clips, the C2PA report).
 
 Run: .venv/bin/python benchmarks/bench_generate.py [--runs 5] [--seconds 4] [--width 360] [--height 640]
 Prints a table (median and min per stage) and, last, one JSON line for scripts to collect.
@@ -20,6 +22,7 @@ from workbench.generation.backend import GenerationRequest  # noqa: E402
 from workbench.generation.media import encode_mp4  # noqa: E402
 from workbench.generation.procedural import ProceduralBackend  # noqa: E402
 from workbench.generation.provenance import ensure_credentials, store_ai_clip  # noqa: E402
+from workbench.core import open_workbench  # noqa: E402
 
 PROMPTS = ("a cat chasing a laser in space", "calm ocean waves at sunset", "breaking news: election night",
            "street food market in tokyo", "jazz piano concert")
@@ -34,9 +37,11 @@ def main() -> None:
     args = parser.parse_args()
 
     backend = ProceduralBackend()
-    times: dict[str, list[float]] = {"render": [], "encode": [], "total": [], "stored": []}
+    times: dict[str, list[float]] = {"render": [], "encode": [], "total": [], "stored": [], "scan": []}
     with tempfile.TemporaryDirectory() as workdir:
         credentials = ensure_credentials(Path(workdir) / "keys")
+        wb = open_workbench(data_dir=Path(workdir) / "wb")
+        wb.public_figures  # load the face engine and the gallery's embeddings before timing
         backend.generate(GenerationRequest(prompt="warm-up", seed=0, duration_s=0.5))  # font and import costs
         for run in range(args.runs):
             request = GenerationRequest(prompt=PROMPTS[run % len(PROMPTS)], seed=run, duration_s=args.seconds,
@@ -51,8 +56,12 @@ def main() -> None:
             times["total"].append(done - start)
             # what the app does for every clip: render, moving watermark, encode, C2PA signature, store
             start = time.perf_counter()
-            store_ai_clip(backend.generate(request), Path(workdir) / "media", author="bench", credentials=credentials)
+            stored = store_ai_clip(backend.generate(request), Path(workdir) / "media", author="bench",
+                                   credentials=credentials)
             times["stored"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            wb.scanner.scan(stored.path)
+            times["scan"].append(time.perf_counter() - start)
 
     print(f"{args.seconds:g} s {args.width}x{args.height} clip, {args.runs} runs")
     print(f"{'stage':<8}{'median s':>10}{'min s':>10}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, select
 
 from workbench.actors import audit
@@ -25,6 +26,7 @@ from workbench.generation.moods import classify_prompt
 from workbench.generation.procedural import ProceduralBackend
 from workbench.generation.provenance import SigningCredentials, store_ai_clip
 from workbench.generation.service import insert_video
+from workbench.safety.hashing import LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes
 from workbench.safety.reports import open_or_merge_case
 from workbench.store.models import (
     Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, Comment, Follow, IpOptOut, Like, Meta,
@@ -86,11 +88,13 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
     return plans
 
 
-def _render(task: RenderTask) -> tuple[str, str, bool, float, int, int, int]:
-    """Render, mark and store one clip; returns what the rows need (the frames are not kept)."""
+def _render(task: RenderTask) -> tuple[str, str, bool, float, int, int, int, np.ndarray]:
+    """Render, mark and store one clip; returns what the rows need (the frames are not kept), its
+    fingerprint included, so a removed demo clip is recognised when it is uploaded again."""
     clip = ProceduralBackend().generate(task.request)
     path, sha256, is_new = store_ai_clip(clip, task.media_dir, author=task.author, credentials=task.credentials)
-    return str(path), sha256, is_new, clip.duration_s, clip.width, clip.height, clip.fps
+    fingerprint = clip_hashes(path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+    return str(path), sha256, is_new, clip.duration_s, clip.width, clip.height, clip.fps, fingerprint
 
 
 @dataclass(frozen=True)
@@ -227,14 +231,14 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
 
     videos: list[Video] = []
     span = timedelta(days=7)
-    for plan, task, (path, sha256, _new, duration, width, height, fps) in zip(plans, tasks, rendered):
+    for plan, task, (path, sha256, _new, duration, width, height, fps, fingerprint) in zip(plans, tasks, rendered):
         created = now - span + span * (plan.index + 0.5) / len(plans)
         video = insert_video(
             session, author_id=users[plan.author].id, request=task.request,
             clip=_RenderedClip(duration, width, height, fps),
             media_path=Path(path).relative_to(media_dir).as_posix(), media_sha256=sha256, backend="procedural",
             allow_remix=plan.allow_remix, remix_of=videos[plan.parent].id if plan.parent is not None else None,
-            cameo_ids=[cameos[h].id for h in plan.cameos], created_at=created)
+            cameo_ids=[cameos[h].id for h in plan.cameos], created_at=created, fingerprint=fingerprint)
         if plan.published:
             video.status, video.published_at = VideoStatus.PUBLISHED, created + timedelta(minutes=5)
         videos.append(video)

@@ -140,6 +140,15 @@ def test_moderation_page_lists_the_queue_for_reviewers(world):
     assert list(table["severity"]) == sorted(table["severity"], reverse=True)
 
 
+def test_moderation_page_shows_scan_evidence(world):
+    held = world.clips.create("ana", "a knight decapitated in a duel, blood everywhere", seed=5, duration_s=1.0,
+                              size=(64, 112))
+    assert held.held_reason
+    table = app_as("rosa_reviews", "pages/moderation.py").dataframe[0].value
+    row = table[table["clip"] == held.id].iloc[0]
+    assert row["source"] == "scan" and "sent to review" in row["evidence"]
+
+
 def test_rights_page_registers_an_entry(world):
     at = app_as("northwind", "pages/rights.py")
     assert "Captain Comet" in list(at.dataframe[0].value["name"])

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from workbench.safety.text import BREAK, PhraseHit, PhraseIndex, close, normal_form, tokens, without_phrases
+from workbench.safety.text import PhraseHit, PhraseIndex, close, normal_form, tokens, without_phrases
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 GAZETTEER_FILE = DATA_DIR / "public_figures.json"
@@ -70,7 +70,7 @@ IP_REVIEW_THRESHOLD = 0.58
 #: carry recall, and this fallback for unknown themes sits above every allowed prompt
 RESTRICTION_THRESHOLD = 0.45
 #: an age under 18: "12 years old", "12yo", "aged 12", "looks about 12"
-_AGE = re.compile(r"\b(?:(?:[1-9]|1[0-7])\s*(?:years?|yrs?|yo)\b|(?:aged?|looks?(?: about| like)?|about) (?:[1-9]|1[0-7])\b)")
+_AGE = re.compile(r"\b(?:(?:[1-9]|1[0-7])[\s-]*(?:years?|yrs?|y/?o)\b|(?:aged?|looks?(?: about| like)?|about)[\s-]+(?:[1-9]|1[0-7])\b)")
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{2,32})", re.IGNORECASE)
 
 
@@ -246,8 +246,6 @@ class PromptPolicy:
         self.embedder = embedder
         self.ip_threshold, self.restriction_threshold = ip_threshold, restriction_threshold
         self.figures: PhraseIndex[Figure] = PhraseIndex()
-        #: surnames that are also ordinary words ("swift", "drake"): a name only in context
-        self.common_surnames: dict[str, list[Figure]] = {}
         for entry in gazetteer["figures"]:
             figure = Figure(entry["name"], entry.get("category", ""))
             for phrase in (entry["name"], *entry.get("aliases", ())):
@@ -257,7 +255,6 @@ class PromptPolicy:
                 if entry.get("surname_is_common", True):
                     for title in TITLES:
                         self.figures.add(f"{title} {surname}", figure, fuzzy=False)
-                    self.common_surnames.setdefault(normal_form(surname), []).append(figure)
                 else:
                     self.figures.add(surname, figure)
         self.exceptions = tuple(tokens(phrase) for phrase in (*gazetteer.get("exceptions", ()),
@@ -268,10 +265,12 @@ class PromptPolicy:
             relations.add(relation, relation, fuzzy=False)
         self.relations = relations
         self.possessives = frozenset(lexicon["possessives"])
-        self.name_openers = frozenset(lexicon["name_openers"])
+        self.negators = frozenset(lexicon["negators"])
         self.negations = frozenset(lexicon["negations"])
+        #: theme name (each of "horror|scary|spooky") -> its vocabulary
         self.themes: dict[str, tuple[str, ...]] = {normal_form(name): tuple(words)
-                                                   for name, words in lexicon["themes"].items()}
+                                                   for names, words in lexicon["themes"].items()
+                                                   for name in names.split("|")}
         self._theme_indexes: dict[str, TermIndex] = {}
         self._embeddings: dict[str, np.ndarray] = {}
         self._prompt_vectors: tuple[str, np.ndarray] | None = None
@@ -301,17 +300,16 @@ class PromptPolicy:
         reasons: list[Reason] = []
         notes: list[Reason] = []
 
-        named = self.figures.find(words)
-        covered = {position for hit in named for position in range(hit.start, hit.end)}
-        for hit in named + [h for h in self._surnames_in_context(words) if h.start not in covered]:
+        for hit in self.figures.find(words):
             reason = Reason("public_figure", hit.matched, hit.payload.name)
             (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
         named_people = [r for r in reasons if r.code == "public_figure"]
 
-        categories = _category_hits(self.terms.find(words))
-        if _AGE.search(" ".join(words)) and "minor" not in categories:
-            match = _AGE.search(" ".join(words)).group(0)
-            categories["minor"] = PhraseHit(_Term("minor", match), match, match, 0, 0)
+        categories = _category_hits(hit for hit in self.terms.find(words)
+                                    if not (hit.start and words[hit.start - 1] in self.negators))
+        age = _AGE.search(prompt.casefold())
+        if age and "minor" not in categories:
+            categories["minor"] = PhraseHit(_Term("minor", age.group(0)), age.group(0), age.group(0), 0, 0)
         real_person = self._real_person(prompt, words, categories, named_people)
         reasons += self._category_reasons(categories, real_person)
         reasons += self._ip_reasons(prompt, words, notes)
@@ -330,19 +328,6 @@ class PromptPolicy:
         decision = max((Profile().action(r.code) for r in reasons), key=_SEVERITY.__getitem__, default=ALLOW)
         return Decision(decision, tuple(reasons), "registry", tuple(notes))
 
-    def _surnames_in_context(self, words: tuple[str, ...]) -> list[PhraseHit[Figure]]:
-        """A surname that is also a word, used as a name: where a noun phrase starts without an
-        article (the start of a clause, after "and", "with", "featuring"...) and followed by an
-        action ("Drake rapping", "with swift singing"), unlike "a drake swimming", "iron gates
-        creaking" or "bush fire"."""
-        hits = []
-        for position, word in enumerate(words[:-1]):
-            before = words[position - 1] if position else BREAK
-            if (word in self.common_surnames and words[position + 1].endswith("ing")
-                    and (before == BREAK or before in self.name_openers)):
-                hits += [PhraseHit(figure, word, word, position, position + 1) for figure in self.common_surnames[word]]
-        return hits
-
     def _real_person(self, prompt, words, categories, named_people) -> str | None:
         """The words that make the prompt about a real, identifiable person, if any: a named public
         figure, a mentioned user or cameo ("@mia"), "a real person", or a relation ("my ex")."""
@@ -353,10 +338,16 @@ class PromptPolicy:
             return mention.group(0)
         if "private_person" in categories:
             return categories["private_person"].matched
-        for hit in self.relations.find(words):
-            if hit.start > 0 and words[hit.start - 1] in self.possessives:
-                return f"{words[hit.start - 1]} {hit.matched}"
+        for hit in self.relations.find(words):  # "my ex", "my late grandma"
+            for before in words[max(0, hit.start - 2):hit.start]:
+                if before in self.possessives:
+                    return f"{before} {hit.matched}" + (" face" if self._face_after(words, hit.end) else "")
         return None
+
+    @staticmethod
+    def _face_after(words: tuple[str, ...], position: int) -> bool:
+        """Whether the person's face, likeness or voice is what is asked for ("my sister's face")."""
+        return any(word in ("face", "faces", "likeness", "voice", "head") for word in words[position:position + 3])
 
     @staticmethod
     def _category_reasons(categories: dict[str, PhraseHit], real_person: str | None) -> list[Reason]:
@@ -376,12 +367,18 @@ class PromptPolicy:
             out.append(reason("suggestive", "suggestive"))
         if "gore" in categories:
             out.append(reason("graphic_violence", "gore"))
+        elif "blood" in categories and "violent_act" in categories:
+            out.append(reason("graphic_violence", "blood", categories["violent_act"].matched))
         if "humiliation" in categories and real_person:
             out.append(reason("harassment", "humiliation", real_person))
         if "self_harm" in categories:
             out.append(reason("self_harm", "self_harm"))
         if "likeness" in categories:
             out.append(reason("real_person_likeness", "likeness"))
+        elif "realism" in categories and real_person and not real_person.startswith("@"):
+            out.append(reason("real_person_likeness", "realism", real_person))
+        elif real_person and real_person.endswith(" face") and not real_person.startswith("@"):
+            out.append(Reason("real_person_likeness", real_person, "face"))
         return out
 
     # -- the IP registry ---------------------------------------------------------------------------

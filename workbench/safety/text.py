@@ -68,7 +68,7 @@ _SYMBOLS = "@$!|+€£¡"
 def _unleet(word: str) -> str:
     """Leet digits and symbols inside a word become letters ("t4yl0r", "$wift"); a word of digits
     alone ("2024", "4") stays, punctuation at its end ("wow!") and a mention's "@" are dropped."""
-    word = word.rstrip(_SYMBOLS).lstrip("@")
+    word = word.rstrip("!|+€£¡").lstrip("@")  # a trailing "@" or "$" is a letter ("sh@k1r@")
     if not any(ch.isalpha() for ch in word):
         return word.strip(_SYMBOLS)
     return word.translate(LEET)
@@ -202,11 +202,13 @@ class PhraseIndex(Generic[Payload]):
 
 def _aligned_end(words: tuple[str, ...], start: int, phrase: tuple[str, ...], fuzzy: bool) -> int | None:
     """Where the phrase ends if it matches word by word from `start` (one stray middle initial,
-    "Donald J Trump", is skipped); None if it does not. A misspelt word must not be a dictionary
-    word, unless another word of the phrase is spelt exactly ("Emanuel Macron")."""
-    position, skipped, exact, real_word_typo = start, False, False, False
+    "Donald J Trump", is skipped); None if it does not. Misspelt words that are all dictionary
+    words ("flying" for "flaying") do not match unless another word is spelt exactly ("Emanuel
+    Macron"); one misspelling that is no word is enough ("Serina Wiliams", "dart vadr")."""
+    position, skipped, exact, only_real_words, typos = start, False, False, True, 0
     for index, target in enumerate(phrase):
-        if position < len(words) and index > 0 and not skipped and len(words[position]) == 1 and words[position] != target:
+        if (position < len(words) and index > 0 and not skipped and len(words[position]) == 1
+                and words[position].isalpha() and words[position] != target):
             position, skipped = position + 1, True
         if position >= len(words):
             return None
@@ -214,11 +216,12 @@ def _aligned_end(words: tuple[str, ...], start: int, phrase: tuple[str, ...], fu
         if word == target:
             exact = True
         elif fuzzy and close(word, target):
-            real_word_typo = real_word_typo or word in english_words()
+            typos += 1
+            only_real_words = only_real_words and word in english_words()
         else:
             return None
         position += 1
-    return None if real_word_typo and not exact else position
+    return None if typos and only_real_words and not exact else position
 
 
 def without_phrases(words: tuple[str, ...], phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
