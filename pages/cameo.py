@@ -2,23 +2,13 @@
 You co-own those clips: you see every draft and can take any of them down."""
 import streamlit as st
 
-from pages.common import record_clip, require_actor, show_error
+from pages.common import attempt, record_clip, require_actor, show_error
 from workbench import WorkbenchError
 
 PERSON_LEVELS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
 CHARACTER_LEVELS = {"only_me": "Private", "followers": "Followers", "everyone": "Everyone"}
 
 wb, actor = require_actor()
-
-
-def attempt(call, *args, **kwargs) -> None:
-    """Run a change; show a refusal, or rerun to show the new state."""
-    try:
-        call(*args, **kwargs)
-    except WorkbenchError as error:
-        show_error(error)
-    else:
-        st.rerun()
 
 
 st.title("Cameo")

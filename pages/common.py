@@ -52,6 +52,16 @@ def show_error(error: WorkbenchError) -> None:
     st.error(str(error), icon=":material/error:")
 
 
+def attempt(call, *args, **kwargs) -> None:
+    """Run a change; show a refusal, or rerun to show the new state."""
+    try:
+        call(*args, **kwargs)
+    except WorkbenchError as error:
+        show_error(error)
+    else:
+        st.rerun()
+
+
 def result_or_stop(call, *args, **kwargs):
     """Run a service call the rest of the page depends on; a refusal is shown and ends the page."""
     try:

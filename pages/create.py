@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from pages.common import require_actor, show_error
+from pages.common import attempt, require_actor, show_error
 from workbench import WorkbenchError
 from workbench.generation.moods import mood, mood_names
 
@@ -102,9 +102,4 @@ for clip in mine:
         if clip.status == "draft":
             text.video(str(clip.media_file), muted=True, width=200)
             if action.button("Publish", key=f"publish_{clip.id}"):
-                try:
-                    wb.videos.publish(actor.handle, clip.id)
-                except WorkbenchError as error:
-                    show_error(error)
-                else:
-                    st.rerun()
+                attempt(wb.videos.publish, actor.handle, clip.id)

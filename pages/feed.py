@@ -2,7 +2,7 @@
 comment and remix. For You ranks by popularity and recency; Following shows people you follow."""
 import streamlit as st
 
-from pages.common import require_actor, show_error
+from pages.common import attempt, require_actor, show_error
 from workbench import WorkbenchError
 from workbench.generation.moods import mood, mood_names
 
@@ -50,12 +50,7 @@ with right:
     liked = wb.videos.liked(actor.handle, clip.id)
     if st.button(f"{'Liked' if liked else 'Like'} · {clip.like_count}", icon=":material/favorite:" if liked else ":material/favorite_border:",
                  key=f"like_{clip.id}", width="stretch"):
-        try:
-            (wb.videos.unlike if liked else wb.videos.like)(actor.handle, clip.id)
-        except WorkbenchError as error:
-            show_error(error)
-        else:
-            st.rerun()
+        attempt(wb.videos.unlike if liked else wb.videos.like, actor.handle, clip.id)
 
     if clip.author != actor.handle:
         follows = clip.author in wb.users.following(actor.handle)
@@ -84,9 +79,4 @@ with st.expander(f"Comments ({clip.comment_count})"):
     with st.form(f"comment_{clip.id}", clear_on_submit=True):
         body = st.text_input("Add a comment", max_chars=500)
         if st.form_submit_button("Post"):
-            try:
-                wb.videos.comment(actor.handle, clip.id, body)
-            except WorkbenchError as error:
-                show_error(error)
-            else:
-                st.rerun()
+            attempt(wb.videos.comment, actor.handle, clip.id, body)

@@ -3,7 +3,7 @@ tester, and how often each entry blocked something."""
 import pandas as pd
 import streamlit as st
 
-from pages.common import require_actor, result_or_stop, show_error
+from pages.common import attempt, require_actor, result_or_stop, show_error
 from workbench import WorkbenchError
 
 wb, actor = require_actor()
@@ -43,31 +43,16 @@ register, edit, test = st.tabs(["Register", "Edit", "Test a prompt"])
 with register:
     fields = entry_form("opt_out")
     if fields:
-        try:
-            wb.rights.add_opt_out(actor.handle, **fields)
-        except WorkbenchError as error:
-            show_error(error)
-        else:
-            st.rerun()
+        attempt(wb.rights.add_opt_out, actor.handle, **fields)
 
 with edit:
     if entries:
         chosen = st.selectbox("Entry", entries, format_func=lambda e: f"#{e.id} {e.name}")
         fields = entry_form(f"edit_{chosen.id}", chosen)
         if fields:
-            try:
-                wb.rights.update_opt_out(actor.handle, chosen.id, **fields)
-            except WorkbenchError as error:
-                show_error(error)
-            else:
-                st.rerun()
+            attempt(wb.rights.update_opt_out, actor.handle, chosen.id, **fields)
         if st.button("Withdraw this entry", key=f"retire_{chosen.id}"):
-            try:
-                wb.rights.retire_opt_out(actor.handle, chosen.id)
-            except WorkbenchError as error:
-                show_error(error)
-            else:
-                st.rerun()
+            attempt(wb.rights.retire_opt_out, actor.handle, chosen.id)
     else:
         st.caption("Register an entry first.")
 

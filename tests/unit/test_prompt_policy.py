@@ -56,6 +56,9 @@ def test_a_figure_who_granted_the_requester_is_allowed_but_noted(policy):
     decision = policy.check("Taylor Swift waving", granted_figures=["Taylor Swift"])
     assert decision.decision == "allow" and decision.notes[0].target == "Taylor Swift"
     assert policy.check("Taylor Swift and Lionel Messi", granted_figures=["Taylor Swift"]).decision == "block"
+    # a full name names that person, not everyone who shares the surname
+    assert policy.check("Barack Obama reading a story", granted_figures=["Barack Obama"]).decision == "allow"
+    assert policy.check("Obama reading a story", granted_figures=["Barack Obama"]).decision == "block"
 
 
 @pytest.mark.parametrize("prompt,code", [
@@ -132,3 +135,11 @@ def test_the_labelled_prompt_sets_meet_the_targets(semantic_policy, name):
     figures); after the generic fixes they prompted they are regression sets like dev."""
     outcomes = run_cases(semantic_policy, load_cases(name))
     assert block_recall(outcomes) >= 0.95 and false_block_rate(outcomes) <= 0.02
+
+
+def test_the_unseen_prompt_set_does_not_regress(semantic_policy):
+    """unseen.jsonl is never tuned on (BENCHMARKS.md): it estimates the policy on prompts nobody
+    fitted it to. This floor sits just under what it first measured (0.902 recall, 0.05 false
+    blocks), so a change that makes the policy generalise worse fails here."""
+    outcomes = run_cases(semantic_policy, load_cases("unseen"))
+    assert block_recall(outcomes) >= 0.88 and false_block_rate(outcomes) <= 0.05

@@ -229,6 +229,12 @@ def _category_hits(hits: Iterable[PhraseHit[_Term]]) -> dict[str, PhraseHit[_Ter
     return found
 
 
+def _longest(hits: list[PhraseHit]) -> list[PhraseHit]:
+    """Hits not inside a longer hit: "Barack Obama" names Barack, not every Obama."""
+    return [hit for hit in hits if not any(other.start <= hit.start and hit.end <= other.end
+                                           and other.end - other.start > hit.end - hit.start for other in hits)]
+
+
 def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
     """The words of a restriction or rule that carry its theme ("no political messages" -> political)."""
     return tuple(word for word in tokens(phrase) if word not in negations)
@@ -300,7 +306,7 @@ class PromptPolicy:
         reasons: list[Reason] = []
         notes: list[Reason] = []
 
-        for hit in self.figures.find(words):
+        for hit in _longest(self.figures.find(words)):
             reason = Reason("public_figure", hit.matched, hit.payload.name)
             (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
         named_people = [r for r in reasons if r.code == "public_figure"]
