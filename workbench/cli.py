@@ -198,6 +198,20 @@ def policy_check(prompt: str = typer.Argument(..., help="The prompt to check."),
     _emit(decision.as_dict(), as_json)
 
 
+@policy_app.command("confirm-figure")
+@reports_errors
+def policy_confirm_figure(admin: str = typer.Option(..., "--as", help="An admin's handle."),
+                          name: str = typer.Option(..., "--name", help="The figure's name in the gazetteer."),
+                          cameo: str = typer.Option(..., "--cameo", help="The cameo they enrolled themselves."),
+                          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Record that a public figure enrolled this cameo themselves (after review): prompts naming them
+    are then allowed for whoever their cameo is granted to."""
+    from workbench import open_workbench
+
+    open_workbench().policy.confirm_public_figure(admin, name, cameo)
+    _emit({"figure": name, "cameo": cameo.lstrip("@")}, as_json)
+
+
 @app.command()
 @reports_errors
 def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A video file made elsewhere."),

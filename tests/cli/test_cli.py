@@ -110,3 +110,6 @@ def test_rights_and_policy_commands_keep_their_json_contract(tmp_path):
     refused = run_cli(tmp_path, "rights", "opt-out", "add", "--as", "studio", "--name", "X", "--scope", "maybe",
                       "--json")
     assert refused.returncode == 1 and "scope" in json.loads(refused.stdout)["error"]
+    not_admin = run_cli(tmp_path, "policy", "confirm-figure", "--as", "studio", "--name", "Taylor Swift",
+                        "--cameo", "nobody", "--json")
+    assert not_admin.returncode == 1 and "error" in json.loads(not_admin.stdout)
