@@ -142,7 +142,7 @@ def clip_hashes(source, *, every_s: float = 0.5, max_frames: int = 32, fps: floa
     hasher = frame_hash_dihedral if dihedral else frame_hash
     names = variant_names(dihedral=dihedral, letterbox=letterbox)
     hashes = []
-    for rgb in _sampled_frames(source, every_s, max_frames, fps):
+    for rgb in sample_frames(source, every_s=every_s, max_frames=max_frames, fps=fps):
         packed, quality = hasher(rgb)
         variants = [packed.reshape(-1, HASH_BYTES)]
         if letterbox:
@@ -280,7 +280,10 @@ def _sample_times(duration_s: float, every_s: float, max_frames: int) -> np.ndar
     return (np.arange(count) + 0.5) * (duration_s / count)
 
 
-def _sampled_frames(source, every_s: float, max_frames: int, fps: float | None) -> list[np.ndarray]:
+def sample_frames(source, *, every_s: float, max_frames: int, fps: float | None = None) -> list[np.ndarray]:
+    """Frames from the middles of equal intervals at most `every_s` long covering the clip (at most
+    `max_frames`, spread over its whole length); a file is decoded as a stream. `source` as for
+    :func:`clip_hashes`."""
     if isinstance(source, (str, Path)):
         return _decode_sampled(Path(source), every_s, max_frames)
     frames = getattr(source, "frames", None)

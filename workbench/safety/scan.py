@@ -21,7 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.generation.provenance import verify
-from workbench.safety.hashing import HASH_BYTES, LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes, match_clip
+from workbench.safety.hashing import (
+    HASH_BYTES, LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes, match_clip, sample_frames,
+)
 from workbench.store.models import Cameo, CameoKind, CameoStatus, Video, VideoFingerprint, VideoStatus
 
 #: faces are looked for in this many frames spread over the clip
@@ -45,11 +47,6 @@ class ScanResult:
     #: PDQ hashes of the clip's frames sampled densely, (n, 32) uint8: stored as its fingerprint
     fingerprint: np.ndarray
     provenance: dict
-    faces_seen: int
-
-    @property
-    def held_reason(self) -> str | None:
-        return "; ".join(hit.detail for hit in self.hits)[:200] or None
 
     def hit(self, kind: str) -> ScanHit | None:
         return next((h for h in self.hits if h.kind == kind), None)
@@ -71,12 +68,10 @@ class OutputScanner:
              match_variants: bool = False) -> ScanResult:
         """Scan a stored or uploaded file. `granted_cameo_ids` are the cameos this clip may show;
         `match_variants` also tries flips, rotations and letterbox trims (for uploads)."""
-        from workbench.generation.media import read_frames
-
-        frames = read_frames(path)
-        picks = frames[np.linspace(0, len(frames) - 1, num=min(FACE_FRAMES, len(frames))).round().astype(int)]
+        # FACE_FRAMES frames spread over the whole clip, decoded as a stream (a long upload is never
+        # held in memory whole): an interval this short always leaves the cap to decide
+        picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES)
         hits: list[ScanHit] = []
-        faces_seen = 0
         with self._wb.transaction() as session:
             cameos = self._cameo_embeddings(session)
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
@@ -89,7 +84,6 @@ class OutputScanner:
         seen_figures: dict[str, float] = {}
         for frame in picks:
             for face in engine.detect(frame):
-                faces_seen += 1
                 embedding = engine.embed(frame, face)
                 distances = np.linalg.norm(references - embedding, axis=1) if others else np.zeros(0)
                 for index in np.flatnonzero(distances <= engine.threshold):
@@ -111,7 +105,7 @@ class OutputScanner:
             hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
                                 {"video_id": repeat.id, "fraction": round(repeat.fraction, 3),
                                  "median_distance": repeat.median_distance, "transform": repeat.transform}))
-        return ScanResult(tuple(hits), fingerprint, verify(path), faces_seen)
+        return ScanResult(tuple(hits), fingerprint, verify(path))
 
     def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
         """Every verified person cameo's reference embedding for the engine in use (computed from
