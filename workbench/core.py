@@ -25,11 +25,13 @@ from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
 from workbench.safety.public_figures import FaceGallery
 from workbench.safety.policy import PromptPolicy
+from workbench.safety.moderation import ModerationService
 from workbench.safety.reports import ReportService
 from workbench.safety.scan import OutputScanner
 from workbench.safety.service import PolicyService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
+from workbench.social.notifications import NotificationService
 from workbench.social.users import UserService
 from workbench.social.videos import VideoService
 from workbench.store.db import make_engine, transaction, upgrade_to_head
@@ -46,6 +48,8 @@ class Workbench:
         self.clips = ClipService(self)
         self.feed = FeedService(self)
         self.reports = ReportService(self)
+        self.moderation = ModerationService(self)
+        self.notifications = NotificationService(self)
         self.cameos = CameoService(self)
         self.rights = RightsService(self)
         self.policy = PolicyService(self)

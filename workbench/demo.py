@@ -26,7 +26,7 @@ from workbench.generation.moods import classify_prompt
 from workbench.generation.procedural import ProceduralBackend
 from workbench.generation.provenance import SigningCredentials, store_ai_clip
 from workbench.generation.service import insert_video
-from workbench.safety.hashing import LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes
+from workbench.safety.hashing import library_hashes
 from workbench.safety.reports import open_or_merge_case
 from workbench.store.models import (
     Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, Comment, Follow, IpOptOut, Like, Meta,
@@ -93,7 +93,7 @@ def _render(task: RenderTask) -> tuple[str, str, bool, float, int, int, int, np.
     fingerprint included, so a removed demo clip is recognised when it is uploaded again."""
     clip = ProceduralBackend().generate(task.request)
     path, sha256, is_new = store_ai_clip(clip, task.media_dir, author=task.author, credentials=task.credentials)
-    fingerprint = clip_hashes(path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+    fingerprint = library_hashes(path)
     return str(path), sha256, is_new, clip.duration_s, clip.width, clip.height, clip.fps, fingerprint
 
 

@@ -136,7 +136,7 @@ def test_cameo_page_creates_a_character(world):
 def test_moderation_page_lists_the_queue_for_reviewers(world):
     at = app_as("rosa_reviews", "pages/moderation.py")
     table = at.dataframe[0].value
-    assert len(table) == len(world.reports.queue("rosa_reviews")) > 0
+    assert len(table) == len(world.moderation.queue("rosa_reviews")) > 0
     assert list(table["severity"]) == sorted(table["severity"], reverse=True)
 
 

@@ -28,7 +28,7 @@ def test_simultaneous_reports_merge_into_one_case(people):
         people.users.create(OPERATOR, handle)
     cases = run_at_once([lambda h=h: people.reports.report(h, clip.id, "spam") for h in reporters])
     assert len({case.id for case in cases}) == 1
-    queue = people.reports.queue("rita")
+    queue = people.moderation.queue("rita")
     assert len(queue) == 1 and len(queue[0].signals["reports"]) == THREADS
 
 

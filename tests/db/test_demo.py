@@ -38,7 +38,7 @@ def test_demo_world_has_every_part(wb):
     assert counts["watch_events"] > 0 and counts["follows"] > 0 and counts["reports"] > 0
     roles = {u.role for u in wb.users.list()}
     assert {"user", "reviewer", "rights_holder", "admin"} <= roles
-    assert wb.reports.queue("rosa_reviews")
+    assert wb.moderation.queue("rosa_reviews")
     clips = {p for p in media_files(wb.media_dir) if p.suffix == ".mp4"}
     assert len(clips) == len(set(media_shas(wb)))
     faces = {cameo.reference_image for owner in ("ana", "ben", "dev", "gia", "jamal") for cameo in wb.cameos.mine(owner)}

@@ -88,6 +88,6 @@ def test_a_public_figures_face_is_held_instead_of_verified(people, tmp_path):
     challenge = start(people, "ana")
     result = people.cameos.complete_enrollment("ana", record(tmp_path, challenge, person=3))
     assert result.status == "held"
-    case = people.reports.queue("rita")[0]
+    case = people.moderation.queue("rita")[0]
     assert case.source == "enrollment" and case.signals["public_figure"] == "A Famous Person"
     assert np.isfinite(case.signals["face_distance"])

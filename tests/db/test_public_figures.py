@@ -1,7 +1,7 @@
 """A cameo whose face matches a public figure is held for a reviewer instead of being verified."""
 import pytest
 
-from workbench import Forbidden
+from workbench import OPERATOR, Forbidden, InvalidInput
 from workbench.cameo.faces import synthetic_person
 from workbench.safety.public_figures import load_gallery, reference_photo
 from workbench.store.models import Cameo, CameoStatus
@@ -29,7 +29,7 @@ def test_a_public_figures_face_is_held_for_review(ana_cameo):
     tom_hanks = reference_photo(next(f for f in load_gallery() if f.name == "Tom Hanks"))
     held = wb.cameos.set_reference_image("ana", "ana", tom_hanks)
     assert held.status == "held"
-    queue = wb.reports.queue("rita")
+    queue = wb.moderation.queue("rita")
     assert len(queue) == 1 and queue[0].source == "enrollment" and queue[0].video_id is None
     assert queue[0].signals["public_figure"] == "Tom Hanks" and queue[0].signals["face_distance"] < 0.4
     with pytest.raises(Forbidden, match="held"):
@@ -39,4 +39,22 @@ def test_a_public_figures_face_is_held_for_review(ana_cameo):
 def test_an_ordinary_face_is_not_held(ana_cameo):
     wb = ana_cameo
     assert wb.cameos.set_reference_image("ana", "ana", synthetic_person(2)).status == "verified"
-    assert wb.reports.queue("rita") == []
+    assert wb.moderation.queue("rita") == []
+
+
+def test_a_held_enrollment_is_verified_or_rejected_and_appealed(ana_cameo):
+    wb = ana_cameo
+    wb.users.create(OPERATOR, "rex", role="reviewer")
+    tom_hanks = reference_photo(next(f for f in load_gallery() if f.name == "Tom Hanks"))
+    assert wb.cameos.set_reference_image("ana", "ana", tom_hanks).status == "held"
+    case = wb.moderation.claim("rita")
+    assert case.source == "enrollment" and "public_figure_enrollment" in case.categories
+    with pytest.raises(InvalidInput, match="enrollment"):
+        wb.moderation.decide("rita", case.id, "label_ai", "no clip to label")
+    wb.moderation.decide("rita", case.id, "remove", "this is a public figure's face")
+    assert wb.cameos.get("ana", "ana").status == "revoked"
+    assert wb.notifications.list("ana")[0].kind == "decision"
+    appeal = wb.moderation.appeal("ana", case.id, "I only look like him")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "a lookalike, and the liveness check passed")
+    assert wb.cameos.get("ana", "ana").status == "verified"

@@ -100,7 +100,7 @@ def test_a_prompt_sent_to_review_holds_its_clip(people):
         wb.videos.publish("ben", clip.id)
     with pytest.raises(NotFound):
         wb.videos.get("ana", clip.id)
-    case = wb.reports.queue("rita")[0]
+    case = wb.moderation.queue("rita")[0]
     assert case.video_id == clip.id and case.source == "scan" and case.signals["scan"][0]["kind"] == "prompt_review"
 
 
@@ -129,7 +129,7 @@ def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others
     assert clip.id not in [item.video.id for item in wb.feed.page("tess", "for_you")]
     with pytest.raises(Forbidden, match="held"):
         wb.videos.publish("ben", clip.id)
-    case = next(c for c in wb.reports.queue("rita") if c.video_id == clip.id)
+    case = next(c for c in wb.moderation.queue("rita") if c.video_id == clip.id)
     evidence = case.signals["scan"][0]
     assert evidence["kind"] == "face_without_consent" and evidence["cameo"] == "ana" and evidence["distance"] < 0.6
     assert wb.videos.get("rita", clip.id).id == clip.id  # reviewers see it
@@ -149,7 +149,7 @@ def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(
     with pytest.raises(Forbidden, match=f"repeats clip #{original.id}"):
         wb.clips.upload("ben", copy, caption="my fox")
     assert row_counts(wb)["videos"] == before_videos
-    case = next(c for c in wb.reports.queue("rita") if c.video_id == original.id)
+    case = next(c for c in wb.moderation.queue("rita") if c.video_id == original.id)
     entry = case.signals["scan"][0]
     assert entry["kind"] == "reupload_of_removed" and entry["uploader"] == "ben" and entry["fraction"] >= 0.5
     assert (wb.media_dir / entry["evidence_file"]).exists()

@@ -214,9 +214,9 @@ def test_reports_merge_into_one_case_and_only_reviewers_see_the_queue(people):
         people.reports.report("tess", clip.id, "ugly")
     other = make_clip(people, "ben", "another clip", seed=9)
     people.reports.report("ana", other.id, "sexual")
-    assert [c.video_id for c in people.reports.queue("rita")] == [other.id, clip.id]
+    assert [c.video_id for c in people.moderation.queue("rita")] == [other.id, clip.id]
     with pytest.raises(Forbidden):
-        people.reports.queue("ana")
+        people.moderation.queue("ana")
 
 
 def test_rights_holders_register_entries(people):

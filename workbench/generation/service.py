@@ -24,7 +24,7 @@ from workbench.generation.media import TEMP_PREFIX, read_clip
 from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
-from workbench.safety.hashing import LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes
+from workbench.safety.hashing import library_hashes
 from workbench.safety.scan import ScanHit, fingerprint_bytes, open_scan_case
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.store.models import (
@@ -258,7 +258,7 @@ class ClipService:
             stored = store_ai_clip(clip, self._wb.media_dir, author=handle, credentials=self._wb.credentials,
                                    parent=upload, tool="workbench upload")
             created_file = stored.path if stored.is_new else None
-            fingerprint = clip_hashes(stored.path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+            fingerprint = library_hashes(stored.path)
             with self._wb.transaction() as session:
                 user = load_actor(session, actor)
                 video = insert_video(session, author_id=user.id, request=request, clip=clip,

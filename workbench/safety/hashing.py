@@ -161,6 +161,11 @@ def clip_hashes(source, *, every_s: float = 0.5, max_frames: int = 32, fps: floa
     return stacked[:, 0] if len(names) == 1 else stacked
 
 
+def library_hashes(path) -> np.ndarray:
+    """A stored clip's fingerprint: its frames hashed densely, as the re-upload library keeps them."""
+    return clip_hashes(path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+
+
 def variant_names(*, dihedral: bool = False, letterbox: bool = False) -> tuple[str, ...]:
     """What each variant of ``clip_hashes(..., dihedral=, letterbox=)`` undoes, in order."""
     names = DIHEDRAL_TRANSFORMS if dihedral else DIHEDRAL_TRANSFORMS[:1]

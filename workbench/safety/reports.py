@@ -1,24 +1,22 @@
 """Reports from users, and the moderation cases they open.
 
 Several reports on one clip merge into one open case whose severity grows with the worst reason
-and the number of reporters; a cameo owner reporting their own likeness goes to the top.
+and the number of reporters; a cameo owner reporting their own likeness goes to the top. The queue
+that works the cases is workbench.safety.moderation.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.actors import ActorRef, audit, load_actor, require_role
+from workbench.actors import ActorRef, audit, load_actor
 from workbench.errors import Conflict, InvalidInput
-from workbench.store.db import insert_once
+from workbench.safety.cases import CaseView, case_views, undecided_case
 from workbench.social.videos import cameo_owner_ids, load_visible_video
-from workbench.store.models import (
-    CaseSource, CaseStatus, ModerationCase, Report, Role, User, Video, as_utc,
-)
+from workbench.store.db import insert_once
+from workbench.store.models import CaseSource, ModerationCase, Report, User, Video
 
 #: reason code -> (label shown to the reporter, base severity in [0, 1])
 REPORT_REASONS: dict[str, tuple[str, float]] = {
@@ -36,33 +34,10 @@ OWN_LIKENESS_BOOST = 1.0
 MAX_DETAILS_CHARS = 1000
 
 
-@dataclass(frozen=True)
-class CaseView:
-    id: int
-    video_id: int | None
-    source: str
-    status: str
-    severity: float
-    signals: dict
-    opened_at: datetime
-
-
 def case_severity(reasons: list[str], report_count: int, own_likeness: bool) -> float:
     """Worst reason, plus a little per extra reporter (log-scaled), plus the own-likeness boost."""
     worst = max(REPORT_REASONS[r][1] for r in reasons)
     return round(worst + 0.1 * math.log2(report_count) + (OWN_LIKENESS_BOOST if own_likeness else 0.0), 4)
-
-
-def undecided_case(session: Session, video_id: int, source: CaseSource) -> ModerationCase:
-    """The clip's undecided case, or a new one opened from `source`. The clip's row is locked first
-    so that reports and scan hits arriving at once merge into one case instead of racing to open two."""
-    session.execute(select(Video.id).where(Video.id == video_id).with_for_update())
-    case = session.scalar(select(ModerationCase).where(
-        ModerationCase.video_id == video_id, ModerationCase.status != CaseStatus.DECIDED))
-    if case is None:
-        case = ModerationCase(video_id=video_id, source=source, signals={})
-        session.add(case)
-    return case
 
 
 def open_or_merge_case(session: Session, video: Video, reporter: User, reason: str) -> ModerationCase:
@@ -98,18 +73,4 @@ class ReportService:
             if not insert_once(session, report):
                 raise Conflict(f"you already reported clip #{video.id}")
             audit(session, user, "report.create", "video", video.id, reason=reason, case_id=case.id)
-            return _case_view(case)
-
-    def queue(self, actor: ActorRef, limit: int = 50) -> list[CaseView]:
-        """Undecided cases, most severe first, oldest first among equals. Reviewers only."""
-        with self._wb.transaction() as session:
-            require_role(load_actor(session, actor), Role.REVIEWER)
-            cases = session.scalars(select(ModerationCase).where(ModerationCase.status != CaseStatus.DECIDED)
-                                    .order_by(ModerationCase.severity.desc(), ModerationCase.opened_at,
-                                              ModerationCase.id).limit(limit))
-            return [_case_view(c) for c in cases]
-
-
-def _case_view(case: ModerationCase) -> CaseView:
-    return CaseView(case.id, case.video_id, case.source.value, case.status.value, case.severity,
-                    dict(case.signals), as_utc(case.opened_at))
+            return case_views(session, [case])[0]

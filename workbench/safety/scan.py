@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from workbench.generation.provenance import verify
 from workbench.safety.hashing import (
-    HASH_BYTES, LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, clip_hashes, match_clip, sample_frames,
+    HASH_BYTES, clip_hashes, library_hashes, match_clip, sample_frames,
 )
 from workbench.store.models import Cameo, CameoKind, CameoStatus, Video, VideoFingerprint, VideoStatus
 
@@ -98,7 +98,7 @@ class OutputScanner:
         for name, distance in seen_figures.items():
             hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {name}",
                                 {"figure": name, "distance": round(distance, 3)}))
-        fingerprint = clip_hashes(path, every_s=LIBRARY_EVERY_S, max_frames=LIBRARY_MAX_FRAMES)
+        fingerprint = library_hashes(path)
         query = clip_hashes(path, dihedral=match_variants, letterbox=match_variants)
         repeat = match_clip(query, removed) if removed else None
         if repeat is not None:
@@ -140,7 +140,7 @@ def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
 def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[ScanHit, ...], *,
                    uploader: str | None = None, provenance: dict | None = None):
     """Attach scan hits (with their evidence) to the clip's undecided case, or open one."""
-    from workbench.safety.reports import undecided_case
+    from workbench.safety.cases import undecided_case
     from workbench.store.models import CaseSource
 
     case = undecided_case(session, video_id, CaseSource.SCAN)

@@ -14,8 +14,8 @@ from workbench.cameo.consent import without_lapsed_grants
 from workbench.errors import InvalidInput
 from workbench.generation.moods import mood_names
 from workbench.social.users import follows_of
-from workbench.social.videos import VideoView, video_views
-from workbench.store.models import Video, VideoMood, VideoStatus
+from workbench.social.videos import VideoView, listed_for, video_views
+from workbench.store.models import Video, VideoMood
 
 #: For You ranks at most this many of the newest published clips
 CANDIDATE_POOL = 2000
@@ -52,7 +52,7 @@ class FeedService:
             raise InvalidInput(f"a feed page holds 1-{MAX_PAGE} items from an offset >= 0")
         with self._wb.transaction() as session:
             me = load_actor(session, actor)
-            query = (select(Video).where(Video.status == VideoStatus.PUBLISHED, Video.author_id != me.id)
+            query = (listed_for(select(Video), me).where(Video.author_id != me.id)
                      .order_by(Video.published_at.desc(), Video.id.desc()))
             if mood is not None:
                 query = query.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == mood)

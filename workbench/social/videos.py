@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
-from workbench.cameo.consent import lapsed_grants, require_grants
+from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.store.db import insert_once
 from workbench.store.models import (
@@ -17,6 +17,9 @@ from workbench.store.models import (
 )
 
 MAX_COMMENT_CHARS = 500
+MAX_SEARCH_WORDS = 8
+MAX_SEARCH_WORD_CHARS = 64
+MAX_SEARCH_RESULTS = 100
 #: a view counts as complete when playback got this close to the clip's end (seconds)
 COMPLETION_TOLERANCE_S = 0.25
 
@@ -44,6 +47,9 @@ class VideoView:
     published_at: datetime | None
     #: why the output scan or the prompt policy held it back for review (None when it was not)
     held_reason: str | None = None
+    #: a reviewer's label shown with the clip ("ai_generated", "satire") and age restriction
+    label: str | None = None
+    age_restricted: bool = False
     like_count: int = 0
     view_count: int = 0
     comment_count: int = 0
@@ -62,12 +68,23 @@ def cameo_owner_ids(session: Session, video_id: int) -> set[int]:
                                .where(VideoCameo.video_id == video_id)))
 
 
+def listed_for(query, viewer: User):
+    """Narrow a query of clips to those a viewer may find in feeds and search: published, not by a
+    suspended creator, and not age-restricted when the viewer is a teen (the SQL form of the public
+    part of can_view; cameo grants are checked on the rows, by without_lapsed_grants)."""
+    query = query.where(Video.status == VideoStatus.PUBLISHED,
+                        Video.author_id.not_in(select(User.id).where(User.suspended.is_(True))))
+    return query.where(Video.age_restricted.is_(False)) if viewer.is_teen else query
+
+
 def can_view(session: Session, user: User | None, video: Video) -> bool:
     """Published clips are public while every cameo in them is still granted to their author (or
-    kept up by its owner). Otherwise, and for drafts, a clip is seen by its author and by every
-    person whose cameo is in it (they co-own it). Reviewers also see removed and withheld clips, and
-    drafts the output scan held for review (a held clip is never published)."""
-    if video.status is VideoStatus.PUBLISHED and not lapsed_grants(session, video):
+    kept up by its owner) and their creator is not suspended; an age-restricted one is not shown to
+    teens or to anyone signed out. Otherwise, and for drafts, a clip is seen by its author and by
+    every person whose cameo is in it (they co-own it). Reviewers also see removed and withheld
+    clips, and drafts the output scan held for review (a held clip is never published)."""
+    if (video.status is VideoStatus.PUBLISHED and not video.author.suspended
+            and not (video.age_restricted and (user is None or user.is_teen)) and not lapsed_grants(session, video)):
         return True
     if user is None:
         return False
@@ -106,7 +123,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
             media_file=media_dir / v.media_path, media_sha256=v.media_sha256, backend=v.backend, seed=v.seed,
             remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
             allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),
-            held_reason=v.held_reason, like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
+            held_reason=v.held_reason, label=v.label, age_restricted=v.age_restricted, like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
         )
         for v in videos
     ]
@@ -131,6 +148,23 @@ class VideoService:
             owner = load_user(session, author)
             rows = session.scalars(select(Video).where(Video.author_id == owner.id).order_by(Video.id.desc()))
             return video_views(session, [v for v in rows if can_view(session, user, v)], self._wb.media_dir)
+
+    def search(self, actor: ActorRef, text: str, *, limit: int = 20) -> list[VideoView]:
+        """Published clips the actor may see whose caption, prompt or author's handle contains every
+        word of `text` (case-insensitive), newest first. Removed clips never match."""
+        words = (text or "").lower().split()
+        if not words or len(words) > MAX_SEARCH_WORDS or any(len(w) > MAX_SEARCH_WORD_CHARS for w in words):
+            raise InvalidInput(f"search for 1-{MAX_SEARCH_WORDS} words of at most {MAX_SEARCH_WORD_CHARS} characters")
+        limit = max(1, min(int(limit), MAX_SEARCH_RESULTS))
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            query = listed_for(select(Video).join(User, User.id == Video.author_id), user)
+            for word in words:
+                query = query.where(or_(Video.caption.icontains(word, autoescape=True),
+                                        Video.prompt.icontains(word, autoescape=True),
+                                        User.handle.icontains(word.lstrip("@"), autoescape=True)))
+            rows = session.scalars(query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit * 2))
+            return video_views(session, without_lapsed_grants(session, list(rows))[:limit], self._wb.media_dir)
 
     def publish(self, actor: ActorRef, video_id: int) -> VideoView:
         with self._wb.transaction() as session:

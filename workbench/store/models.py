@@ -175,6 +175,10 @@ class Video(Base):
     #: why the output scan held this clip back (a face without consent, a public figure, a removed
     #: clip's match); while set, only its author, its cameos' owners, reviewers and admins see it
     held_reason: Mapped[str | None] = mapped_column(String(200))
+    #: a reviewer's label shown with the clip: "ai_generated" or "satire"
+    label: Mapped[str | None] = mapped_column(String(16))
+    #: set by a reviewer: hidden from teens and from people who are not signed in
+    age_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     moods: Mapped[list[VideoMood]] = relationship(cascade="all, delete-orphan", order_by="VideoMood.rank")
@@ -297,6 +301,11 @@ class Comment(Base):
     author: Mapped[User] = relationship()
 
 
+class CaseTier(str, enum.Enum):
+    REVIEWER = "reviewer"    # any reviewer may claim it
+    SENIOR = "senior"        # escalated: admins (senior reviewers) only
+
+
 class ModerationCase(Base):
     __tablename__ = "moderation_cases"
     __table_args__ = (Index("ix_moderation_cases_status_severity", "status", "severity"),)
@@ -310,7 +319,14 @@ class ModerationCase(Base):
     #: evidence: report reasons and counts, scan scores, matched names or faces, hash matches
     signals: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     opened_at: Mapped[datetime] = _timestamp()
+    tier: Mapped[CaseTier] = mapped_column(_enum(CaseTier, "case_tier"), default=CaseTier.REVIEWER,
+                                           server_default=CaseTier.REVIEWER.value, nullable=False)
+    #: an appeal's case names the decided case it appeals (at most one appeal each)
+    appeal_of_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"), unique=True)
+    #: who may not claim it: an appeal goes to someone other than the first decider
+    excluded_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str | None] = mapped_column(String(24))
@@ -329,6 +345,20 @@ class Report(Base):
     details: Mapped[str] = mapped_column(Text, default="", nullable=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"), index=True)
     created_at: Mapped[datetime] = _timestamp()
+
+
+class Notification(Base):
+    """A message to one user: a decision about their clip, their likeness or their report."""
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    video_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"))
+    created_at: Mapped[datetime] = _timestamp()
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IpOptOut(Base):
@@ -388,6 +418,8 @@ class PublicFigure(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),
+                      Index("ix_audit_log_actor_created", "actor_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: None for the local operator (CLI, seeding)

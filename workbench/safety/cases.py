@@ -1,0 +1,73 @@
+"""Moderation cases: how reports, scan hits, held enrollments and appeals become one case per clip,
+and how a case is shown. The queue that works them is workbench.safety.moderation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.store.models import CaseSource, CaseStatus, ModerationCase, User, Video, as_utc
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    video_id: int | None
+    cameo_id: int | None
+    source: str
+    status: str
+    #: "reviewer", or "senior" once escalated (admins only)
+    tier: str
+    severity: float
+    signals: dict
+    #: what the case is about, for reviewers' exposure counts: report reasons, scan hit kinds, ...
+    categories: tuple[str, ...]
+    opened_at: datetime
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+    decided_by: str | None = None
+    decision: str | None = None
+    decision_reason: str | None = None
+    decided_at: datetime | None = None
+    #: for an appeal: the decided case it appeals
+    appeal_of_id: int | None = None
+
+
+def case_categories(signals: dict) -> tuple[str, ...]:
+    """The kinds of harm a case's signals point at (report reasons, scan hit kinds, an enrollment
+    that matched a public figure, an appeal)."""
+    categories = {report["reason"] for report in signals.get("reports", [])}
+    categories |= {hit["kind"] for hit in signals.get("scan", [])}
+    if "public_figure" in signals:
+        categories.add("public_figure_enrollment")
+    if "appeal" in signals:
+        categories.add("appeal")
+    return tuple(sorted(categories))
+
+
+def case_views(session: Session, cases: list[ModerationCase]) -> list[CaseView]:
+    """Views of cases, with the handles of who holds and who decided them (one query)."""
+    user_ids = {c.claimed_by_id for c in cases} | {c.decided_by_id for c in cases}
+    handles = dict(session.execute(select(User.id, User.handle).where(User.id.in_(user_ids - {None}))).all())
+    return [CaseView(
+        c.id, c.video_id, c.cameo_id, c.source.value, c.status.value, c.tier.value, c.severity, dict(c.signals),
+        case_categories(c.signals), as_utc(c.opened_at),
+        claimed_by=handles.get(c.claimed_by_id) if c.status is CaseStatus.CLAIMED else None,
+        lease_expires_at=as_utc(c.lease_expires_at) if c.status is CaseStatus.CLAIMED else None,
+        decided_by=handles.get(c.decided_by_id), decision=c.decision, decision_reason=c.decision_reason,
+        decided_at=as_utc(c.decided_at), appeal_of_id=c.appeal_of_id,
+    ) for c in cases]
+
+
+def undecided_case(session: Session, video_id: int, source: CaseSource) -> ModerationCase:
+    """The clip's undecided case, or a new one opened from `source`. The clip's row is locked first
+    so that reports and scan hits arriving at once merge into one case instead of racing to open two."""
+    session.execute(select(Video.id).where(Video.id == video_id).with_for_update())
+    case = session.scalar(select(ModerationCase).where(
+        ModerationCase.video_id == video_id, ModerationCase.status != CaseStatus.DECIDED).order_by(ModerationCase.id))
+    if case is None:
+        case = ModerationCase(video_id=video_id, source=source, signals={})
+        session.add(case)
+    return case

@@ -1,0 +1,603 @@
+"""The review queue: claims under a lease, decisions and what they do, appeals, reviewer wellness and
+the audit trail.
+
+A case is held by one reviewer at a time. Claiming is a read-then-write of the case row in one
+transaction: on PostgreSQL the next case is picked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so
+reviewers claiming at once each take a different case without waiting on each other; on SQLite
+every write transaction begins with ``BEGIN IMMEDIATE``, so claims run one after another. A
+decision locks the row again and is accepted only from the reviewer holding it, once. A lease
+runs out after ``Settings.case_lease_s`` (the reviewer walked away) and the case is claimable again.
+
+Every claim, release, escalation, decision, appeal and reveal of media is written to the audit log
+in the same transaction as the change it records.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
+from workbench.cameo.consent import lapsed_grants
+from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.safety.cases import CaseView, case_views
+from workbench.safety.reports import REPORT_REASONS
+from workbench.social.notifications import notify
+from workbench.social.videos import VideoView, cameo_owner_ids, video_views
+from workbench.store.db import insert_once
+from workbench.store.models import (
+    AuditEntry, Cameo, CameoStatus, CaseSource, CaseStatus, CaseTier, ModerationCase, Report, Role, User, Video,
+    VideoCameo, VideoFingerprint, VideoStatus, as_utc, utcnow,
+)
+
+#: decision -> what it means, in the words reviewers and the people notified read
+ACTIONS: dict[str, str] = {
+    "remove": "Remove the clip",
+    "keep": "Keep: no violation",
+    "label_ai": "Label as AI-generated",
+    "label_satire": "Label as satire",
+    "age_restrict": "Age-restrict (hidden from teens)",
+    "suspend": "Remove the clip and suspend its creator",
+    "escalate": "Escalate to a senior reviewer",
+}
+#: a held cameo enrollment (no clip) is verified (keep), rejected (remove), rejected with its owner
+#: suspended, or escalated
+ENROLLMENT_ACTIONS = ("keep", "remove", "suspend", "escalate")
+#: decisions the person they act against may appeal, once
+APPEALABLE = ("remove", "label_ai", "label_satire", "age_restrict", "suspend")
+LABELS = {"label_ai": "ai_generated", "label_satire": "satire"}
+MAX_REASON_CHARS = 1000
+MAX_QUEUE = 500
+#: the dashboard's time-to-decision window
+DASHBOARD_WINDOW = timedelta(days=7)
+#: the blurred preview: this many frames, greyscale, each this wide, blurred this much
+PREVIEW_FRAMES = 3
+PREVIEW_WIDTH = 160
+PREVIEW_BLUR_RADIUS = 9
+
+
+@dataclass(frozen=True)
+class ReportView:
+    reason: str
+    label: str
+    details: str
+    reporter: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CameoInClip:
+    handle: str
+    owner: str
+    status: str
+    #: the clip's author may (still) use it, or its owner chose to keep the clip up
+    granted: bool
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    created_at: datetime
+    #: the acting user's handle; "operator" for the CLI or a seeding script
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    details: dict
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything a reviewer needs to decide a case, on one screen."""
+    case: CaseView
+    video: VideoView | None
+    #: the clip's ancestors, root first, ending with the clip
+    lineage: tuple[VideoView, ...]
+    #: clips remixed directly from this one
+    remixes: tuple[VideoView, ...]
+    cameos: tuple[CameoInClip, ...]
+    reports: tuple[ReportView, ...]
+    history: tuple[AuditView, ...]
+    appeal_of: CaseView | None
+    #: the stored file's Content Credentials (workbench.generation.provenance.verify)
+    provenance: dict | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open: int
+    claimed: int
+    escalated: int
+    appeals: int
+    backlog_by_source: dict[str, int]
+    oldest_open_hours: float | None
+    decided_last_24h: int
+    #: seconds from opening to decision, over cases decided in the last DASHBOARD_WINDOW
+    time_to_decision_p50_s: float | None
+    time_to_decision_p90_s: float | None
+    decisions_by_action: dict[str, int]
+    #: reviewer handle -> category -> media revealed today (UTC); a reviewer sees their own only
+    exposure_today: dict[str, dict[str, int]]
+
+
+class ModerationService:
+    def __init__(self, workbench) -> None:
+        self._wb = workbench
+
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self._wb.settings.case_lease_s)
+
+    # -- the queue -------------------------------------------------------------------------------
+
+    def queue(self, actor: ActorRef, *, limit: int = 100) -> list[CaseView]:
+        """Undecided cases this reviewer's tier works, most severe first, oldest first among equals;
+        claimed ones included (with who holds them). Escalated cases are listed for admins only."""
+        limit = max(1, min(int(limit), MAX_QUEUE))
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            query = select(ModerationCase).where(ModerationCase.status != CaseStatus.DECIDED)
+            if me.role is not Role.ADMIN:
+                query = query.where(ModerationCase.tier == CaseTier.REVIEWER)
+            return case_views(session, list(session.scalars(_in_queue_order(query).limit(limit))))
+
+    def claim(self, actor: ActorRef, case_id: int | None = None) -> CaseView | None:
+        """Take the next case (or case `case_id`) for review under a lease; None when nothing is left.
+
+        A reviewer holds one case at a time: claiming again while holding one renews and returns it
+        (a double click is harmless); claiming a different case first needs a release or a decision."""
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            now = utcnow()
+            held = session.scalar(select(ModerationCase).where(
+                ModerationCase.claimed_by_id == me.id, ModerationCase.status == CaseStatus.CLAIMED,
+                ModerationCase.lease_expires_at > now).order_by(ModerationCase.id).with_for_update())
+            if held is not None and case_id not in (None, held.id):
+                raise Conflict(f"you hold case #{held.id}; decide or release it before claiming another")
+            if held is not None:
+                case = held
+            elif case_id is None:
+                case = session.scalar(_in_queue_order(select(ModerationCase).where(*_claimable_by(me, now)))
+                                      .limit(1).with_for_update(skip_locked=True, of=ModerationCase))
+                if case is None:
+                    return None
+            else:
+                case = _locked_case(session, case_id)
+                _check_claimable(session, case, me, now)
+            taken_from = case.claimed_by_id if case.status is CaseStatus.CLAIMED and case.claimed_by_id != me.id else None
+            case.status, case.claimed_by_id, case.lease_expires_at = CaseStatus.CLAIMED, me.id, now + self._lease
+            if held is None:
+                case.claimed_at = now
+                audit(session, me, "case.claim", "case", case.id, video_id=case.video_id, cameo_id=case.cameo_id,
+                      **({"lease_expired_for": session.get(User, taken_from).handle} if taken_from else {}))
+            session.flush()
+            return case_views(session, [case])[0]
+
+    def release(self, actor: ActorRef, case_id: int) -> CaseView:
+        """Give a claimed case back to the queue undecided (the holder, or an admin)."""
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            case = _locked_case(session, case_id)
+            if case.status is not CaseStatus.CLAIMED:
+                raise Conflict(f"case #{case.id} is not claimed")
+            if case.claimed_by_id != me.id and me.role is not Role.ADMIN:
+                raise Forbidden(f"case #{case.id} is held by someone else; only they or an admin can release it")
+            holder = session.get(User, case.claimed_by_id)
+            _unclaim(case)
+            audit(session, me, "case.release", "case", case.id, holder=holder.handle)
+            session.flush()
+            return case_views(session, [case])[0]
+
+    # -- deciding --------------------------------------------------------------------------------
+
+    def decide(self, actor: ActorRef, case_id: int, action: str, reason: str) -> CaseView:
+        """Decide a case you hold: apply the action, notify the people concerned, audit it. Exactly
+        once: a second decision, or one from a reviewer who does not hold the case, is refused."""
+        if action not in ACTIONS:
+            raise InvalidInput(f"unknown action {action!r}; choose one of {', '.join(ACTIONS)}")
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("a decision needs a reason (the people notified read it)")
+        if len(reason) > MAX_REASON_CHARS:
+            raise InvalidInput(f"a reason is at most {MAX_REASON_CHARS} characters")
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            case = _locked_case(session, case_id)
+            if case.status is CaseStatus.DECIDED:
+                decider = session.get(User, case.decided_by_id)
+                raise Conflict(f"case #{case.id} was already decided ({case.decision}) by @{decider.handle}")
+            if case.status is not CaseStatus.CLAIMED or case.claimed_by_id != me.id:
+                holder = session.get(User, case.claimed_by_id) if case.status is CaseStatus.CLAIMED else None
+                raise Conflict(f"case #{case.id} is held by @{holder.handle}" if holder
+                               else f"claim case #{case.id} before deciding it")
+            if case.video_id is None and action not in ENROLLMENT_ACTIONS:
+                raise InvalidInput(f"a cameo enrollment case is decided with {', '.join(ENROLLMENT_ACTIONS)}")
+            if action == "escalate":
+                return self._escalate(session, me, case, reason)
+            appealed = session.get(ModerationCase, case.appeal_of_id) if case.appeal_of_id else None
+            if appealed is not None:
+                _undo(session, appealed)
+            self._apply(session, case, action)
+            case.status, case.decided_by_id, case.decided_at = CaseStatus.DECIDED, me.id, utcnow()
+            case.decision, case.decision_reason, case.lease_expires_at = action, reason, None
+            _notify_decision(session, case, appealed, action, reason)
+            audit(session, me, "case.decide", "case", case.id, decision=action, reason=reason, video_id=case.video_id,
+                  cameo_id=case.cameo_id, **({"appeal_of": appealed.id} if appealed else {}))
+            session.flush()
+            return case_views(session, [case])[0]
+
+    def _escalate(self, session: Session, me: User, case: ModerationCase, reason: str) -> CaseView:
+        if case.tier is CaseTier.SENIOR:
+            raise InvalidInput(f"case #{case.id} is already with senior reviewers; decide it")
+        case.tier = CaseTier.SENIOR
+        case.signals = {**case.signals, "escalations": list(case.signals.get("escalations", []))
+                        + [{"by": me.handle, "reason": reason}]}
+        _unclaim(case)
+        audit(session, me, "case.escalate", "case", case.id, reason=reason, video_id=case.video_id)
+        session.flush()
+        return case_views(session, [case])[0]
+
+    def _apply(self, session: Session, case: ModerationCase, action: str) -> None:
+        """What a decision does to the clip (or the held cameo) and its creator."""
+        if case.video_id is None:
+            cameo = session.get(Cameo, case.cameo_id)
+            if action == "keep":
+                cameo.status, cameo.verified_at, cameo.revoked_at = CameoStatus.VERIFIED, utcnow(), None
+            else:
+                cameo.status, cameo.revoked_at = CameoStatus.REVOKED, utcnow()
+            if action == "suspend":
+                session.get(User, cameo.owner_id).suspended = True
+            return
+        video = session.get(Video, case.video_id)
+        video.held_reason = None
+        if action in ("remove", "suspend"):
+            video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+            self._fingerprint(session, video)
+        if action == "suspend":
+            session.get(User, video.author_id).suspended = True
+        if action in LABELS:
+            video.label = LABELS[action]
+        if action == "age_restrict":
+            video.age_restricted = True
+
+    def _fingerprint(self, session: Session, video: Video) -> None:
+        """A removed clip joins the re-upload list: clips stored here were hashed when stored; one
+        that predates fingerprints is hashed now."""
+        if session.get(VideoFingerprint, video.id) is None:
+            from workbench.safety.hashing import library_hashes
+            from workbench.safety.scan import fingerprint_bytes
+
+            hashes = library_hashes(self._wb.media_dir / video.media_path)
+            session.add(VideoFingerprint(video_id=video.id, frame_hashes=fingerprint_bytes(hashes)))
+
+    # -- appeals ---------------------------------------------------------------------------------
+
+    def appeal(self, actor: ActorRef, case_id: int, statement: str) -> CaseView:
+        """Appeal a decision against your clip (or your cameo), once. The appeal is a new case that
+        the reviewer who decided the first may not take. A suspended creator may still appeal."""
+        statement = (statement or "").strip()
+        if not statement:
+            raise InvalidInput("say why the decision was wrong")
+        if len(statement) > MAX_REASON_CHARS:
+            raise InvalidInput(f"an appeal is at most {MAX_REASON_CHARS} characters")
+        with self._wb.transaction() as session:
+            me = load_user(session, actor)
+            original = _locked_case(session, case_id)
+            if me.id != _affected_user_id(session, original):
+                raise Forbidden("only the creator a decision acted against can appeal it")
+            if original.status is not CaseStatus.DECIDED:
+                raise Conflict(f"case #{original.id} is not decided yet")
+            if original.appeal_of_id is not None:
+                raise Conflict("an appeal's decision is final")
+            if original.decision not in APPEALABLE:
+                raise Conflict(f"a {original.decision!r} decision cannot be appealed")
+            appeal = ModerationCase(
+                video_id=original.video_id, cameo_id=original.cameo_id, source=CaseSource.APPEAL,
+                severity=original.severity, appeal_of_id=original.id, excluded_reviewer_id=original.decided_by_id,
+                signals={"appeal": {"by": me.handle, "statement": statement, "decision": original.decision,
+                                    "reason": original.decision_reason}})
+            if not insert_once(session, appeal):
+                raise Conflict(f"case #{original.id} was already appealed; a decision is appealed once")
+            audit(session, me, "case.appeal", "case", appeal.id, appeal_of=original.id, video_id=original.video_id)
+            return case_views(session, [appeal])[0]
+
+    # -- one case --------------------------------------------------------------------------------
+
+    def case(self, actor: ActorRef, case_id: int) -> CaseDetail:
+        """A case with its clip, lineage, remixes, cameos, reports, history and provenance."""
+        from workbench.generation.provenance import verify
+
+        with self._wb.transaction() as session:
+            _reviewer(session, actor)
+            case = _load_case(session, case_id)
+            view = case_views(session, [case])[0]
+            video = session.get(Video, case.video_id) if case.video_id else None
+            lineage, remixes, cameos, provenance = [], [], [], None
+            if video is not None:
+                chain = [video]
+                while chain[0].remix_parent_id is not None:
+                    chain.insert(0, session.get(Video, chain[0].remix_parent_id))
+                lineage = video_views(session, chain, self._wb.media_dir)
+                remixes = video_views(session, list(session.scalars(
+                    select(Video).where(Video.remix_parent_id == video.id).order_by(Video.id))), self._wb.media_dir)
+                cameos = _cameos_in(session, video)
+                media = self._wb.media_dir / video.media_path
+                provenance = verify(media) if media.exists() else {"state": None, "errors": ["the file is missing"]}
+            reports = [ReportView(r.reason, REPORT_REASONS[r.reason][0], r.details, handle, as_utc(r.created_at))
+                       for r, handle in session.execute(select(Report, User.handle).join(User, User.id == Report.reporter_id)
+                                                        .where(Report.case_id == case.id).order_by(Report.id))]
+            history = _audit_views(session, select(AuditEntry).where(
+                AuditEntry.target_type == "case", AuditEntry.target_id == case.id).order_by(AuditEntry.id))
+            appealed = case_views(session, [session.get(ModerationCase, case.appeal_of_id)])[0] if case.appeal_of_id else None
+            return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),
+                              tuple(reports), tuple(history), appealed, provenance)
+
+    def preview(self, actor: ActorRef, case_id: int) -> bytes | None:
+        """The case's clip as a strip of blurred greyscale frames (PNG), shown instead of the clip
+        until the reviewer chooses to look; None for a case without a clip. Not counted as exposure."""
+        with self._wb.transaction() as session:
+            _reviewer(session, actor)
+            case = _load_case(session, case_id)
+            video = session.get(Video, case.video_id) if case.video_id else None
+            if video is None:
+                return None
+            media, sha256 = self._wb.media_dir / video.media_path, video.media_sha256
+        cached = self._wb.media_dir / "previews" / f"{sha256}.png"
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_suffix(f".{utcnow().timestamp():.0f}.tmp")
+            temporary.write_bytes(blurred_preview(media))
+            temporary.replace(cached)
+        return cached.read_bytes()
+
+    def reveal(self, actor: ActorRef, case_id: int) -> VideoView:
+        """The case's clip itself, for a reviewer who chose to look: counted in their exposure today."""
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            case = _load_case(session, case_id)
+            if case.video_id is None:
+                raise InvalidInput(f"case #{case.id} has no clip to reveal")
+            video = session.get(Video, case.video_id)
+            audit(session, me, "case.reveal", "case", case.id, video_id=video.id,
+                  categories=list(case_views(session, [case])[0].categories))
+            return video_views(session, [video], self._wb.media_dir)[0]
+
+    # -- oversight -------------------------------------------------------------------------------
+
+    def dashboard(self, actor: ActorRef) -> Dashboard:
+        """Backlog, time to decision and exposure. Reviewers see their own exposure, admins everyone's."""
+        with self._wb.transaction() as session:
+            me = _reviewer(session, actor)
+            now = utcnow()
+            undecided = session.execute(select(ModerationCase.status, ModerationCase.tier, ModerationCase.source,
+                                               ModerationCase.opened_at)
+                                        .where(ModerationCase.status != CaseStatus.DECIDED)).all()
+            decided = session.execute(select(ModerationCase.decision, ModerationCase.opened_at, ModerationCase.decided_at)
+                                      .where(ModerationCase.status == CaseStatus.DECIDED,
+                                             ModerationCase.decided_at >= now - DASHBOARD_WINDOW)).all()
+            waits = [(as_utc(done) - as_utc(opened)).total_seconds() for _, opened, done in decided]
+            by_action: dict[str, int] = {}
+            for action, _, _ in decided:
+                by_action[action] = by_action.get(action, 0) + 1
+            by_source: dict[str, int] = {}
+            for row in undecided:
+                by_source[row.source.value] = by_source.get(row.source.value, 0) + 1
+            oldest = min((as_utc(row.opened_at) for row in undecided), default=None)
+            return Dashboard(
+                open=sum(row.status is CaseStatus.OPEN for row in undecided),
+                claimed=sum(row.status is CaseStatus.CLAIMED for row in undecided),
+                escalated=sum(row.tier is CaseTier.SENIOR for row in undecided),
+                appeals=sum(row.source is CaseSource.APPEAL for row in undecided),
+                backlog_by_source=by_source,
+                oldest_open_hours=round((now - oldest).total_seconds() / 3600, 2) if oldest else None,
+                decided_last_24h=sum(as_utc(done) >= now - timedelta(days=1) for _, _, done in decided),
+                time_to_decision_p50_s=percentile(waits, 50), time_to_decision_p90_s=percentile(waits, 90),
+                decisions_by_action=by_action,
+                exposure_today=_exposure_today(session, None if me.role is Role.ADMIN else me.id, now),
+            )
+
+    def audit_log(self, actor: ActorRef, *, target_type: str | None = None, target_id: int | None = None,
+                  by: ActorRef | None = None, action: str | None = None, limit: int = 200) -> list[AuditView]:
+        """The audit log, newest first, filtered by target, acting user or action prefix ("case.").
+        Admins only."""
+        limit = max(1, min(int(limit), 5000))
+        with self._wb.transaction() as session:
+            require_role(load_actor(session, actor), Role.ADMIN)
+            query = select(AuditEntry)
+            if target_type:
+                query = query.where(AuditEntry.target_type == target_type)
+            if target_id is not None:
+                query = query.where(AuditEntry.target_id == target_id)
+            if by is not None:
+                query = query.where(AuditEntry.actor_id == load_user(session, by).id)
+            if action:
+                query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+            return _audit_views(session, query.order_by(AuditEntry.id.desc()).limit(limit))
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile with linear interpolation between closest ranks (numpy's default,
+    Hyndman & Fan type 7); None for no values."""
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def blurred_preview(path: Path) -> bytes:
+    """A strip of PREVIEW_FRAMES frames from the clip, greyscale and blurred (PNG bytes): enough to
+    see what kind of scene it is without the detail that harms."""
+    from PIL import Image, ImageFilter
+
+    from workbench.safety.hashing import sample_frames
+
+    frames = sample_frames(path, every_s=1e-3, max_frames=PREVIEW_FRAMES)
+    tiles = []
+    for frame in frames:
+        tile = Image.fromarray(frame).convert("L")
+        tile = tile.resize((PREVIEW_WIDTH, max(1, round(PREVIEW_WIDTH * tile.height / tile.width))))
+        tiles.append(tile.filter(ImageFilter.GaussianBlur(PREVIEW_BLUR_RADIUS)))
+    strip = Image.new("L", (sum(t.width for t in tiles) + 4 * (len(tiles) - 1), max(t.height for t in tiles)), 255)
+    x = 0
+    for tile in tiles:
+        strip.paste(tile, (x, 0))
+        x += tile.width + 4
+    buffer = io.BytesIO()
+    strip.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _reviewer(session: Session, actor: ActorRef) -> User:
+    me = load_actor(session, actor)
+    require_role(me, Role.REVIEWER)
+    return me
+
+
+def _in_queue_order(query):
+    return query.order_by(ModerationCase.severity.desc(), ModerationCase.opened_at, ModerationCase.id)
+
+
+def _load_case(session: Session, case_id: int) -> ModerationCase:
+    case = session.get(ModerationCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
+    if case is None:
+        raise NotFound(f"no case #{case_id}")
+    return case
+
+
+def _locked_case(session: Session, case_id: int) -> ModerationCase:
+    """The case row, locked until the transaction ends (PostgreSQL; SQLite holds the write lock)."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise NotFound(f"no case #{case_id}")
+    case = session.scalar(select(ModerationCase).where(ModerationCase.id == case_id)
+                          .with_for_update().execution_options(populate_existing=True))
+    if case is None:
+        raise NotFound(f"no case #{case_id}")
+    return case
+
+
+def _own_cases(me: User):
+    """Cases about the reviewer's own clips or own likeness: a conflict of interest."""
+    own_videos = select(Video.id).where(Video.author_id == me.id)
+    own_cameos = select(Cameo.id).where(Cameo.owner_id == me.id)
+    appearing = select(VideoCameo.video_id).where(VideoCameo.cameo_id.in_(own_cameos))
+    return or_(ModerationCase.video_id.in_(own_videos), ModerationCase.video_id.in_(appearing),
+               ModerationCase.cameo_id.in_(own_cameos))
+
+
+def _claimable_by(me: User, now: datetime) -> list:
+    """The SQL form of _check_claimable (the next case is picked with it)."""
+    conditions = [
+        or_(ModerationCase.status == CaseStatus.OPEN,
+            (ModerationCase.status == CaseStatus.CLAIMED) & (ModerationCase.lease_expires_at <= now)),
+        or_(ModerationCase.excluded_reviewer_id.is_(None), ModerationCase.excluded_reviewer_id != me.id),
+        ~_own_cases(me),
+    ]
+    if me.role is not Role.ADMIN:
+        conditions.append(ModerationCase.tier == CaseTier.REVIEWER)
+    return conditions
+
+
+def _check_claimable(session: Session, case: ModerationCase, me: User, now: datetime) -> None:
+    """Why this reviewer may not claim this case, as the error to show; silent when they may."""
+    if case.status is CaseStatus.DECIDED:
+        raise Conflict(f"case #{case.id} is already decided")
+    if case.status is CaseStatus.CLAIMED and as_utc(case.lease_expires_at) > now and case.claimed_by_id != me.id:
+        holder = session.get(User, case.claimed_by_id)
+        raise Conflict(f"case #{case.id} is held by @{holder.handle} until {as_utc(case.lease_expires_at):%H:%M} UTC")
+    if case.tier is CaseTier.SENIOR and me.role is not Role.ADMIN:
+        raise Forbidden(f"case #{case.id} was escalated; only a senior reviewer (admin) can take it")
+    if case.excluded_reviewer_id == me.id:
+        raise Forbidden(f"you decided the case this appeal is about; another reviewer must take case #{case.id}")
+    if session.scalar(select(ModerationCase.id).where(ModerationCase.id == case.id, _own_cases(me))) is not None:
+        raise Forbidden(f"case #{case.id} is about your own clip or likeness; another reviewer must take it")
+
+
+def _unclaim(case: ModerationCase) -> None:
+    case.status, case.claimed_by_id, case.claimed_at, case.lease_expires_at = CaseStatus.OPEN, None, None, None
+
+
+def _affected_user_id(session: Session, case: ModerationCase) -> int:
+    """Whom a decision acts against: the clip's author, or the owner of a held cameo."""
+    if case.video_id is not None:
+        return session.get(Video, case.video_id).author_id
+    return session.get(Cameo, case.cameo_id).owner_id
+
+
+def _undo(session: Session, appealed: ModerationCase) -> None:
+    """Take back what the appealed decision did, before the appeal's own decision is applied."""
+    action = appealed.decision
+    if appealed.video_id is None:
+        cameo = session.get(Cameo, appealed.cameo_id)
+        cameo.status, cameo.revoked_at = CameoStatus.HELD, None
+        if action == "suspend":
+            session.get(User, cameo.owner_id).suspended = False
+        return
+    video = session.get(Video, appealed.video_id)
+    if action in ("remove", "suspend") and video.status is VideoStatus.REMOVED:
+        video.status = VideoStatus.PUBLISHED if video.published_at else VideoStatus.DRAFT
+        video.removed_at = None
+    if action == "suspend":
+        session.get(User, video.author_id).suspended = False
+    if action in LABELS:
+        video.label = None
+    if action == "age_restrict":
+        video.age_restricted = False
+
+
+def _notify_decision(session: Session, case: ModerationCase, appealed: ModerationCase | None, action: str,
+                     reason: str) -> None:
+    """The creator, every cameo owner in the clip and every reporter hear of the decision."""
+    outcome = ACTIONS[action]
+    creator = _affected_user_id(session, case)
+    subject = f"clip #{case.video_id}" if case.video_id else f"your cameo enrollment (case #{case.id})"
+    if appealed is not None:
+        verdict = "upheld" if action == appealed.decision else "changed"
+        notify(session, [creator], "appeal_decided", f"Your appeal on {subject} was decided: the decision was "
+               f"{verdict}. Now: {outcome}. Reason: {reason}. This decision is final.",
+               video_id=case.video_id, case_id=case.id)
+    else:
+        can_appeal = " You may appeal this decision once." if action in APPEALABLE else ""
+        notify(session, [creator], "decision", f"A reviewer decided on {subject}: {outcome}. Reason: {reason}.{can_appeal}",
+               video_id=case.video_id, case_id=case.id)
+    if case.video_id is None:
+        return
+    owners = cameo_owner_ids(session, case.video_id) - {creator}
+    notify(session, owners, "cameo_decision", f"Clip #{case.video_id}, which uses your cameo, was reviewed: "
+           f"{outcome}. Reason: {reason}.", video_id=case.video_id, case_id=case.id)
+    reporters = set(session.scalars(select(Report.reporter_id).where(Report.case_id == case.id))) - owners - {creator}
+    notify(session, reporters, "report_outcome", f"Thank you for your report on clip #{case.video_id}. "
+           f"A reviewer decided: {outcome}.", video_id=case.video_id, case_id=case.id)
+
+
+def _cameos_in(session: Session, video: Video) -> list[CameoInClip]:
+    lapsed = set(lapsed_grants(session, video))
+    rows = session.execute(select(Cameo, User.handle).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                           .join(User, User.id == Cameo.owner_id)
+                           .where(VideoCameo.video_id == video.id).order_by(Cameo.handle))
+    return [CameoInClip(cameo.handle, owner, cameo.status.value, cameo.handle not in lapsed) for cameo, owner in rows]
+
+
+def _audit_views(session: Session, query) -> list[AuditView]:
+    entries = list(session.scalars(query))
+    handles = dict(session.execute(select(User.id, User.handle)
+                                   .where(User.id.in_({e.actor_id for e in entries} - {None}))).all())
+    return [AuditView(e.id, as_utc(e.created_at), handles.get(e.actor_id, "operator"), e.action, e.target_type,
+                      e.target_id, dict(e.details)) for e in entries]
+
+
+def _exposure_today(session: Session, reviewer_id: int | None, now: datetime) -> dict[str, dict[str, int]]:
+    """What each reviewer revealed since midnight UTC, by category (a clip counts once per category)."""
+    midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    query = (select(User.handle, AuditEntry.details).join(User, User.id == AuditEntry.actor_id)
+             .where(AuditEntry.action == "case.reveal", AuditEntry.created_at >= midnight))
+    if reviewer_id is not None:
+        query = query.where(AuditEntry.actor_id == reviewer_id)
+    exposure: dict[str, dict[str, int]] = {}
+    for handle, details in session.execute(query):
+        counts = exposure.setdefault(handle, {"clips": 0})
+        counts["clips"] += 1
+        for category in details.get("categories", []) or ["uncategorised"]:
+            counts[category] = counts.get(category, 0) + 1
+    return exposure
