@@ -23,6 +23,8 @@ opt_out_app = typer.Typer(help="Registry entries (opt-outs).", no_args_is_help=T
 rights_app.add_typer(opt_out_app, name="opt-out")
 policy_app = typer.Typer(help="The prompt policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+moderation_app = typer.Typer(help="Reports and the review queue.", no_args_is_help=True)
+app.add_typer(moderation_app, name="moderation")
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -224,6 +226,103 @@ def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A
     clip = open_workbench().clips.upload(actor, file.read_bytes(), caption=caption)
     _emit({"video_id": clip.id, "path": str(clip.media_file), "status": clip.status, "held": clip.held_reason,
            "duration_s": clip.duration_s, "width": clip.width, "height": clip.height}, as_json)
+
+
+def _case(case) -> dict:
+    from dataclasses import asdict
+
+    return asdict(case) if case is not None else None
+
+
+@moderation_app.command("report")
+@reports_errors
+def moderation_report(video_id: int = typer.Argument(..., help="The clip's id."),
+                      actor: str = typer.Option(..., "--as", help="Who reports it."),
+                      reason: str = typer.Option(..., "--reason", help="likeness, public_figure, copyright, sexual, "
+                                                 "violent, harassment, spam or other."),
+                      details: str = typer.Option("", "--details", help="What is wrong, in your words."),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """Report a clip; the report joins the clip's open case, or opens one."""
+    from workbench import open_workbench
+
+    _emit({"case": _case(open_workbench().reports.report(actor, video_id, reason, details))}, as_json)
+
+
+@moderation_app.command("queue")
+@reports_errors
+def moderation_queue(actor: str = typer.Option(..., "--as", help="A reviewer's handle."),
+                     limit: int = typer.Option(100, "--limit", min=1, max=500),
+                     as_json: bool = typer.Option(False, "--json")) -> None:
+    """Undecided cases, most severe first, oldest first among equals (claimed ones show who holds them)."""
+    from workbench import open_workbench
+
+    _emit({"cases": [_case(c) for c in open_workbench().moderation.queue(actor, limit=limit)]}, as_json)
+
+
+@moderation_app.command("claim")
+@reports_errors
+def moderation_claim(actor: str = typer.Option(..., "--as", help="A reviewer's handle."),
+                     case_id: int = typer.Option(None, "--case", help="This case instead of the next one."),
+                     as_json: bool = typer.Option(False, "--json")) -> None:
+    """Claim the next case (or --case) under a lease; "case" is null when the queue is empty. Claiming
+    while holding a case renews and returns it."""
+    from workbench import open_workbench
+
+    _emit({"case": _case(open_workbench().moderation.claim(actor, case_id))}, as_json)
+
+
+@moderation_app.command("decide")
+@reports_errors
+def moderation_decide(case_id: int = typer.Argument(..., help="A case you hold."),
+                      actor: str = typer.Option(..., "--as", help="A reviewer's handle."),
+                      action: str = typer.Option(..., "--action", help="remove, keep, label_ai, label_satire, "
+                                                 "age_restrict, suspend or escalate."),
+                      reason: str = typer.Option(..., "--reason", help="Why; the people notified read it."),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """Decide a case you hold; the creator, cameo owners and reporters are notified."""
+    from workbench import open_workbench
+
+    _emit({"case": _case(open_workbench().moderation.decide(actor, case_id, action, reason))}, as_json)
+
+
+@moderation_app.command("release")
+@reports_errors
+def moderation_release(case_id: int = typer.Argument(...),
+                       actor: str = typer.Option(..., "--as", help="The holder, or an admin."),
+                       as_json: bool = typer.Option(False, "--json")) -> None:
+    """Give a claimed case back to the queue undecided."""
+    from workbench import open_workbench
+
+    _emit({"case": _case(open_workbench().moderation.release(actor, case_id))}, as_json)
+
+
+@moderation_app.command("appeal")
+@reports_errors
+def moderation_appeal(case_id: int = typer.Argument(..., help="The decided case."),
+                      actor: str = typer.Option(..., "--as", help="The creator the decision acted against."),
+                      statement: str = typer.Option(..., "--statement", help="Why the decision was wrong."),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """Appeal a decision once; another reviewer decides the appeal."""
+    from workbench import open_workbench
+
+    _emit({"case": _case(open_workbench().moderation.appeal(actor, case_id, statement))}, as_json)
+
+
+@moderation_app.command("audit")
+@reports_errors
+def moderation_audit(actor: str = typer.Option(..., "--as", help="An admin's handle."),
+                     case_id: int = typer.Option(None, "--case", help="Only this case's entries."),
+                     action: str = typer.Option(None, "--action", help="Only actions starting with this, e.g. case."),
+                     limit: int = typer.Option(200, "--limit", min=1, max=5000),
+                     as_json: bool = typer.Option(False, "--json")) -> None:
+    """The audit log, newest first (admins only)."""
+    from dataclasses import asdict
+
+    from workbench import open_workbench
+
+    entries = open_workbench().moderation.audit_log(actor, target_type="case" if case_id is not None else None,
+                                                    target_id=case_id, action=action, limit=limit)
+    _emit({"entries": [asdict(e) for e in entries]}, as_json)
 
 
 @provenance_app.command("verify")

@@ -113,3 +113,43 @@ def test_rights_and_policy_commands_keep_their_json_contract(tmp_path):
     not_admin = run_cli(tmp_path, "policy", "confirm-figure", "--as", "studio", "--name", "Taylor Swift",
                         "--cameo", "nobody", "--json")
     assert not_admin.returncode == 1 and "error" in json.loads(not_admin.stdout)
+
+
+def test_moderation_commands_report_claim_decide_and_appeal(tmp_path):
+    for handle, role in (("ana", "user"), ("ben", "user"), ("rita", "reviewer"), ("rex", "reviewer"), ("ada", "admin")):
+        assert run_cli(tmp_path, "users", "add", "--handle", handle, "--role", role).returncode == 0
+    made = run_cli(tmp_path, "generate", "--prompt", "a cat juggling", "--as", "ana", "--duration", "1",
+                   "--publish", "--json")
+    video_id = json.loads(made.stdout)["video_id"]
+    report = run_cli(tmp_path, "moderation", "report", str(video_id), "--as", "ben", "--reason", "spam",
+                     "--details", "posted ten times", "--json")
+    assert report.returncode == 0, report.stderr
+    case_id = json.loads(report.stdout)["case"]["id"]
+
+    refused = run_cli(tmp_path, "moderation", "queue", "--as", "ana", "--json")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["kind"] == "Forbidden"
+    queue = json.loads(run_cli(tmp_path, "moderation", "queue", "--as", "rita", "--json").stdout)["cases"]
+    assert [(c["id"], c["video_id"], c["status"]) for c in queue] == [(case_id, video_id, "open")]
+
+    claimed = json.loads(run_cli(tmp_path, "moderation", "claim", "--as", "rita", "--json").stdout)["case"]
+    assert claimed["id"] == case_id and claimed["claimed_by"] == "rita"
+    assert json.loads(run_cli(tmp_path, "moderation", "claim", "--as", "rex", "--json").stdout) == {"case": None}
+    stolen = run_cli(tmp_path, "moderation", "decide", str(case_id), "--as", "rex", "--action", "keep",
+                     "--reason", "fine", "--json")
+    assert stolen.returncode == 1 and "held by @rita" in json.loads(stolen.stdout)["error"]
+    decided = run_cli(tmp_path, "moderation", "decide", str(case_id), "--as", "rita", "--action", "remove",
+                      "--reason", "repeated spam", "--json")
+    assert decided.returncode == 0, decided.stderr
+    assert json.loads(decided.stdout)["case"]["decision"] == "remove"
+    again = run_cli(tmp_path, "moderation", "decide", str(case_id), "--as", "rita", "--action", "keep",
+                    "--reason", "oops", "--json")
+    assert again.returncode == 1 and "already decided" in json.loads(again.stdout)["error"]
+
+    appeal = run_cli(tmp_path, "moderation", "appeal", str(case_id), "--as", "ana", "--statement", "posted once",
+                     "--json")
+    appeal_id = json.loads(appeal.stdout)["case"]["id"]
+    assert json.loads(run_cli(tmp_path, "moderation", "claim", "--as", "rita", "--json").stdout) == {"case": None}
+    assert json.loads(run_cli(tmp_path, "moderation", "claim", "--as", "rex", "--json").stdout)["case"]["id"] == appeal_id
+    audit = json.loads(run_cli(tmp_path, "moderation", "audit", "--as", "ada", "--case", str(case_id), "--json").stdout)
+    assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("case.decide", "rita"), ("case.claim", "rita")]
+    assert run_cli(tmp_path, "moderation", "audit", "--as", "rita", "--json").returncode == 1
