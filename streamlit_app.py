@@ -16,6 +16,9 @@ pages = [
     st.Page("pages/create.py", title="Create", icon=":material/auto_awesome:"),
     st.Page("pages/cameo.py", title="Cameo", icon=":material/face:"),
 ]
+if actor is not None:
+    unread = wb.notifications.unread_count(actor.handle)
+    pages.append(st.Page("pages/inbox.py", title=f"Inbox ({unread})" if unread else "Inbox", icon=":material/inbox:"))
 if actor is not None and actor.role in ("reviewer", "admin"):
     pages.append(st.Page("pages/moderation.py", title="Moderation", icon=":material/shield:"))
 if actor is not None and actor.role in ("rights_holder", "admin"):

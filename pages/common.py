@@ -39,13 +39,18 @@ def persona_picker(wb: Workbench) -> UserView | None:
     return by_handle[choice]
 
 
-def require_actor() -> tuple[Workbench, UserView]:
-    """The workbench and the persona chosen in the sidebar; stops the page if there is none."""
+def require_actor(*, allow_suspended: bool = False) -> tuple[Workbench, UserView]:
+    """The workbench and the persona chosen in the sidebar; stops the page if there is none, or if
+    the persona is suspended (except on pages a suspended person may still use)."""
     wb = workbench()
     handle = st.session_state.get("actor")
     if handle is None:
         st.stop()
-    return wb, wb.users.get(handle)
+    actor = wb.users.get(handle)
+    if actor.suspended and not allow_suspended:
+        st.warning(f"@{actor.handle} is suspended; the Inbox shows why and how to appeal.", icon=":material/block:")
+        st.stop()
+    return wb, actor
 
 
 def show_error(error: WorkbenchError) -> None:

@@ -1,12 +1,16 @@
 """Feed: one vertical clip at a time, playing muted and looping; previous / next, like, follow,
-comment and remix. For You ranks by popularity and recency; Following shows people you follow."""
+comment, remix and report. For You ranks by popularity and recency; Following shows people you
+follow; search finds published clips by words in their caption, prompt or author."""
 import streamlit as st
 
-from pages.common import attempt, require_actor, show_error
+from pages.common import attempt, require_actor, result_or_stop, show_error
 from workbench import WorkbenchError
 from workbench.generation.moods import mood, mood_names
+from workbench.safety.reports import REPORT_REASONS
+from workbench.social.feed import FeedItem
 
 TABS = {"for_you": "For You", "following": "Following"}
+LABELS = {"ai_generated": "AI-generated: not real footage", "satire": "Satire"}
 
 wb, actor = require_actor()
 
@@ -21,9 +25,16 @@ tab = st.segmented_control("Tab", list(TABS), format_func=TABS.get, default="for
 mood_filter = st.pills("Mood", mood_names(), format_func=lambda m: mood(m)["label"], key="feed_mood",
                        on_change=reset_position)
 
-items = wb.feed.page(actor.handle, tab, mood=mood_filter, limit=50)
+query = st.text_input("Search", placeholder="Search clips: words from a caption, or @creator", key="feed_search",
+                      on_change=reset_position, label_visibility="collapsed").strip()
+if query:
+    items = [FeedItem(video, f"Matches “{query}”", 0.0)
+             for video in result_or_stop(wb.videos.search, actor.handle, query, limit=50)]
+else:
+    items = wb.feed.page(actor.handle, tab, mood=mood_filter, limit=50)
 if not items:
-    st.info("Nothing here yet." + (" Follow people from For You to fill this tab." if tab == "following" else ""))
+    st.info(f"No published clip matches “{query}”." if query else "Nothing here yet."
+            + (" Follow people from For You to fill this tab." if tab == "following" else ""))
     st.stop()
 
 position = min(st.session_state.get("feed_position", 0), len(items) - 1)
@@ -36,6 +47,10 @@ with left:
 with right:
     st.caption(f"{position + 1} of {len(items)} · {item.reason}")
     st.markdown(f"**@{clip.author}**")
+    if clip.label:
+        st.badge(LABELS[clip.label], icon=":material/label:", color="orange")
+    if clip.age_restricted:
+        st.badge("18+", icon=":material/no_adult_content:", color="red")
     st.write(clip.caption)
     st.caption(" · ".join(mood(m)["label"] for m in clip.moods) + f" · {clip.duration_s:.0f} s · clip #{clip.id}")
 
@@ -72,6 +87,19 @@ with right:
                     show_error(error)
                 else:
                     st.success(f"Remix #{remix.id} is {'published' if publish_now else 'saved as a draft (see Create)'}.")
+
+    if clip.author != actor.handle:
+        with st.popover("Report", icon=":material/flag:", width="stretch"):
+            with st.form(f"report_{clip.id}", clear_on_submit=True):
+                reason = st.selectbox("What is wrong?", list(REPORT_REASONS), format_func=lambda r: REPORT_REASONS[r][0])
+                details = st.text_area("Details (optional)", max_chars=1000)
+                if st.form_submit_button("Send report"):
+                    try:
+                        wb.reports.report(actor.handle, clip.id, reason, details)
+                    except WorkbenchError as error:
+                        show_error(error)
+                    else:
+                        st.success("Thanks: a reviewer will look at it. You will hear the outcome in your Inbox.")
 
 with st.expander(f"Comments ({clip.comment_count})"):
     for comment in wb.videos.comments(actor.handle, clip.id):

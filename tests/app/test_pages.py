@@ -149,6 +149,78 @@ def test_moderation_page_shows_scan_evidence(world):
     assert row["source"] == "scan" and "sent to review" in row["evidence"]
 
 
+def page_as(handle: str, page: str) -> AppTest:
+    """A page file run directly (not through the navigation), as a persona: what a hand-typed URL does."""
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=60)
+    at.session_state["actor"] = handle
+    return at.run()
+
+
+def test_moderation_page_refuses_non_reviewers(world):
+    at = page_as("ana", "pages/moderation.py")
+    assert not at.exception and any("only a reviewer" in e.value for e in at.error)
+    assert not at.dataframe and not at.button
+
+
+def test_moderation_page_claims_blurs_reveals_and_decides(world):
+    at = app_as("rosa_reviews", "pages/moderation.py")
+    next(b for b in at.button if b.label == "Claim the next case").click().run()
+    held = next(c for c in world.moderation.queue("rosa_reviews") if c.claimed_by == "rosa_reviews")
+    assert any(f"Case #{held.id}" in h.value for h in at.subheader)
+    assert at.get("image") and not at.get("video")  # the blurred preview, not the clip
+    at.button(key=f"reveal_{held.id}").click().run()
+    assert at.get("video") and world.moderation.dashboard("rosa_reviews").exposure_today["rosa_reviews"]["clips"] == 1
+    at.text_area[0].input("checked: a harmless clip")
+    at.button(key=f"keep_{held.id}").click().run()
+    decided = world.moderation.case("rosa_reviews", held.id).case
+    assert (decided.status, decided.decision, decided.decided_by) == ("decided", "keep", "rosa_reviews")
+    assert decided.decision_reason == "checked: a harmless clip"
+
+
+def test_moderation_page_refuses_a_decision_without_a_reason(world):
+    at = app_as("rosa_reviews", "pages/moderation.py")
+    next(b for b in at.button if b.label == "Claim the next case").click().run()
+    held = next(c for c in world.moderation.queue("rosa_reviews") if c.claimed_by == "rosa_reviews")
+    at.button(key=f"remove_{held.id}").click().run()
+    assert any("needs a reason" in e.value for e in at.error)
+    assert world.moderation.case("rosa_reviews", held.id).case.status == "claimed"
+    next(b for b in at.button if b.label == "Release undecided").click().run()
+    assert world.moderation.case("rosa_reviews", held.id).case.status == "open"
+
+
+def test_admins_see_the_audit_log(world):
+    at = app_as("ada_admin", "pages/moderation.py")
+    log = at.dataframe[-1].value
+    assert set(log.columns) >= {"when", "who", "action", "target"} and all(log["action"].str.startswith("case."))
+
+
+def test_inbox_shows_a_decision_and_takes_one_appeal(world):
+    clip = world.clips.create("chloe", "a cat stealing fries", seed=3, duration_s=1.0, size=(64, 112), publish=True)
+    case = world.reports.report("ben", clip.id, "spam", "again and again")
+    world.moderation.claim("ada_admin", case.id)
+    world.moderation.decide("ada_admin", case.id, "remove", "spam")
+    at = app_as("chloe", "pages/inbox.py")
+    assert any("Remove the clip" in m.value for m in at.markdown)
+    at.text_area[0].input("it was posted once")
+    next(b for b in at.button if b.label == "Appeal (once)").click().run()
+    appeal = next(c for c in world.moderation.queue("rosa_reviews") if c.appeal_of_id == case.id)
+    assert appeal.signals["appeal"]["statement"] == "it was posted once"
+
+
+def test_feed_search_and_report(world):
+    clip = world.clips.create("chloe", "a purple walrus playing chess", seed=4, duration_s=1.0, size=(64, 112),
+                              publish=True)
+    at = app_as("ben")
+    at.text_input(key="feed_search").input("purple walrus").run()
+    assert at.caption[0].value.startswith("1 of 1")
+    next(s for s in at.selectbox if s.label == "What is wrong?").set_value("copyright")
+    next(t for t in at.text_area if t.label == "Details (optional)").input("that is my walrus")
+    next(b for b in at.button if b.label == "Send report").click().run()
+    assert any("reviewer will look" in s.value for s in at.success)
+    case = next(c for c in world.moderation.queue("rosa_reviews") if c.video_id == clip.id)
+    assert case.signals["reports"][0]["reason"] == "copyright"
+
+
 def test_rights_page_registers_an_entry(world):
     at = app_as("northwind", "pages/rights.py")
     assert "Captain Comet" in list(at.dataframe[0].value["name"])
