@@ -39,10 +39,14 @@ def evidence(case) -> list[str]:
     return lines
 
 
-def show_media(case) -> None:
+def show_media(case, detail) -> None:
+    if detail.cameo_reference is not None:
+        st.image(str(detail.cameo_reference), caption=f"The face enrolled as @{case.signals.get('cameo', '?')}",
+                 width=200)
+        return
     revealed = st.session_state.setdefault("revealed_cases", {})
     if case.id in revealed:
-        st.video(str(revealed[case.id]), muted=True, loop=True, width=260)
+        st.video(str(revealed[case.id]), autoplay=True, muted=True, loop=True, width=260)
         return
     preview = result_or_stop(wb.moderation.preview, actor.handle, case.id)
     if preview is None:
@@ -71,7 +75,7 @@ def show_case(case) -> None:
             st.markdown(f"> @{report.reporter}: {report.details}")
     media, facts = st.columns([2, 3])
     with media:
-        show_media(case)
+        show_media(case, detail)
     with facts:
         if detail.video is not None:
             clip = detail.video

@@ -5,7 +5,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from workbench import open_workbench
+from workbench import OPERATOR, open_workbench
 from workbench.demo import seed_demo
 
 pytestmark = [pytest.mark.app, pytest.mark.xdist_group("app")]
@@ -205,6 +205,21 @@ def test_inbox_shows_a_decision_and_takes_one_appeal(world):
     next(b for b in at.button if b.label == "Appeal (once)").click().run()
     appeal = next(c for c in world.moderation.queue("rosa_reviews") if c.appeal_of_id == case.id)
     assert appeal.signals["appeal"]["statement"] == "it was posted once"
+
+
+def test_a_suspended_persona_sees_why_and_can_still_appeal(world):
+    world.users.create(OPERATOR, "sue")
+    clip = world.clips.create("sue", "a goose chasing tourists", seed=6, duration_s=1.0, size=(64, 112), publish=True)
+    case = world.reports.report("ben", clip.id, "harassment")
+    world.moderation.claim("ada_admin", case.id)
+    world.moderation.decide("ada_admin", case.id, "suspend", "repeated harassment")
+    feed = app_as("sue")
+    assert any("suspended" in w.value for w in feed.warning) and not feed.get("video")
+    inbox = app_as("sue", "pages/inbox.py")
+    inbox.text_area[0].input("the goose started it")
+    next(b for b in inbox.button if b.label == "Appeal (once)").click().run()
+    assert not inbox.error
+    assert any(c.appeal_of_id == case.id for c in world.moderation.queue("rosa_reviews"))
 
 
 def test_feed_search_and_report(world):

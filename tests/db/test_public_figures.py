@@ -49,6 +49,8 @@ def test_a_held_enrollment_is_verified_or_rejected_and_appealed(ana_cameo):
     assert wb.cameos.set_reference_image("ana", "ana", tom_hanks).status == "held"
     case = wb.moderation.claim("rita")
     assert case.source == "enrollment" and "public_figure_enrollment" in case.categories
+    detail = wb.moderation.case("rita", case.id)
+    assert detail.video is None and detail.cameo_reference.exists()
     with pytest.raises(InvalidInput, match="enrollment"):
         wb.moderation.decide("rita", case.id, "label_ai", "no clip to label")
     wb.moderation.decide("rita", case.id, "remove", "this is a public figure's face")

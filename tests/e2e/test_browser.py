@@ -141,8 +141,8 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
     wait_for_persona(page, "@ana · user")
 
 
-def test_switching_persona_changes_the_pages_offered(served, page):
-    url, _ = served
+def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_clip(served, page):
+    url, wb = served
     page.goto(url + "/")
     page.locator("video").first.wait_for(timeout=30_000)
     nav = page.locator("[data-testid='stSidebarNav']")
@@ -150,6 +150,17 @@ def test_switching_persona_changes_the_pages_offered(served, page):
     choose_persona(page, "rosa", "@rosa_reviews · reviewer", confirmed=nav.get_by_text("Moderation"))
     nav.get_by_text("Moderation").click()
     page.get_by_role("heading", name="Moderation").wait_for(timeout=15_000)
+    # the claimed case shows a blurred greyscale still, not the clip, until the reviewer reveals it
+    page.get_by_role("button", name="Claim the next case").click()
+    page.get_by_role("heading", name="Case #").first.wait_for(timeout=15_000)
+    main = page.locator("[data-testid='stMain']")
+    main.locator("img").first.wait_for(timeout=15_000)
+    assert main.locator("video").count() == 0
+    page.get_by_role("button", name="Reveal the clip").click()
+    main.locator("video").first.wait_for(timeout=15_000)
+    page.wait_for_function("() => { const v = document.querySelector('[data-testid=stMain] video');"
+                           " return v && v.currentTime > 0.2 && !v.error; }", timeout=30_000)
+    assert wb.moderation.dashboard("rosa_reviews").exposure_today["rosa_reviews"]["clips"] == 1
 
 
 def test_create_renders_in_the_worker_and_shows_the_draft(served, page):

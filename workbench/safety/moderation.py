@@ -106,6 +106,8 @@ class CaseDetail:
     appeal_of: CaseView | None
     #: the stored file's Content Credentials (workbench.generation.provenance.verify)
     provenance: dict | None
+    #: for a held enrollment: the enrolled face (the cameo's reference image), to compare with the match
+    cameo_reference: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -334,8 +336,11 @@ class ModerationService:
             history = _audit_views(session, select(AuditEntry).where(
                 AuditEntry.target_type == "case", AuditEntry.target_id == case.id).order_by(AuditEntry.id))
             appealed = case_views(session, [session.get(ModerationCase, case.appeal_of_id)])[0] if case.appeal_of_id else None
+            enrolled = session.get(Cameo, case.cameo_id) if case.video_id is None and case.cameo_id else None
+            reference = (self._wb.media_dir / enrolled.reference_image_path
+                         if enrolled is not None and enrolled.reference_image_path else None)
             return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),
-                              tuple(reports), tuple(history), appealed, provenance)
+                              tuple(reports), tuple(history), appealed, provenance, reference)
 
     def preview(self, actor: ActorRef, case_id: int) -> bytes | None:
         """The case's clip as a strip of blurred greyscale frames (PNG), shown instead of the clip
