@@ -24,6 +24,7 @@ from workbench.generation.provenance import SigningCredentials, ensure_credentia
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
 from workbench.safety.public_figures import FaceGallery
+from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.policy import PromptPolicy
 from workbench.safety.moderation import ModerationService
 from workbench.safety.reports import ReportService
@@ -75,12 +76,16 @@ class Workbench:
         return FaceGallery(self.faces)
 
     @cached_property
-    def prompt_policy(self) -> PromptPolicy:
-        """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model
-        (loaded at the first prompt that needs it); the registry is added per check."""
-        from workbench.safety.embeddings import SentenceEmbedder
+    def text_embedder(self) -> SentenceEmbedder:
+        """The offline sentence-embedding model (loaded at its first use): the prompt policy's
+        paraphrase matching and the feed's free-text steering."""
+        return SentenceEmbedder(self.settings.text_model)
 
-        return PromptPolicy(embedder=SentenceEmbedder(self.settings.text_model))
+    @cached_property
+    def prompt_policy(self) -> PromptPolicy:
+        """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model;
+        the registry is added per check."""
+        return PromptPolicy(embedder=self.text_embedder)
 
     @cached_property
     def queue(self) -> JobQueue:

@@ -28,6 +28,7 @@ from workbench.generation.provenance import SigningCredentials, store_ai_clip
 from workbench.generation.service import insert_video
 from workbench.safety.hashing import library_hashes
 from workbench.safety.reports import open_or_merge_case
+from workbench.social.videos import recount_engagement
 from workbench.store.models import (
     Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, Comment, Follow, IpOptOut, Like, Meta,
     OptOutScope, Report, Role, User, Video, VideoStatus, WatchEvent, utcnow,
@@ -260,6 +261,7 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
             if rng.random() < 0.08:
                 session.add(Comment(video_id=video.id, author_id=viewer.id, body=rng.choice(COMMENTS)))
     session.flush()
+    recount_engagement(session)
 
     published = [v for v in videos if v.status is VideoStatus.PUBLISHED]
     for video, reasons in ((published[-1], ("spam", "spam")), (published[-2], ("copyright",)),

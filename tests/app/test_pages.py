@@ -189,9 +189,12 @@ def test_moderation_page_refuses_a_decision_without_a_reason(world):
 
 
 def test_admins_see_the_audit_log(world):
+    case = world.moderation.claim("sam_safety")
+    world.moderation.release("sam_safety", case.id)
     at = app_as("ada_admin", "pages/moderation.py")
     log = at.dataframe[-1].value
     assert set(log.columns) >= {"when", "who", "action", "target"} and all(log["action"].str.startswith("case."))
+    assert {("sam_safety", "case.claim"), ("sam_safety", "case.release")} <= set(zip(log["who"], log["action"]))
 
 
 def test_inbox_shows_a_decision_and_takes_one_appeal(world):

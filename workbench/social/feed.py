@@ -1,27 +1,37 @@
-"""The feed: Following (newest from people you follow) and For You (popularity with recency decay).
+"""The feed: Following (newest from people you follow) and For You (a ranking policy over candidate
+pools), each item with the reason it is there and the policy that placed it.
 
-Every item says why it is there. Richer, steerable policies arrive behind the same FeedItem shape.
+For You gathers candidates in a few indexed queries (clips by people you follow, clips featuring
+their cameos, remixes of their clips, and the newest clips, each pool capped), hands them to the
+viewer's policy (workbench.social.ranking: pure, shared with the simulator) and checks cameo grants
+only on what it is about to show. Which policy: teens always get the non-personalised one; else
+the one asked for in the call (notebooks, the CLI), the one the person chose, the arm of the
+running experiment, or connection-first.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
-from workbench.actors import ActorRef, load_actor
+from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.cameo.consent import without_lapsed_grants
-from workbench.errors import InvalidInput
+from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.generation.moods import mood_names
+from workbench.social.ranking import (
+    DEFAULT_POLICY, POLICIES, TEEN_POLICY, Candidate, FeedContext, MoodSteered, policy_named, round_score,
+)
 from workbench.social.users import follows_of
 from workbench.social.videos import VideoView, listed_for, video_views
-from workbench.store.models import Video, VideoMood
+from workbench.store.models import Cameo, FeedExperiment, Follow, Role, User, Video, VideoCameo, VideoMood, as_utc, utcnow
 
-#: For You ranks at most this many of the newest published clips
-CANDIDATE_POOL = 2000
 MAX_PAGE = 100
-#: Hacker-News-style gravity: how fast a clip's score decays with age in hours
-GRAVITY = 1.5
+#: candidate pools: the newest clips, and clips tied to people the viewer follows
+RECENT_POOL = 600
+CONNECTED_POOL = 300
 
 
 @dataclass(frozen=True)
@@ -29,11 +39,22 @@ class FeedItem:
     video: VideoView
     reason: str
     score: float
+    #: the ranking policy that placed it ("" for Following and search)
+    policy: str = ""
 
 
-def popularity_score(likes: int, views: int, age_hours: float) -> float:
-    """Engagement over age, decayed like Hacker News ranking: (1 + 2 likes + views) / (age + 2)^g."""
-    return (1.0 + 2.0 * likes + views) / (max(age_hours, 0.0) + 2.0) ** GRAVITY
+@dataclass(frozen=True)
+class ExperimentView:
+    name: str
+    arms: tuple[str, ...]
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+def experiment_arm(name: str, arms: list[str] | tuple[str, ...], user_id: int) -> str:
+    """A person's arm: fixed for the experiment's life, spread evenly (sha256 of name and id)."""
+    digest = hashlib.sha256(f"{name}:{user_id}".encode()).digest()
+    return arms[int.from_bytes(digest[:8], "big") % len(arms)]
 
 
 class FeedService:
@@ -42,37 +63,177 @@ class FeedService:
     def __init__(self, workbench) -> None:
         self._wb = workbench
 
-    def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, limit: int = 20,
-             offset: int = 0) -> list[FeedItem]:
+    def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
+             policy: str | None = None, limit: int = 20, offset: int = 0) -> list[FeedItem]:
+        """One page of a tab. ``mood`` keeps only clips of that mood; ``steer`` is free text such as
+        "more animals, less news" (For You only); ``policy`` overrides the viewer's policy (not for teens)."""
         if tab not in self.TABS:
             raise InvalidInput(f"unknown feed tab {tab!r}; choose one of {', '.join(self.TABS)}")
         if mood is not None and mood not in mood_names():
             raise InvalidInput(f"unknown mood {mood!r}; choose one of {', '.join(mood_names())}")
         if not (1 <= limit <= MAX_PAGE) or offset < 0:
             raise InvalidInput(f"a feed page holds 1-{MAX_PAGE} items from an offset >= 0")
+        if policy is not None and policy not in POLICIES:
+            raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
+        steering = self._steering(steer) if steer and steer.strip() else None
         with self._wb.transaction() as session:
             me = load_actor(session, actor)
-            query = (listed_for(select(Video), me).where(Video.author_id != me.id)
-                     .order_by(Video.published_at.desc(), Video.id.desc()))
+            base = listed_for(select(Video), me).where(Video.author_id != me.id)
             if mood is not None:
-                query = query.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == mood)
+                base = base.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == mood)
+            follows = follows_of(session, me.id)
             if tab == "following":
-                followed = follows_of(session, me.id)
-                rows = session.scalars(query.where(Video.author_id.in_(followed)).offset(offset).limit(limit)).all()
+                rows = session.scalars(base.where(Video.author_id.in_(follows))
+                                       .order_by(Video.published_at.desc(), Video.id.desc())
+                                       .offset(offset).limit(limit)).all()
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
                         for v in video_views(session, without_lapsed_grants(session, list(rows)), self._wb.media_dir)]
-            rows = without_lapsed_grants(session, list(session.scalars(query.limit(CANDIDATE_POOL))))
-            now = datetime.now(timezone.utc)
-            scored = []
-            for view in video_views(session, rows, self._wb.media_dir):
-                age_hours = (now - view.published_at).total_seconds() / 3600
-                scored.append((popularity_score(view.like_count, view.view_count, age_hours), view))
-            scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
-            return [FeedItem(view, _for_you_reason(view), round(score, 6))
-                    for score, view in scored[offset:offset + limit]]
+            name = _policy_name(session, me, policy)
+            personal = name != TEEN_POLICY
+            candidates = _candidates(session, base, follows if personal else set())
+            context = FeedContext(
+                viewer_id=me.id, now=datetime.now(timezone.utc),
+                follows=frozenset(follows) if personal else frozenset(),
+                followers=frozenset(session.scalars(select(Follow.follower_id).where(Follow.followee_id == me.id)))
+                if personal else frozenset(),
+                mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
+            ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
+            ranked = ranker.rank(context, candidates)
+            # grants are checked on what is about to be shown, a few extra in case some lapsed
+            wanted = ranked[offset:offset + limit + 10]
+            rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
+            shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted])}
+            kept = [r for r in wanted if r.video_id in shown][:limit]
+            views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._wb.media_dir)}
+            return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name) for r in kept]
+
+    def _steering(self, text: str):
+        from workbench.social.steering import parse_steering
+
+        try:
+            return parse_steering(text, self._wb.text_embedder)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+
+    def steering(self, text: str) -> dict:
+        """How steering text reads: mood weights, and the clauses that matched no mood."""
+        steering = self._steering(text)
+        return {"weights": steering.weights, "note": steering.note, "unmatched": list(steering.unmatched)}
+
+    # -- which policy -----------------------------------------------------------------------------
+
+    def policy_of(self, actor: ActorRef) -> str:
+        """The For You policy this person gets now (see the module's docstring for the order)."""
+        with self._wb.transaction() as session:
+            return _policy_name(session, load_actor(session, actor), None)
+
+    def set_policy(self, actor: ActorRef, policy: str | None) -> str:
+        """Choose your For You policy (None: back to the experiment's arm or the default)."""
+        if policy is not None and policy not in POLICIES:
+            raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
+        with self._wb.transaction() as session:
+            me = load_actor(session, actor)
+            me.feed_policy = policy
+            audit(session, me, "feed.policy", "user", me.id, policy=policy)
+            return _policy_name(session, me, None)
+
+    def start_experiment(self, actor: ActorRef, name: str, arms: list[str]) -> ExperimentView:
+        """Run a ranking experiment: people who did not choose a policy get one of `arms`. Admins only;
+        one experiment runs at a time."""
+        name = (name or "").strip()
+        arms = list(dict.fromkeys(arms or []))
+        if not name or len(name) > 48:
+            raise InvalidInput("an experiment needs a name of at most 48 characters")
+        if len(arms) < 2 or any(arm not in POLICIES for arm in arms):
+            raise InvalidInput(f"an experiment compares two or more of: {', '.join(POLICIES)}")
+        with self._wb.transaction() as session:
+            me = load_actor(session, actor)
+            require_role(me, Role.ADMIN)
+            running = _running_experiment(session)
+            if running is not None:
+                raise Conflict(f"experiment {running.name!r} is running; stop it first")
+            if session.get(FeedExperiment, name) is not None:
+                raise Conflict(f"an experiment named {name!r} already ran; pick another name")
+            experiment = FeedExperiment(name=name, arms=arms)
+            session.add(experiment)
+            session.flush()
+            audit(session, me, "feed.experiment_start", "experiment", None, name=name, arms=arms)
+            return _experiment_view(experiment)
+
+    def stop_experiment(self, actor: ActorRef, name: str) -> ExperimentView:
+        with self._wb.transaction() as session:
+            me = load_actor(session, actor)
+            require_role(me, Role.ADMIN)
+            experiment = session.get(FeedExperiment, name)
+            if experiment is None:
+                raise NotFound(f"no experiment named {name!r}")
+            if experiment.stopped_at is None:
+                experiment.stopped_at = utcnow()
+                audit(session, me, "feed.experiment_stop", "experiment", None, name=name)
+            return _experiment_view(experiment)
+
+    def experiments(self) -> list[ExperimentView]:
+        with self._wb.transaction() as session:
+            return [_experiment_view(e) for e in session.scalars(select(FeedExperiment).order_by(FeedExperiment.started_at))]
 
 
-def _for_you_reason(view: VideoView) -> str:
-    if view.like_count or view.view_count:
-        return f"Popular lately: {view.like_count} likes, {view.view_count} views"
-    return f"New from @{view.author}"
+def _running_experiment(session: Session) -> FeedExperiment | None:
+    return session.scalar(select(FeedExperiment).where(FeedExperiment.stopped_at.is_(None))
+                          .order_by(FeedExperiment.started_at).limit(1))
+
+
+def _policy_name(session: Session, user: User, asked: str | None) -> str:
+    if user.is_teen:
+        return TEEN_POLICY
+    if asked is not None:
+        return asked
+    if user.feed_policy in POLICIES:
+        return user.feed_policy
+    running = _running_experiment(session)
+    return experiment_arm(running.name, running.arms, user.id) if running else DEFAULT_POLICY
+
+
+def _experiment_view(experiment: FeedExperiment) -> ExperimentView:
+    return ExperimentView(experiment.name, tuple(experiment.arms), as_utc(experiment.started_at),
+                          as_utc(experiment.stopped_at))
+
+
+def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
+    """The candidate pools, deduplicated, as ranking records: the newest clips, and (for a
+    personalised feed) clips by people followed, with their cameos, or remixing their clips."""
+    newest = base.order_by(Video.published_at.desc(), Video.id.desc())
+    ids = list(session.scalars(newest.with_only_columns(Video.id).limit(RECENT_POOL)))
+    if follows:
+        parent = aliased(Video)
+        ids += session.scalars(newest.with_only_columns(Video.id).where(Video.author_id.in_(follows))
+                               .limit(CONNECTED_POOL))
+        ids += session.scalars(newest.with_only_columns(Video.id)
+                               .join(VideoCameo, VideoCameo.video_id == Video.id)
+                               .join(Cameo, Cameo.id == VideoCameo.cameo_id)
+                               .where(Cameo.owner_id.in_(follows)).limit(CONNECTED_POOL))
+        ids += session.scalars(newest.with_only_columns(Video.id)
+                               .join(parent, parent.id == Video.remix_parent_id)
+                               .where(parent.author_id.in_(follows)).limit(CONNECTED_POOL))
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    rows = session.execute(select(Video.id, Video.author_id, User.handle, Video.published_at, Video.like_count,
+                                  Video.view_count, Video.completed_view_count, Video.remix_parent_id,
+                                  Video.remix_depth).join(User, User.id == Video.author_id)
+                           .where(Video.id.in_(ids))).all()
+    moods: dict[int, list[str]] = {}
+    for video_id, name in session.execute(select(VideoMood.video_id, VideoMood.mood)
+                                          .where(VideoMood.video_id.in_(ids)).order_by(VideoMood.rank)):
+        moods.setdefault(video_id, []).append(name)
+    cameo_owners: dict[int, list[tuple[int, str]]] = {}
+    for video_id, owner_id, handle in session.execute(
+            select(VideoCameo.video_id, Cameo.owner_id, User.handle).join(Cameo, Cameo.id == VideoCameo.cameo_id)
+            .join(User, User.id == Cameo.owner_id).where(VideoCameo.video_id.in_(ids))):
+        cameo_owners.setdefault(video_id, []).append((owner_id, handle))
+    parent_ids = {row.remix_parent_id for row in rows if row.remix_parent_id}
+    parents = {video_id: (author_id, handle) for video_id, author_id, handle in session.execute(
+        select(Video.id, Video.author_id, User.handle).join(User, User.id == Video.author_id)
+        .where(Video.id.in_(parent_ids)))} if parent_ids else {}
+    return [Candidate(row.id, row.author_id, row.handle, as_utc(row.published_at), tuple(moods.get(row.id, ())),
+                      row.like_count, row.view_count, row.completed_view_count, tuple(cameo_owners.get(row.id, ())),
+                      parents.get(row.remix_parent_id), row.remix_depth) for row in rows]

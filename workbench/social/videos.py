@@ -1,22 +1,25 @@
 """Clips once they exist: who may see them, publishing, likes, comments and watch telemetry."""
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
-from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.store.db import insert_once
 from workbench.store.models import (
     Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoStatus, WatchEvent, as_utc, utcnow,
 )
 
 MAX_COMMENT_CHARS = 500
+VIEW_KEY = re.compile(r"[A-Za-z0-9-]{8,36}")
 MAX_SEARCH_WORDS = 8
 MAX_SEARCH_WORD_CHARS = 64
 MAX_SEARCH_RESULTS = 100
@@ -105,7 +108,7 @@ def load_visible_video(session: Session, user: User | None, video_id: int) -> Vi
 
 
 def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[VideoView]:
-    """Turn rows into views, with like, view and comment counts fetched in three grouped queries."""
+    """Turn rows into views (likes and views from the clips' counters, comments in one grouped query)."""
     ids = [v.id for v in videos]
     if not ids:
         return []
@@ -114,7 +117,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
         rows = session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
         return dict(rows.all())
 
-    likes, views, comments = counts(Like.video_id), counts(WatchEvent.video_id), counts(Comment.video_id)
+    comments = counts(Comment.video_id)
     authors = dict(session.execute(select(User.id, User.handle).where(User.id.in_({v.author_id for v in videos}))).all())
     return [
         VideoView(
@@ -123,7 +126,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
             media_file=media_dir / v.media_path, media_sha256=v.media_sha256, backend=v.backend, seed=v.seed,
             remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
             allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),
-            held_reason=v.held_reason, label=v.label, age_restricted=v.age_restricted, like_count=likes.get(v.id, 0), view_count=views.get(v.id, 0), comment_count=comments.get(v.id, 0),
+            held_reason=v.held_reason, label=v.label, age_restricted=v.age_restricted, like_count=v.like_count, view_count=v.view_count, comment_count=comments.get(v.id, 0),
         )
         for v in videos
     ]
@@ -224,16 +227,19 @@ class VideoService:
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
-            return insert_once(session, Like(user_id=user.id, video_id=video.id))
+            added = insert_once(session, Like(user_id=user.id, video_id=video.id))
+            if added:
+                _count(session, video.id, like_count=1)
+            return added
 
     def unlike(self, actor: ActorRef, video_id: int) -> bool:
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
-            like = session.get(Like, (user.id, load_visible_video(session, user, video_id).id))
-            if like is None:
-                return False
-            session.delete(like)
-            return True
+            video = load_visible_video(session, user, video_id)
+            removed = session.execute(delete(Like).where(Like.user_id == user.id, Like.video_id == video.id)).rowcount
+            if removed:
+                _count(session, video.id, like_count=-1)
+            return bool(removed)
 
     def liked(self, actor: ActorRef, video_id: int) -> bool:
         with self._wb.transaction() as session:
@@ -263,13 +269,19 @@ class VideoService:
             return [CommentView(c.id, handle, c.body, as_utc(c.created_at)) for c, handle in rows]
 
     def watch(self, actor: ActorRef, video_id: int, watched_s: float, *, loops: int = 0,
-              completed: bool | None = None, source: str = "app") -> int:
-        """Record one view. ``watched_s`` counts every second played, loops included; ``completed``
-        defaults to whether playback reached the end. Returns the event id."""
-        if not (isinstance(watched_s, (int, float)) and watched_s >= 0):
+              completed: bool | None = None, source: str = "app", view_key: str | None = None,
+              feed_policy: str | None = None) -> int:
+        """Record one view. ``watched_s`` counts every second played, loops included (``loops``: how
+        often playback wrapped from the end to the start); ``completed`` defaults to whether playback
+        reached the end. A player reporting as playback goes on passes the same ``view_key`` each
+        time: the view's row is updated (never decreased) instead of counting another view.
+        ``feed_policy`` names the ranking policy that showed the clip. Returns the event id."""
+        if not (isinstance(watched_s, (int, float)) and math.isfinite(watched_s) and watched_s >= 0):
             raise InvalidInput("watched seconds must be a number >= 0")
-        if not (isinstance(loops, int) and loops >= 0):
+        if not (isinstance(loops, int) and not isinstance(loops, bool) and loops >= 0):
             raise InvalidInput("loops must be a whole number >= 0")
+        if view_key is not None and not VIEW_KEY.fullmatch(str(view_key)):
+            raise InvalidInput("a view key is 8-36 letters, digits or dashes")
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
@@ -280,7 +292,32 @@ class VideoService:
             if completed is None:
                 completed = loops > 0 or watched_s >= video.duration_s - COMPLETION_TOLERANCE_S
             event = WatchEvent(video_id=video.id, viewer_id=user.id, watched_s=float(watched_s),
-                               clip_duration_s=video.duration_s, loops=loops, completed=bool(completed), source=source)
-            session.add(event)
-            session.flush()
-            return event.id
+                               clip_duration_s=video.duration_s, loops=loops, completed=bool(completed), source=source,
+                               view_key=view_key, feed_policy=feed_policy)
+            if insert_once(session, event):
+                _count(session, video.id, view_count=1, completed_view_count=int(bool(completed)))
+                return event.id
+            earlier = session.scalar(select(WatchEvent).where(WatchEvent.view_key == view_key).with_for_update())
+            if (earlier.viewer_id, earlier.video_id) != (user.id, video.id):
+                raise Conflict("that view key belongs to another view")
+            newly_completed = bool(completed) and not earlier.completed
+            earlier.watched_s = max(earlier.watched_s, float(watched_s))
+            earlier.loops = max(earlier.loops, loops)
+            earlier.completed = earlier.completed or bool(completed)
+            if newly_completed:
+                _count(session, video.id, completed_view_count=1)
+            return earlier.id
+
+
+def _count(session: Session, video_id: int, **deltas: int) -> None:
+    """Move a clip's engagement counters in one UPDATE (safe under concurrent likes and views)."""
+    session.execute(update(Video).where(Video.id == video_id)
+                    .values({name: getattr(Video, name) + delta for name, delta in deltas.items()}))
+
+
+def recount_engagement(session: Session) -> None:
+    """Recompute every clip's counters from the likes and views (after rows were written in bulk)."""
+    likes = select(func.count()).where(Like.video_id == Video.id).scalar_subquery()
+    views = select(func.count()).where(WatchEvent.video_id == Video.id).scalar_subquery()
+    completed = select(func.count()).where(WatchEvent.video_id == Video.id, WatchEvent.completed).scalar_subquery()
+    session.execute(update(Video).values(like_count=likes, view_count=views, completed_view_count=completed))

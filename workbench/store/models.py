@@ -131,6 +131,8 @@ class User(Base):
     region: Mapped[str] = mapped_column(String(8), default="US", nullable=False)
     bio: Mapped[str] = mapped_column(Text, default="", nullable=False)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: the ranking policy this person chose for For You (None: the running experiment's arm, or the default)
+    feed_policy: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _timestamp()
 
 
@@ -179,6 +181,10 @@ class Video(Base):
     label: Mapped[str | None] = mapped_column(String(16))
     #: set by a reviewer: hidden from teens and from people who are not signed in
     age_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), nullable=False)
+    #: engagement counters kept with every like, unlike and view, so ranking reads them without counting
+    like_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    completed_view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     moods: Mapped[list[VideoMood]] = relationship(cascade="all, delete-orphan", order_by="VideoMood.rank")
@@ -278,6 +284,10 @@ class WatchEvent(Base):
     completed: Mapped[bool] = mapped_column(Boolean, nullable=False)
     #: "app", "browser", "seed" or "simulation"
     source: Mapped[str] = mapped_column(String(16), default="app", nullable=False)
+    #: the player's id for this view: its reports update one row as playback goes on
+    view_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    #: the ranking policy whose feed showed the clip (for experiments), if it came from a feed
+    feed_policy: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = _timestamp()
 
 
@@ -429,6 +439,17 @@ class AuditEntry(Base):
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = _timestamp()
+
+
+class FeedExperiment(Base):
+    """A ranking experiment: while it runs, people who did not choose a policy get one of its arms,
+    fixed per person by a hash of the experiment's name and their id."""
+    __tablename__ = "feed_experiments"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    arms: Mapped[list] = mapped_column(JSON, nullable=False)
+    started_at: Mapped[datetime] = _timestamp()
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Meta(Base):
