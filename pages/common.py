@@ -86,3 +86,14 @@ def record_clip(key: str, max_seconds: int = 12) -> bytes | None:
     person stops, else None."""
     value = _clip_recorder(max_seconds=max_seconds, key=key, default=None)
     return base64.b64decode(value["data"]) if value else None
+
+
+#: watch telemetry (pages/components/watch): follows the page's <video> and reports the view
+_watch_telemetry = components.declare_component("watch_telemetry", path=str(Path(__file__).resolve().parent
+                                                                            / "components" / "watch"))
+
+
+def watch_telemetry(video_id: int, duration_s: float, view_key: str) -> dict | None:
+    """The latest report of the clip's view from the browser ({view_key, video_id, watched_s, loops}), or None."""
+    return _watch_telemetry(video_id=video_id, duration_s=duration_s, view_key=view_key, key=f"watch_{view_key}",
+                            default=None)

@@ -1,13 +1,19 @@
 """Feed: one vertical clip at a time, playing muted and looping; previous / next, like, follow,
-comment, remix and report. For You ranks by popularity and recency; Following shows people you
-follow; search finds published clips by words in their caption, prompt or author."""
+comment, remix and report. For You is ranked by the viewer's policy (connection-first by default)
+and can be steered in words; Following shows people you follow; search finds published clips.
+The browser reports each view (seconds played, loops) as it goes; the remix tree and a side-by-side
+with the original are one click away."""
+import uuid
+
 import streamlit as st
 
-from pages.common import attempt, require_actor, result_or_stop, show_error
+from pages.common import attempt, require_actor, result_or_stop, show_error, watch_telemetry
 from workbench import WorkbenchError
 from workbench.generation.moods import mood, mood_names
 from workbench.safety.reports import REPORT_REASONS
 from workbench.social.feed import FeedItem
+from workbench.social.lineage import lineage_figure
+from workbench.social.ranking import POLICIES
 
 TABS = {"for_you": "For You", "following": "Following"}
 LABELS = {"ai_generated": "AI-generated: not real footage", "satire": "Satire"}
@@ -17,6 +23,15 @@ wb, actor = require_actor()
 
 def reset_position() -> None:
     st.session_state["feed_position"] = 0
+    st.session_state.pop("feed_view", None)
+
+
+def view_key(clip_id: int) -> str:
+    """One key per time a clip is shown: the browser's reports for this showing update one view."""
+    current = st.session_state.get("feed_view")
+    if current is None or current[0] != clip_id:
+        current = st.session_state["feed_view"] = (clip_id, uuid.uuid4().hex)
+    return current[1]
 
 
 st.title("Feed")
@@ -25,13 +40,34 @@ tab = st.segmented_control("Tab", list(TABS), format_func=TABS.get, default="for
 mood_filter = st.pills("Mood", mood_names(), format_func=lambda m: mood(m)["label"], key="feed_mood",
                        on_change=reset_position)
 
-query = st.text_input("Search", placeholder="Search clips: words from a caption, or @creator", key="feed_search",
-                      on_change=reset_position, label_visibility="collapsed").strip()
-if query:
-    items = [FeedItem(video, f"Matches “{query}”", 0.0)
-             for video in result_or_stop(wb.videos.search, actor.handle, query, limit=50)]
-else:
-    items = wb.feed.page(actor.handle, tab, mood=mood_filter, limit=50)
+search_col, steer_col, policy_col = st.columns([5, 5, 2], vertical_alignment="bottom")
+query = search_col.text_input("Search", placeholder="Search: words from a caption, or @creator", key="feed_search",
+                              on_change=reset_position, label_visibility="collapsed").strip()
+steer = steer_col.text_input("Steer", placeholder="Steer For You: more animals, less news", key="feed_steer",
+                             on_change=reset_position, label_visibility="collapsed",
+                             disabled=tab != "for_you").strip()
+with policy_col.popover("Ranking", icon=":material/tune:", width="stretch"):
+    current = wb.feed.policy_of(actor.handle)
+    if actor.is_teen:
+        st.caption("Teen accounts get the same non-personalised For You as everyone their age.")
+    else:
+        names = list(POLICIES)
+        chosen = st.radio("For You is ranked by", names, index=names.index(current), key="feed_policy",
+                          format_func=lambda n: n.replace("_", " ").capitalize())
+        if chosen != current:
+            attempt(wb.feed.set_policy, actor.handle, chosen)
+
+# the page's order is kept while you scroll it (a like must not reshuffle it); it is fetched again
+# when the tab, mood, steering, search or persona changes
+page_key = (actor.handle, tab, mood_filter, steer, query)
+if st.session_state.get("feed_page", (None,))[0] != page_key:
+    if query:
+        fetched = [FeedItem(video, f"Matches “{query}”", 0.0)
+                   for video in result_or_stop(wb.videos.search, actor.handle, query, limit=50)]
+    else:
+        fetched = result_or_stop(wb.feed.page, actor.handle, tab, mood=mood_filter, steer=steer or None, limit=50)
+    st.session_state["feed_page"] = (page_key, fetched)
+items = st.session_state["feed_page"][1]
 if not items:
     st.info(f"No published clip matches “{query}”." if query else "Nothing here yet."
             + (" Follow people from For You to fill this tab." if tab == "following" else ""))
@@ -39,11 +75,28 @@ if not items:
 
 position = min(st.session_state.get("feed_position", 0), len(items) - 1)
 item = items[position]
-clip = item.video
+try:
+    clip = wb.videos.get(actor.handle, item.video.id)  # fresh counts; gone if it was removed meanwhile
+except WorkbenchError:
+    st.session_state.pop("feed_page", None)
+    st.rerun()
+
+
+@st.fragment
+def record_view(clip_id: int, duration_s: float, key: str, policy: str) -> None:
+    """The browser's report of this view, written as it arrives (only this fragment reruns)."""
+    report = watch_telemetry(clip_id, duration_s, key)
+    if report and report.get("view_key") == key:
+        try:
+            wb.videos.watch(actor.handle, clip_id, float(report["watched_s"]), loops=int(report["loops"]),
+                            view_key=key, source="browser", feed_policy=policy or None)
+        except WorkbenchError:
+            pass  # a report the server refuses (say, the clip was just removed) is dropped, not shown
 
 left, right = st.columns([3, 2], vertical_alignment="top")
 with left:
     st.video(str(clip.media_file), autoplay=True, muted=True, loop=True, width=300)
+    record_view(clip.id, clip.duration_s, view_key(clip.id), item.policy)
 with right:
     st.caption(f"{position + 1} of {len(items)} · {item.reason}")
     st.markdown(f"**@{clip.author}**")
@@ -57,9 +110,11 @@ with right:
     previous_col, next_col = st.columns(2)
     if previous_col.button("Previous", icon=":material/arrow_upward:", disabled=position == 0, width="stretch"):
         st.session_state["feed_position"] = position - 1
+        st.session_state.pop("feed_view", None)
         st.rerun()
     if next_col.button("Next", icon=":material/arrow_downward:", disabled=position >= len(items) - 1, width="stretch"):
         st.session_state["feed_position"] = position + 1
+        st.session_state.pop("feed_view", None)
         st.rerun()
 
     liked = wb.videos.liked(actor.handle, clip.id)
@@ -100,6 +155,24 @@ with right:
                         show_error(error)
                     else:
                         st.success("Thanks: a reviewer will look at it. You will hear the outcome in your Inbox.")
+
+tree = wb.videos.remix_tree(actor.handle, clip.id)
+if len(tree) > 1:
+    with st.expander(f"Remix tree ({len(tree)} clips, {max(v.remix_depth for v in tree)} deep)"):
+        figure = lineage_figure(tree, clip.id)
+        st.plotly_chart(figure, key=f"tree_{clip.id}")
+if clip.remix_parent_id is not None:
+    with st.expander("Side by side with the clip it remixes"):
+        try:
+            parent = wb.videos.get(actor.handle, clip.remix_parent_id)
+        except WorkbenchError:
+            st.caption("The original is no longer available.")
+        else:
+            original_col, remix_col = st.columns(2)
+            original_col.caption(f"Original #{parent.id} by @{parent.author}: {parent.caption}")
+            original_col.video(str(parent.media_file), muted=True, loop=True)
+            remix_col.caption(f"Remix #{clip.id} by @{clip.author}: {clip.caption}")
+            remix_col.video(str(clip.media_file), muted=True, loop=True)
 
 with st.expander(f"Comments ({clip.comment_count})"):
     for comment in wb.videos.comments(actor.handle, clip.id):

@@ -133,3 +133,25 @@ def test_counters_follow_likes_and_player_views(social):
         wb.videos.watch("ben", clip.id, 0.5, view_key=key)
     with pytest.raises(InvalidInput):
         wb.videos.watch("ana", clip.id, 0.5, view_key="x")
+
+
+def test_the_lineage_view_of_a_three_deep_chain_shows_all_of_it(people):
+    from workbench.social.lineage import lineage_figure, tree_layout
+
+    wb = people
+    root = clip_by(wb, "ana", "a paper boat on a river", seed=1)
+    first = wb.clips.remix("ben", root.id, "now at night", duration_s=1.0, publish=True)
+    second = wb.clips.remix("ana", first.id, "now in the snow", duration_s=1.0, publish=True)
+    third = wb.clips.remix("ben", second.id, "now with fireworks", duration_s=1.0, publish=True)
+    sibling = wb.clips.remix("tess", root.id, "with a duck", duration_s=1.0, publish=True)
+    assert third.remix_depth == 3 and "remix of @ana" in third.caption  # a remix credits its original
+    tree = wb.videos.remix_tree("holly", third.id)
+    assert [v.id for v in tree] == [root.id, first.id, sibling.id, second.id, third.id]
+    layout = tree_layout([(v.id, v.remix_parent_id) for v in tree])
+    assert [layout[v.id][0] for v in (root, first, second, third)] == [0, 1, 2, 3]
+    markers = lineage_figure(tree, third.id).data[-1]
+    assert sorted(markers.text) == sorted(f"#{v.id} @{v.author}" for v in tree)
+    assert len(lineage_figure(tree).data) == 1 + 4  # the markers and one line per remix
+    wb.videos.set_remix_allowed("ben", third.id, False)
+    with pytest.raises(Forbidden, match="turned remixing off"):
+        wb.clips.remix("ana", third.id, "again", duration_s=1.0)

@@ -1,6 +1,7 @@
 """A real Chromium (Debian's, driven by playwright) against the app served by `workbench serve`:
 the feed's clip really plays, and a click on Like lands in the database."""
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import open_workbench
+from workbench import OPERATOR, open_workbench
 from workbench.demo import seed_demo
 from workbench.generation.provenance import verify
 
@@ -139,6 +140,46 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
         time.sleep(0.2)
     page.get_by_role("button", name=f"Liked · {shown.like_count + 1}").wait_for(timeout=15_000)
     wait_for_persona(page, "@ana · user")
+
+
+def shown_clip_id(page) -> int:
+    """The id of the clip the feed shows now (its caption ends with "clip #N")."""
+    page.get_by_text(re.compile(r"clip #\d+")).first.wait_for(timeout=15_000)
+    return int(re.search(r"clip #(\d+)", page.get_by_text(re.compile(r"clip #\d+")).first.inner_text()).group(1))
+
+
+def browser_view(wb, video_id: int, condition, timeout: float = 30.0):
+    """Wait until the browser's view of the clip satisfies `condition`; the view's row."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = wb.analytics.watch_events(OPERATOR)
+        rows = events[(events["video_id"] == video_id) & (events["source"] == "browser")]
+        if len(rows) and condition(rows.iloc[-1]):
+            return rows.iloc[-1]
+        assert time.monotonic() < deadline, f"the browser never reported the view: {rows.to_dict('records')}"
+        time.sleep(0.2)
+
+
+def test_the_player_reports_two_loops_and_then_a_skip(served, page):
+    """Watch telemetry comes from the real <video>: two plays to the end are two loops and a
+    completed view; leaving the next clip after a second records a short view."""
+    url, wb = served
+    page.goto(url + "/")
+    page.locator("[data-testid='stMain'] video").first.wait_for(timeout=30_000)
+    first = shown_clip_id(page)
+    duration = wb.videos.get("ana", first).duration_s
+    watched = browser_view(wb, first, lambda view: view["loops"] >= 2, timeout=2 * duration + 30)
+    assert watched["loops"] == 2 and watched["completed"]
+    assert abs(watched["watched_s"] - 2 * duration) < 0.75
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_function("id => !document.body.innerText.includes('clip #' + id)", arg=str(first), timeout=15_000)
+    second = shown_clip_id(page)
+    browser_view(wb, second, lambda view: view["watched_s"] >= 1.0)
+    page.get_by_role("button", name="Previous").click()
+    page.get_by_text(f"clip #{first}").first.wait_for(timeout=15_000)
+    time.sleep(1.5)  # nothing more arrives for the view that was left
+    short = browser_view(wb, second, lambda view: True)
+    assert 1.0 <= short["watched_s"] < 2.0 and short["loops"] == 0 and not short["completed"]
 
 
 def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_clip(served, page):

@@ -222,6 +222,17 @@ class VideoService:
                 chain.insert(0, session.get(Video, chain[0].remix_parent_id))
             return video_views(session, [v for v in chain if can_view(session, user, v)], self._wb.media_dir)
 
+    def remix_tree(self, actor: ActorRef | None, video_id: int) -> list[VideoView]:
+        """The whole remix tree the clip belongs to (its root and every remix under it, at any depth)
+        as far as the actor may see it, root first, then by id."""
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor) if actor is not None else None
+            clip = load_visible_video(session, user, video_id)
+            root = clip.remix_root_id or clip.id
+            rows = session.scalars(select(Video).where(or_(Video.id == root, Video.remix_root_id == root))
+                                   .order_by(Video.remix_depth, Video.id))
+            return video_views(session, [v for v in rows if can_view(session, user, v)], self._wb.media_dir)
+
     def like(self, actor: ActorRef, video_id: int) -> bool:
         """Like a clip; liking twice is harmless. Returns True if a new like was recorded."""
         with self._wb.transaction() as session:
