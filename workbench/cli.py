@@ -216,6 +216,26 @@ def policy_confirm_figure(admin: str = typer.Option(..., "--as", help="An admin'
 
 @app.command()
 @reports_errors
+def feed(actor: str = typer.Option(..., "--as", help="Whose feed."),
+         tab: str = typer.Option("for_you", "--tab", help="for_you or following."),
+         mood: str = typer.Option(None, "--mood", help="Only clips of this mood (e.g. animals)."),
+         steer: str = typer.Option(None, "--steer", help='Free text, e.g. "more animals, less news".'),
+         policy: str = typer.Option(None, "--policy", help="connection_first, popularity or non_personalised "
+                                    "(default: the person's own; teens always get non_personalised)."),
+         limit: int = typer.Option(20, "--limit", min=1, max=100),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """The ranked items of a feed page, each with why it is there and the policy that placed it."""
+    from workbench import open_workbench
+
+    items = open_workbench().feed.page(actor, tab, mood=mood, steer=steer, policy=policy, limit=limit)
+    _emit({"items": [{"rank": rank, "video_id": item.video.id, "author": item.video.author,
+                      "caption": item.video.caption, "moods": list(item.video.moods), "reason": item.reason,
+                      "score": item.score, "policy": item.policy}
+                     for rank, item in enumerate(items, start=1)]}, as_json)
+
+
+@app.command()
+@reports_errors
 def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A video file made elsewhere."),
            actor: str = typer.Option(..., "--as", help="Who uploads it."),
            caption: str = typer.Option("", "--caption"),

@@ -153,3 +153,20 @@ def test_moderation_commands_report_claim_decide_and_appeal(tmp_path):
     audit = json.loads(run_cli(tmp_path, "moderation", "audit", "--as", "ada", "--case", str(case_id), "--json").stdout)
     assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("case.decide", "rita"), ("case.claim", "rita")]
     assert run_cli(tmp_path, "moderation", "audit", "--as", "rita", "--json").returncode == 1
+
+
+def test_feed_prints_ranked_items_with_reasons(tmp_path):
+    assert run_cli(tmp_path, "seed", "--demo", "--clips", "8", "--json").returncode == 0
+    shown = run_cli(tmp_path, "feed", "--as", "ana", "--limit", "5", "--json")
+    assert shown.returncode == 0, shown.stderr
+    items = json.loads(shown.stdout)["items"]
+    assert [item["rank"] for item in items] == list(range(1, len(items) + 1)) and items
+    assert all(item["reason"] and item["policy"] == "connection_first" for item in items)
+    animals = json.loads(run_cli(tmp_path, "feed", "--as", "ana", "--mood", "animals", "--json").stdout)["items"]
+    assert all("animals" in item["moods"] for item in animals)
+    teen = json.loads(run_cli(tmp_path, "feed", "--as", "uma", "--policy", "popularity", "--json").stdout)["items"]
+    assert {item["policy"] for item in teen} == {"non_personalised"}
+    steered = json.loads(run_cli(tmp_path, "feed", "--as", "ana", "--steer", "no animals", "--json").stdout)["items"]
+    assert steered and not any("animals" in item["moods"] for item in steered)
+    bad = run_cli(tmp_path, "feed", "--as", "ana", "--tab", "trending", "--json")
+    assert bad.returncode == 1 and "unknown feed tab" in json.loads(bad.stdout)["error"]

@@ -96,3 +96,17 @@ def test_a_failure_midway_leaves_nothing(wb, monkeypatch):
         seed_demo(wb, clips=SMALL, workers=1)
     assert row_counts(wb) == before
     assert media_files(wb.media_dir) == set()
+
+
+def test_the_demo_feed_puts_connections_first_follows_moods_and_gives_teens_the_same_feed(wb):
+    seed_demo(wb, clips=24, workers=2)
+    items = wb.feed.page("ana", "for_you", limit=50)
+    connected = [("follow" in item.reason or "cameo" in item.reason or "Remixes" in item.reason) for item in items]
+    assert any(connected) and not all(connected)
+    assert connected == sorted(connected, reverse=True)  # every connected clip before every other one
+    assert all(item.reason for item in items) and len({i.video.id for i in items}) == len(items)
+    by_mood = wb.feed.page("ana", "for_you", mood="animals", limit=50)
+    assert by_mood and all("animals" in item.video.moods for item in by_mood)
+    assert [i.video.id for i in by_mood] != [i.video.id for i in items][:len(by_mood)]
+    teen = wb.feed.page("uma", "for_you", limit=50)
+    assert {i.policy for i in teen} == {"non_personalised"} and not any("follow" in i.reason for i in teen)
