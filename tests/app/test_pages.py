@@ -260,10 +260,17 @@ def test_rights_page_tests_a_prompt_against_the_holders_entries(world):
     assert at.success and "ALLOW" in at.success[0].value
 
 
-def test_analytics_page_shows_the_creators_completion(world):
-    author = next(u.handle for u in world.users.list() if not world.analytics.watch_events(u.handle).empty)
+def test_analytics_page_shows_the_creators_report(world):
+    author = next(u.handle for u in world.users.list()
+                  if u.role == "user" and world.analytics.creator_report(u.handle).views > 0)
+    report = world.analytics.creator_report(author)
     at = app_as(author, "pages/analytics.py")
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["Views"]) == len(world.analytics.watch_events(author))
-    assert metrics["Completion rate"].endswith("%")
-    assert at.get("plotly_chart")
+    assert int(metrics["Views"]) == report.views and int(metrics["Clips"]) == report.clips
+    assert metrics["Completion rate"] == f"{report.completion_rate:.0%}"
+    assert len(at.get("plotly_chart")) >= 2
+    assert list(at.dataframe[0].value["video_id"]) == list(report.per_clip["video_id"])
+    # an admin picks any creator
+    admin = app_as("ada_admin", "pages/analytics.py")
+    admin.selectbox(key="analytics_creator").set_value(author).run()
+    assert int({m.label: m.value for m in admin.metric}["Views"]) == report.views

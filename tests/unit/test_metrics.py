@@ -33,3 +33,34 @@ def test_no_views_means_no_rate():
     empty = EVENTS.iloc[0:0]
     assert math.isnan(completion_rate(empty)) and math.isnan(rewatch_rate(empty))
     assert completion_by_clip(empty).empty
+
+
+def test_completion_by_duration_keeps_every_bucket():
+    from workbench.metrics import completion_by_duration
+
+    events = pd.DataFrame({"video_id": [1, 1, 2], "watched_s": [2.0, 1.0, 12.0], "clip_duration_s": [2.0, 2.0, 12.0],
+                           "loops": [0, 0, 0], "completed": [True, False, True]})
+    table = completion_by_duration(events).set_index("duration")
+    assert list(table.index) == ["0-3 s", "3-6 s", "6-10 s", "10 s+"]
+    assert list(table["views"]) == [2, 0, 0, 1]
+    assert table.loc["0-3 s", "completion_rate"] == pytest.approx(0.5) and math.isnan(table.loc["3-6 s", "completion_rate"])
+
+
+def test_share_of_views_over_counts_loops():
+    from workbench.metrics import share_of_views_over
+
+    events = pd.DataFrame({"watched_s": [4.9, 5.0, 8.0, 1.0]})
+    assert share_of_views_over(events, 5.0) == pytest.approx(0.5)
+    assert math.isnan(share_of_views_over(events.iloc[:0]))
+
+
+def test_remix_trees_size_depth_breadth_forks():
+    from workbench.metrics import remix_rate, remix_trees
+
+    # 1 <- 2 <- 4 <- 5, 1 <- 3, 1 <- 6; 7 alone; 9's parent (8) is not in the table: 9 roots its own tree
+    clips = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6, 7, 9], "remix_parent_id": [None, 1, 1, 2, 4, 1, None, 8]})
+    trees = remix_trees(clips).set_index("root_id")
+    assert trees.loc[1].to_dict() == {"size": 6, "depth": 3, "breadth": 3, "forks": 3}
+    assert trees.loc[7].to_dict() == {"size": 1, "depth": 0, "breadth": 0, "forks": 0}
+    assert 9 in trees.index and remix_trees(clips.iloc[:0]).empty
+    assert remix_rate(2, 4) == 0.5 and math.isnan(remix_rate(1, 0))

@@ -2,6 +2,10 @@
 
 Nothing here touches the database: the app, the simulator and the notebooks feed the same functions.
 """
-from workbench.metrics.watch import completion_by_clip, completion_rate, rewatch_rate
+from workbench.metrics.remix import remix_rate, remix_trees
+from workbench.metrics.watch import (
+    completion_by_clip, completion_by_duration, completion_rate, rewatch_rate, share_of_views_over,
+)
 
-__all__ = ["completion_by_clip", "completion_rate", "rewatch_rate"]
+__all__ = ["completion_by_clip", "completion_by_duration", "completion_rate", "remix_rate", "remix_trees",
+           "rewatch_rate", "share_of_views_over"]

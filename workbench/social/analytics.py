@@ -1,10 +1,37 @@
-"""Telemetry as tables for analytics pages and notebooks (pandas is imported only when asked)."""
+"""Telemetry as tables for analytics pages and notebooks (pandas is imported only when asked), and
+the creator report: per creator and per clip, the metrics of workbench.metrics."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
-from workbench.actors import OPERATOR, load_actor
-from workbench.store.models import Role, User, Video, WatchEvent
+from sqlalchemy import func, or_, select
+
+from workbench.actors import OPERATOR, ActorRef, load_actor, load_user
+from workbench.errors import Forbidden, InvalidInput
+from workbench.store.models import Cameo, Role, User, Video, VideoCameo, VideoStatus, WatchEvent
+
+#: "share of views over N seconds" uses this N
+LONG_VIEW_S = 5.0
+
+
+@dataclass(frozen=True)
+class CreatorReport:
+    creator: str
+    clips: int
+    views: int
+    completion_rate: float
+    rewatch_rate: float
+    share_over_5s: float
+    #: direct remixes of the creator's clips (by anyone) per view of them
+    remix_rate: float
+    #: clips by other people that feature one of the creator's cameos
+    cameo_appearances: int
+    #: completion per clip-length bucket (workbench.metrics.completion_by_duration)
+    by_duration: object
+    #: one row per clip: views, completion, rewatch, long views, remixes, remix rate, its tree
+    per_clip: object
+    #: one row per remix tree rooted at one of the creator's originals (size, depth, breadth, forks)
+    trees: object
 
 WATCH_COLUMNS = ["event_id", "video_id", "viewer_id", "author", "watched_s", "clip_duration_s", "loops",
                  "completed", "source", "created_at"]
@@ -30,3 +57,56 @@ class AnalyticsService:
                 if user.role is not Role.ADMIN:
                     query = query.where(Video.author_id == user.id)
             return pd.DataFrame(session.execute(query).all(), columns=WATCH_COLUMNS)
+
+    def creator_report(self, actor: ActorRef, creator: ActorRef | None = None) -> CreatorReport:
+        """A creator's report: yours, or anyone's for an admin (and for the OPERATOR in notebooks)."""
+        import pandas as pd
+
+        from workbench import metrics
+
+        with self._wb.transaction() as session:
+            viewer = None if actor is OPERATOR else load_actor(session, actor)
+            if viewer is None and creator is None:
+                raise InvalidInput("name the creator to report on")
+            who = load_user(session, creator if creator is not None else viewer.id)
+            if viewer is not None and viewer.id != who.id and viewer.role is not Role.ADMIN:
+                raise Forbidden("only admins can read another creator's analytics")
+            clips = pd.DataFrame(session.execute(
+                select(Video.id, Video.caption, Video.duration_s, Video.status, Video.remix_parent_id,
+                       Video.remix_root_id).where(Video.author_id == who.id, Video.status != VideoStatus.REMOVED)
+                .order_by(Video.id)).all(), columns=["video_id", "caption", "duration_s", "status",
+                                                     "remix_parent_id", "remix_root_id"])
+            ids = [int(i) for i in clips["video_id"]]
+            remixes = dict(session.execute(select(Video.remix_parent_id, func.count()).where(
+                Video.remix_parent_id.in_(ids), Video.status != VideoStatus.REMOVED)
+                .group_by(Video.remix_parent_id)).all()) if ids else {}
+            roots = [i for i, parent in zip(ids, clips["remix_parent_id"]) if pd.isna(parent)]
+            tree_rows = pd.DataFrame(session.execute(select(Video.id, Video.remix_parent_id).where(
+                or_(Video.id.in_(roots), Video.remix_root_id.in_(roots)), Video.status != VideoStatus.REMOVED)).all(),
+                columns=["id", "remix_parent_id"]) if roots else pd.DataFrame(columns=["id", "remix_parent_id"])
+            appearances = session.scalar(
+                select(func.count(func.distinct(VideoCameo.video_id))).join(Cameo, Cameo.id == VideoCameo.cameo_id)
+                .join(Video, Video.id == VideoCameo.video_id)
+                .where(Cameo.owner_id == who.id, Video.author_id != who.id, Video.status != VideoStatus.REMOVED))
+        events = self.watch_events(OPERATOR if viewer is None or viewer.role is Role.ADMIN else actor)
+        events = events[events["video_id"].isin(ids)]
+        trees = metrics.remix_trees(tree_rows)
+        trees = trees[trees["root_id"].isin(roots)].reset_index(drop=True)
+        per_clip = clips[["video_id", "caption", "duration_s", "status"]].copy()
+        per_clip = per_clip.merge(metrics.completion_by_clip(events)[["video_id", "views", "completion_rate", "rewatch_rate"]],
+                                  on="video_id", how="left")
+        per_clip["views"] = per_clip["views"].fillna(0).astype(int)
+        long_views = events.assign(long=events["watched_s"] >= LONG_VIEW_S).groupby("video_id")["long"].mean()
+        per_clip["share_over_5s"] = per_clip["video_id"].map(long_views)
+        per_clip["remixes"] = per_clip["video_id"].map(lambda i: remixes.get(i, 0)).astype(int)
+        per_clip["remix_rate"] = [metrics.remix_rate(r, v) for r, v in zip(per_clip["remixes"], per_clip["views"])]
+        per_clip = per_clip.merge(trees.rename(columns={"root_id": "video_id", "size": "tree_size",
+                                                        "depth": "tree_depth", "breadth": "tree_breadth"}),
+                                  on="video_id", how="left")
+        return CreatorReport(
+            creator=who.handle, clips=len(per_clip), views=len(events),
+            completion_rate=metrics.completion_rate(events), rewatch_rate=metrics.rewatch_rate(events),
+            share_over_5s=metrics.share_of_views_over(events, LONG_VIEW_S),
+            remix_rate=metrics.remix_rate(int(per_clip["remixes"].sum()), len(events)),
+            cameo_appearances=int(appearances or 0), by_duration=metrics.completion_by_duration(events),
+            per_clip=per_clip, trees=trees)
