@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.cameo.consent import without_lapsed_grants
@@ -25,13 +25,15 @@ from workbench.social.ranking import (
     DEFAULT_POLICY, POLICIES, TEEN_POLICY, Candidate, FeedContext, MoodSteered, policy_named, round_score,
 )
 from workbench.social.users import follows_of
-from workbench.social.videos import VideoView, listed_for, video_views
-from workbench.store.models import Cameo, FeedExperiment, Follow, Role, User, Video, VideoCameo, VideoMood, as_utc, utcnow
+from workbench.social.videos import VideoView, listed_for, moods_of, video_views
+from workbench.store.models import (
+    Cameo, FeedExperiment, Follow, Role, User, Video, VideoCameo, VideoMood, VideoStatus, as_utc, utcnow,
+)
 
 MAX_PAGE = 100
 #: candidate pools: the newest clips, and clips tied to people the viewer follows
-RECENT_POOL = 600
-CONNECTED_POOL = 300
+RECENT_POOL = 400
+CONNECTED_POOL = 200
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ class FeedService:
             context = FeedContext(
                 viewer_id=me.id, now=datetime.now(timezone.utc),
                 follows=frozenset(follows) if personal else frozenset(),
-                followers=frozenset(session.scalars(select(Follow.follower_id).where(Follow.followee_id == me.id)))
-                if personal else frozenset(),
+                # only followers the viewer follows back matter (mutuals): a popular viewer has thousands
+                followers=frozenset(session.scalars(select(Follow.follower_id).where(
+                    Follow.followee_id == me.id, Follow.follower_id.in_(follows)))) if personal and follows else frozenset(),
                 mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
             ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
             ranked = ranker.rank(context, candidates)
@@ -199,32 +202,30 @@ def _experiment_view(experiment: FeedExperiment) -> ExperimentView:
 
 
 def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
-    """The candidate pools, deduplicated, as ranking records: the newest clips, and (for a
-    personalised feed) clips by people followed, with their cameos, or remixing their clips."""
-    newest = base.order_by(Video.published_at.desc(), Video.id.desc())
-    ids = list(session.scalars(newest.with_only_columns(Video.id).limit(RECENT_POOL)))
+    """The candidate pools as ranking records: the newest clips, and (for a personalised feed) clips
+    by people followed, clips with their cameos and remixes of their clips. Each pool is read from
+    its own index (author, cameo owner, remix parent) without sorting the clips table; the viewer's
+    filters (`base`: visibility, mood, not their own) are applied once, to the union."""
+    ids = set(session.scalars(base.with_only_columns(Video.id)
+                              .order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)))
     if follows:
-        parent = aliased(Video)
-        ids += session.scalars(newest.with_only_columns(Video.id).where(Video.author_id.in_(follows))
-                               .limit(CONNECTED_POOL))
-        ids += session.scalars(newest.with_only_columns(Video.id)
-                               .join(VideoCameo, VideoCameo.video_id == Video.id)
-                               .join(Cameo, Cameo.id == VideoCameo.cameo_id)
-                               .where(Cameo.owner_id.in_(follows)).limit(CONNECTED_POOL))
-        ids += session.scalars(newest.with_only_columns(Video.id)
-                               .join(parent, parent.id == Video.remix_parent_id)
-                               .where(parent.author_id.in_(follows)).limit(CONNECTED_POOL))
-    ids = list(dict.fromkeys(ids))
+        # newest by id (ids grow with creation): sorting integers here beats sorting the table there
+        by_follows = session.scalars(select(Video.id).where(Video.author_id.in_(follows),
+                                                            Video.status == VideoStatus.PUBLISHED)).all()
+        ids.update(sorted(by_follows, reverse=True)[:CONNECTED_POOL])
+        known_cameos = select(Cameo.id).where(Cameo.owner_id.in_(follows))
+        ids.update(session.scalars(select(VideoCameo.video_id).where(VideoCameo.cameo_id.in_(known_cameos))
+                                   .order_by(VideoCameo.video_id.desc()).limit(CONNECTED_POOL)))
+        remixes = session.scalars(select(Video.id).where(Video.remix_parent_id.in_(by_follows))).all() if by_follows else []
+        ids.update(sorted(remixes, reverse=True)[:CONNECTED_POOL])
     if not ids:
         return []
-    rows = session.execute(select(Video.id, Video.author_id, User.handle, Video.published_at, Video.like_count,
-                                  Video.view_count, Video.completed_view_count, Video.remix_parent_id,
-                                  Video.remix_depth).join(User, User.id == Video.author_id)
-                           .where(Video.id.in_(ids))).all()
-    moods: dict[int, list[str]] = {}
-    for video_id, name in session.execute(select(VideoMood.video_id, VideoMood.mood)
-                                          .where(VideoMood.video_id.in_(ids)).order_by(VideoMood.rank)):
-        moods.setdefault(video_id, []).append(name)
+    rows = session.execute(base.with_only_columns(
+        Video.id, Video.author_id, User.handle, Video.published_at, Video.like_count, Video.view_count,
+        Video.completed_view_count, Video.remix_parent_id, Video.remix_depth)
+        .join(User, User.id == Video.author_id).where(Video.id.in_(ids))).all()
+    ids = [row.id for row in rows]
+    moods = moods_of(session, ids)
     cameo_owners: dict[int, list[tuple[int, str]]] = {}
     for video_id, owner_id, handle in session.execute(
             select(VideoCameo.video_id, Cameo.owner_id, User.handle).join(Cameo, Cameo.id == VideoCameo.cameo_id)
@@ -234,6 +235,6 @@ def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
     parents = {video_id: (author_id, handle) for video_id, author_id, handle in session.execute(
         select(Video.id, Video.author_id, User.handle).join(User, User.id == Video.author_id)
         .where(Video.id.in_(parent_ids)))} if parent_ids else {}
-    return [Candidate(row.id, row.author_id, row.handle, as_utc(row.published_at), tuple(moods.get(row.id, ())),
+    return [Candidate(row.id, row.author_id, row.handle, as_utc(row.published_at), moods.get(row.id, ()),
                       row.like_count, row.view_count, row.completed_view_count, tuple(cameo_owners.get(row.id, ())),
                       parents.get(row.remix_parent_id), row.remix_depth) for row in rows]

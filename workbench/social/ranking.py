@@ -50,6 +50,7 @@ class FeedContext:
     viewer_id: int
     now: datetime
     follows: frozenset[int] = frozenset()
+    #: people who follow the viewer (at least those the viewer follows back: mutuals are what counts)
     followers: frozenset[int] = frozenset()
     #: mood -> weight in [-1, 1] from the viewer's steering text (empty: no steering)
     mood_weights: dict[str, float] = field(default_factory=dict)

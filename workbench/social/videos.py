@@ -8,14 +8,14 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.store.db import insert_once
 from workbench.store.models import (
-    Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoStatus, WatchEvent, as_utc, utcnow,
+    Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoMood, VideoStatus, WatchEvent, as_utc, utcnow,
 )
 
 MAX_COMMENT_CHARS = 500
@@ -75,8 +75,9 @@ def listed_for(query, viewer: User):
     """Narrow a query of clips to those a viewer may find in feeds and search: published, not by a
     suspended creator, and not age-restricted when the viewer is a teen (the SQL form of the public
     part of can_view; cameo grants are checked on the rows, by without_lapsed_grants)."""
-    query = query.where(Video.status == VideoStatus.PUBLISHED,
-                        Video.author_id.not_in(select(User.id).where(User.suspended.is_(True))))
+    author = aliased(User)
+    suspended_author = select(author.id).where(author.id == Video.author_id, author.suspended.is_(True)).exists()
+    query = query.where(Video.status == VideoStatus.PUBLISHED, ~suspended_author)
     return query.where(Video.age_restricted.is_(False)) if viewer.is_teen else query
 
 
@@ -107,6 +108,15 @@ def load_visible_video(session: Session, user: User | None, video_id: int) -> Vi
     return video
 
 
+def moods_of(session: Session, video_ids) -> dict[int, tuple[str, ...]]:
+    """The clips' moods in rank order, in one query."""
+    moods: dict[int, list[str]] = {}
+    for video_id, name in session.execute(select(VideoMood.video_id, VideoMood.mood)
+                                          .where(VideoMood.video_id.in_(video_ids)).order_by(VideoMood.rank)):
+        moods.setdefault(video_id, []).append(name)
+    return {video_id: tuple(names) for video_id, names in moods.items()}
+
+
 def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[VideoView]:
     """Turn rows into views (likes and views from the clips' counters, comments in one grouped query)."""
     ids = [v.id for v in videos]
@@ -118,11 +128,12 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
         return dict(rows.all())
 
     comments = counts(Comment.video_id)
+    moods = moods_of(session, ids)
     authors = dict(session.execute(select(User.id, User.handle).where(User.id.in_({v.author_id for v in videos}))).all())
     return [
         VideoView(
             id=v.id, author=authors[v.author_id], status=v.status.value, prompt=v.prompt, caption=v.caption,
-            moods=tuple(m.mood for m in v.moods), duration_s=v.duration_s, width=v.width, height=v.height,
+            moods=tuple(moods.get(v.id, ())), duration_s=v.duration_s, width=v.width, height=v.height,
             media_file=media_dir / v.media_path, media_sha256=v.media_sha256, backend=v.backend, seed=v.seed,
             remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
             allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),

@@ -1,0 +1,189 @@
+"""For You at scale: a world of 10,000 users (about 100 follows each) and 100,000 published clips,
+and the time of one 20-item page per user.
+
+Run: .venv/bin/python benchmarks/bench_feed.py [--database-url URL] [--users 10000] [--clips 100000]
+     [--follows 100] [--samples 300] [--app]
+(default: a fresh SQLite file in a temporary folder; for PostgreSQL pass an empty database's URL).
+
+The world is written in bulk (seeded): users (3 % teens), follows drawn with a preference for
+popular accounts, clips spread over 30 days with one to three moods, engagement counters drawn
+from a heavy-tailed distribution, 10 % remixes, 5 % featuring someone's cameo. Every clip row points
+at one real rendered file. Then `wb.feed.page(user, "for_you", limit=20)` is timed for `--samples`
+random users (after one warm-up call and ANALYZE: the planner's statistics, as a database in
+service has them), and the same for a mood filter, steering text, the
+Following tab and teens. `--app` also times the Streamlit feed page (AppTest: first render, and a
+click on Next) on that world. Prints a markdown table and, last, one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from workbench import OPERATOR, open_workbench  # noqa: E402
+from workbench.config import Settings  # noqa: E402
+from workbench.generation.moods import mood_names  # noqa: E402
+from workbench.store.models import (  # noqa: E402
+    Cameo, CameoPermission, CameoStatus, Follow, Role, User, Video, VideoCameo, VideoMood, VideoStatus, utcnow,
+)
+
+BATCH = 20_000
+
+
+def build_world(wb, users: int, clips: int, follows: int, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    template = wb.clips.create(wb.users.create(OPERATOR, "bench_template").handle, "a cat juggling", seed=1,
+                               duration_s=1.0, publish=True)
+    moods = mood_names()
+    now = utcnow()
+    with wb.transaction() as session:
+        first = session.scalar(select(User.id).order_by(User.id.desc()).limit(1)) + 1
+        session.execute(insert(User), [{"handle": f"u{i:05d}", "display_name": f"User {i}", "role": Role.USER,
+                                        "is_teen": rng.random() < 0.03, "region": "US", "bio": "", "suspended": False,
+                                        "created_at": now} for i in range(users)])
+        ids = list(range(first, first + users))
+        # popular accounts attract more followers: follow targets drawn with weight 1/rank
+        weights = [1.0 / (rank + 1) ** 0.8 for rank in range(users)]
+        rows = []
+        for follower in ids:
+            for followee in set(rng.choices(ids, weights=weights, k=follows)) - {follower}:
+                rows.append({"follower_id": follower, "followee_id": followee, "created_at": now})
+            if len(rows) >= BATCH:
+                session.execute(insert(Follow), rows)
+                rows = []
+        if rows:
+            session.execute(insert(Follow), rows)
+        cameo_owners = rng.sample(ids, k=max(1, users // 20))
+        session.execute(insert(Cameo), [{"owner_id": owner, "handle": f"c{owner}", "display_name": f"Cameo {owner}",
+                                         "status": CameoStatus.VERIFIED, "permission": CameoPermission.EVERYONE,
+                                         "restrictions": "", "verification": {"method": "bench"}, "created_at": now}
+                                        for owner in cameo_owners])
+        cameo_ids = list(session.scalars(select(Cameo.id).where(Cameo.owner_id.in_(cameo_owners))))
+        row = session.get(Video, template.id)
+        common = {"prompt": "bench", "duration_s": row.duration_s, "width": row.width, "height": row.height,
+                  "fps": row.fps, "media_path": row.media_path, "media_sha256": row.media_sha256,
+                  "backend": "procedural", "seed": 1, "status": VideoStatus.PUBLISHED, "allow_remix": True}
+        next_id = session.scalar(select(Video.id).order_by(Video.id.desc()).limit(1)) + 1
+        videos, video_moods, video_cameos = [], [], []
+        # publication times over 30 days, in id order (ids grow with creation, as in the app)
+        times = sorted(now - timedelta(minutes=rng.uniform(0, 30 * 24 * 60)) for _ in range(clips))
+        for n in range(clips):
+            video_id = next_id + n
+            published = times[n]
+            parent = rng.randrange(next_id, video_id) if n > 10 and rng.random() < 0.10 else None
+            views = int(rng.paretovariate(1.2)) - 1
+            videos.append({**common, "id": video_id, "author_id": rng.choice(ids), "caption": f"clip {n}",
+                           "created_at": published, "published_at": published, "remix_parent_id": parent,
+                           "remix_root_id": parent, "remix_depth": 1 if parent else 0, "view_count": views,
+                           "completed_view_count": int(views * rng.uniform(0.2, 0.9)),
+                           "like_count": int(views * rng.uniform(0, 0.3))})
+            for rank, name in enumerate(rng.sample(moods, k=rng.randint(1, 3))):
+                video_moods.append({"video_id": video_id, "mood": name, "rank": rank})
+            if rng.random() < 0.05:
+                video_cameos.append({"video_id": video_id, "cameo_id": rng.choice(cameo_ids), "kept_by_owner": False})
+            if len(videos) >= BATCH:
+                _flush(session, videos, video_moods, video_cameos)
+        _flush(session, videos, video_moods, video_cameos)
+
+
+def _flush(session, videos, video_moods, video_cameos) -> None:
+    for model, rows in ((Video, videos), (VideoMood, video_moods), (VideoCameo, video_cameos)):
+        if rows:
+            session.execute(insert(model), rows)
+            rows.clear()
+
+
+def timed(call, handles) -> list[float]:
+    call(handles[0])  # warm-up: imports, caches, the embedding model for steering
+    out = []
+    for handle in handles:
+        started = time.perf_counter()
+        call(handle)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def summary(name: str, samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {"case": name, "n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+            "max_ms": round(ordered[-1], 1)}
+
+
+def app_timings(url: str, data_dir: Path, handle: str) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.update({"WORKBENCH_DATABASE_URL": url, "WORKBENCH_DATA_DIR": str(data_dir)})
+    app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.session_state["actor"] = handle
+    started = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - started
+    assert not at.exception, at.exception
+    started = time.perf_counter()
+    next(b for b in at.button if b.label == "Next").click().run()
+    return {"first_render_ms": round(first * 1000), "next_click_ms": round((time.perf_counter() - started) * 1000)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--clips", type=int, default=100_000)
+    parser.add_argument("--follows", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--app", action="store_true", help="also time the Streamlit feed page")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(scratch)
+        url = args.database_url or f"sqlite:///{data_dir / 'workbench.db'}"
+        wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
+        started = time.perf_counter()
+        build_world(wb, args.users, args.clips, args.follows)
+        with wb.engine.connect() as connection:  # planner statistics, as a database in service has them
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+        build_s = time.perf_counter() - started
+        with wb.transaction() as session:
+            adults = list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(False))))
+            teens = list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(True))))
+        rng = random.Random(3)
+        sample = rng.sample(adults, k=min(args.samples, len(adults)))
+        few = sample[: max(20, args.samples // 5)]
+        results = [
+            summary("for_you", timed(lambda h: wb.feed.page(h, "for_you", limit=20), sample)),
+            summary("for_you, mood=animals", timed(lambda h: wb.feed.page(h, "for_you", mood="animals", limit=20), few)),
+            summary("for_you, steer", timed(lambda h: wb.feed.page(h, "for_you", steer="more animals, less news",
+                                                                   limit=20), few)),
+            summary("following", timed(lambda h: wb.feed.page(h, "following", limit=20), few)),
+            summary("teen (non-personalised)", timed(lambda h: wb.feed.page(h, "for_you", limit=20),
+                                                     rng.sample(teens, k=min(len(teens), len(few))))),
+        ]
+        app = app_timings(url, data_dir, sample[0]) if args.app else None
+        wb.close()
+    engine = url.split(":", 1)[0]
+    print(f"world: {args.users} users, ~{args.follows} follows each, {args.clips} clips; built in {build_s:.0f} s "
+          f"({engine})\n")
+    print("| case | calls | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['case']} | {r['n']} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |")
+    if app:
+        print(f"\nfeed page (AppTest): first render {app['first_render_ms']} ms, Next {app['next_click_ms']} ms")
+    print(json.dumps({"engine": engine, "users": args.users, "clips": args.clips, "build_s": round(build_s),
+                      "results": results, "app": app}))
+
+
+if __name__ == "__main__":
+    main()
