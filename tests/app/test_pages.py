@@ -225,6 +225,24 @@ def test_a_suspended_persona_sees_why_and_can_still_appeal(world):
     assert any(c.appeal_of_id == case.id for c in world.moderation.queue("rosa_reviews"))
 
 
+def test_feed_shows_the_whole_remix_tree_and_the_original_side_by_side(world):
+    import json
+
+    root = world.clips.create("chloe", "a zebra crossing a bridge", seed=8, duration_s=1.0, size=(64, 112), publish=True)
+    chain = [root]
+    for author, twist in (("ben", "at dawn"), ("ana", "in the fog"), ("ben", "with lanterns")):
+        chain.append(world.clips.remix(author, chain[-1].id, twist, duration_s=1.0, publish=True))
+    at = app_as("maya")
+    at.text_input(key="feed_search").input("with lanterns").run()
+    assert at.caption[0].value.startswith("1 of 1")
+    expanders = [e.label for e in at.expander]
+    assert "Remix tree (4 clips, 3 deep)" in expanders and "Side by side with the clip it remixes" in expanders
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    labels = spec["data"][-1]["text"]
+    assert sorted(labels) == sorted(f"#{c.id} @{c.author}" for c in chain)
+    assert len(at.get("video")) == 3  # the clip, and the original beside the remix
+
+
 def test_feed_search_and_report(world):
     clip = world.clips.create("chloe", "a purple walrus playing chess", seed=4, duration_s=1.0, size=(64, 112),
                               publish=True)
