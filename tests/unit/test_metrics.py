@@ -60,7 +60,42 @@ def test_remix_trees_size_depth_breadth_forks():
     # 1 <- 2 <- 4 <- 5, 1 <- 3, 1 <- 6; 7 alone; 9's parent (8) is not in the table: 9 roots its own tree
     clips = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6, 7, 9], "remix_parent_id": [None, 1, 1, 2, 4, 1, None, 8]})
     trees = remix_trees(clips).set_index("root_id")
-    assert trees.loc[1].to_dict() == {"size": 6, "depth": 3, "breadth": 3, "forks": 3}
-    assert trees.loc[7].to_dict() == {"size": 1, "depth": 0, "breadth": 0, "forks": 0}
+    assert trees.loc[1, ["size", "depth", "breadth", "forks"]].to_dict() == {"size": 6, "depth": 3, "breadth": 3, "forks": 3}
+    assert trees.loc[7].to_dict() == {"size": 1, "depth": 0, "breadth": 0, "forks": 0, "structural_virality": 0.0}
     assert 9 in trees.index and remix_trees(clips.iloc[:0]).empty
     assert remix_rate(2, 4) == 0.5 and math.isnan(remix_rate(1, 0))
+
+
+def test_structural_virality_by_hand_star_path_and_one_node():
+    from workbench.metrics import structural_virality
+
+    assert structural_virality({1: None}) == 0.0
+    star = {0: None, **{leaf: 0 for leaf in range(1, 5)}}  # 4 pairs at 1, 6 pairs at 2: 16 / 10
+    assert structural_virality(star) == pytest.approx(1.6)
+    path = {0: None, 1: 0, 2: 1, 3: 2}  # distances 1,1,1,2,2,3 over 6 pairs
+    assert structural_virality(path) == pytest.approx(10 / 6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_structural_virality_matches_networkx_on_random_trees(seed):
+    import networkx as nx
+
+    from workbench.metrics import structural_virality
+
+    tree = nx.random_labeled_tree(2 + seed * 7, seed=seed)
+    parents = {0: None, **{child: parent for parent, child in nx.bfs_edges(tree, 0)}}
+    assert structural_virality(parents) == pytest.approx(nx.average_shortest_path_length(tree))
+
+
+def test_slop_and_cameo_exposure():
+    from workbench.metrics import cameo_exposure, slop_exposure, slop_exposure_by_viewer
+
+    clips = pd.DataFrame({"video_id": [1, 2, 3], "author_id": [10, 20, 30]})
+    follows = pd.DataFrame({"follower_id": [1], "followee_id": [10]})
+    views = pd.DataFrame({"viewer_id": [1, 1, 1, 1, 2], "video_id": [1, 1, 2, 3, 1]})
+    per_viewer = slop_exposure_by_viewer(views, clips, follows)
+    assert per_viewer.to_dict() == {1: 0.5, 2: 1.0}
+    assert slop_exposure(views, clips, follows) == pytest.approx(0.75)  # each viewer counts once
+    assert math.isnan(slop_exposure(views.iloc[:0], clips, follows))
+    cameos = pd.DataFrame({"video_id": [1, 1, 3], "owner_id": [7, 7, 8]})
+    assert cameo_exposure(views, cameos).to_dict() == {7: 3, 8: 1}

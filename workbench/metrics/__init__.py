@@ -2,10 +2,12 @@
 
 Nothing here touches the database: the app, the simulator and the notebooks feed the same functions.
 """
-from workbench.metrics.remix import remix_rate, remix_trees
+from workbench.metrics.exposure import cameo_exposure, slop_exposure, slop_exposure_by_viewer
+from workbench.metrics.remix import remix_rate, remix_trees, structural_virality
 from workbench.metrics.watch import (
     completion_by_clip, completion_by_duration, completion_rate, rewatch_rate, share_of_views_over,
 )
 
-__all__ = ["completion_by_clip", "completion_by_duration", "completion_rate", "remix_rate", "remix_trees",
-           "rewatch_rate", "share_of_views_over"]
+__all__ = ["cameo_exposure", "completion_by_clip", "completion_by_duration", "completion_rate", "remix_rate",
+           "remix_trees", "rewatch_rate", "share_of_views_over", "slop_exposure", "slop_exposure_by_viewer",
+           "structural_virality"]

@@ -1,9 +1,10 @@
 """Ranking policies: pure functions from a viewer's context and candidate clips to an ordered page,
 each item with the one-line reason the viewer sees.
 
-Nothing here touches the database. FeedService gathers candidates from it; the simulator builds the
-same Candidate and FeedContext records from its own world, and ranks with the same policies. Every
-policy has a ``name`` and ``rank(context, candidates) -> list[Ranked]``:
+Nothing here touches the database. FeedService gathers candidates from it and calls ``rank``; each
+scoring policy's formula is ``scores(Features)`` over numpy arrays, which the simulator calls on
+whole batches (viewers x clips), so both rank with the same code. Every policy has a ``name`` and
+``rank(context, candidates) -> list[Ranked]``:
 
 - ``connection_first`` (the default): clips from mutuals, then from people you follow, clips that
   feature the cameo of someone you follow, remixes of their clips; then everything else by
@@ -20,6 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import numpy as np
 
 #: Hacker-News-style gravity: how fast a clip's score decays with age in hours
 GRAVITY = 1.5
@@ -65,17 +68,58 @@ class Ranked:
     reason: str
 
 
-def popularity_score(likes: int, views: int, age_hours: float) -> float:
-    """Engagement over age, decayed like Hacker News ranking: (1 + 2 likes + views) / (age + 2)^g."""
-    return (1.0 + 2.0 * likes + views) / (max(age_hours, 0.0) + 2.0) ** GRAVITY
+#: the viewer's tie to a clip, weakest to strongest
+TIE_NONE, TIE_REMIX, TIE_CAMEO, TIE_FOLLOWING, TIE_MUTUAL = 0, 1, 2, 3, 4
 
 
-def _age_hours(context: FeedContext, candidate: Candidate) -> float:
-    return (context.now - candidate.published_at).total_seconds() / 3600
+@dataclass(frozen=True)
+class Features:
+    """Candidate features as numpy arrays of one shape: one viewer's candidates here, viewers x clips
+    in the simulator. Policies score these, so the app and the simulator share one formula."""
+    likes: np.ndarray
+    views: np.ndarray
+    completed: np.ndarray
+    age_hours: np.ndarray
+    #: TIE_NONE .. TIE_MUTUAL
+    tie: np.ndarray
 
 
-def _popularity(context: FeedContext, candidate: Candidate) -> float:
-    return popularity_score(candidate.like_count, candidate.view_count, _age_hours(context, candidate))
+def popularity_score(likes, views, age_hours):
+    """Engagement over age, decayed like Hacker News ranking: (1 + 2 likes + views) / (age + 2)^g
+    (numbers or numpy arrays)."""
+    return (1.0 + 2.0 * likes + views) / (np.maximum(age_hours, 0.0) + 2.0) ** GRAVITY
+
+
+def features_of(context: FeedContext, candidates: list[Candidate]) -> tuple[Features, list[str]]:
+    """One viewer's candidates as Features, with the reason each tie gives ("" for none)."""
+    mutuals = context.follows & context.followers
+    ties, reasons = [], []
+    for c in candidates:
+        tie, reason = _tie(c, context.follows, mutuals)
+        ties.append(tie)
+        reasons.append(reason)
+
+    def column(values, dtype=float) -> np.ndarray:
+        return np.fromiter(values, dtype=dtype, count=len(candidates))
+
+    return Features(
+        likes=column(c.like_count for c in candidates), views=column(c.view_count for c in candidates),
+        completed=column(c.completed_view_count for c in candidates),
+        age_hours=column((context.now - c.published_at).total_seconds() / 3600 for c in candidates),
+        tie=column(ties, int)), reasons
+
+
+def _tie(c: Candidate, follows: frozenset[int], mutuals: frozenset[int]) -> tuple[int, str]:
+    if c.author_id in mutuals:
+        return TIE_MUTUAL, f"From @{c.author}: you follow each other"
+    if c.author_id in follows:
+        return TIE_FOLLOWING, f"From @{c.author}, whom you follow"
+    known = [handle for owner, handle in c.cameo_owners if owner in follows]
+    if known:
+        return TIE_CAMEO, f"Features @{known[0]}'s cameo: you follow them"
+    if c.remix_parent_author is not None and c.remix_parent_author[0] in follows:
+        return TIE_REMIX, f"Remixes a clip by @{c.remix_parent_author[1]}, whom you follow"
+    return TIE_NONE, ""
 
 
 def _popular_reason(candidate: Candidate) -> str:
@@ -84,62 +128,61 @@ def _popular_reason(candidate: Candidate) -> str:
     return f"New from @{candidate.author}"
 
 
-def _ordered(scored: list[Ranked]) -> list[Ranked]:
-    """Highest score first; newer clip (higher id) first among equals, so pages are stable."""
-    return sorted(scored, key=lambda item: (-item.score, -item.video_id))
+class ScoringPolicy:
+    """A policy is a score over Features (vectorised, shared with the simulator) and the reason
+    shown for a clip; ranking is the scores, highest first, newer clip first among equals."""
+    name = ""
+
+    def scores(self, features: Features) -> np.ndarray:
+        raise NotImplementedError
+
+    def reason(self, candidate: Candidate, tie_reason: str) -> str:
+        return _popular_reason(candidate)
+
+    def rank(self, context: FeedContext, candidates: list[Candidate]) -> list[Ranked]:
+        features, tie_reasons = features_of(context, candidates)
+        scores = self.scores(features)
+        ranked = [Ranked(c.video_id, float(score), self.reason(c, tie_reason))
+                  for c, score, tie_reason in zip(candidates, scores, tie_reasons)]
+        return sorted(ranked, key=lambda item: (-item.score, -item.video_id))
 
 
-class Popularity:
+class Popularity(ScoringPolicy):
     name = "popularity"
 
-    def rank(self, context: FeedContext, candidates: list[Candidate]) -> list[Ranked]:
-        return _ordered([Ranked(c.video_id, _popularity(context, c), _popular_reason(c)) for c in candidates])
+    def scores(self, features: Features) -> np.ndarray:
+        return popularity_score(features.likes, features.views, features.age_hours)
 
 
-class NonPersonalised:
+class NonPersonalised(ScoringPolicy):
     """The same page for every viewer of the same moment: popularity times a completion prior
     (completed views + 1) / (views + 2), so clips people actually watch rise; nothing about the
-    viewer is used."""
+    viewer (the tie) is used."""
     name = "non_personalised"
 
-    def rank(self, context: FeedContext, candidates: list[Candidate]) -> list[Ranked]:
-        ranked = []
-        for c in candidates:
-            completion = (c.completed_view_count + 1) / (c.view_count + 2)
-            reason = (f"Watched through by {completion:.0%} of viewers" if c.view_count >= 3
-                      else f"New from @{c.author}")
-            ranked.append(Ranked(c.video_id, _popularity(context, c) * completion, reason))
-        return _ordered(ranked)
+    def scores(self, features: Features) -> np.ndarray:
+        completion = (features.completed + 1.0) / (features.views + 2.0)
+        return popularity_score(features.likes, features.views, features.age_hours) * completion
+
+    def reason(self, candidate: Candidate, tie_reason: str) -> str:
+        if candidate.view_count >= 3:
+            completion = (candidate.completed_view_count + 1) / (candidate.view_count + 2)
+            return f"Watched through by {completion:.0%} of viewers"
+        return f"New from @{candidate.author}"
 
 
-class ConnectionFirst:
-    """Connected clips first, strongest tie first, engagement and recency within a tie; then the rest
-    by popularity."""
+class ConnectionFirst(ScoringPolicy):
+    """Connected clips first, strongest tie first (mutual, followed, their cameo, a remix of theirs),
+    engagement and recency within a tie; then the rest by popularity. Popularity is squashed into
+    [0, 1) so that it never lifts a clip across ties."""
     name = "connection_first"
-    #: tie strength: a mutual's clip, a followed person's clip, a clip with their cameo, a remix of theirs
-    TIERS = {"mutual": 4.0, "following": 3.0, "cameo": 2.0, "remix": 1.0}
 
-    def rank(self, context: FeedContext, candidates: list[Candidate]) -> list[Ranked]:
-        mutuals = context.follows & context.followers
-        ranked = []
-        for c in candidates:
-            tier, reason = self._tie(c, context.follows, mutuals)
-            # within a tier, popularity squashed into [0, 1) so that it never lifts a clip across tiers
-            pop = _popularity(context, c)
-            ranked.append(Ranked(c.video_id, tier + pop / (1.0 + pop), reason or _popular_reason(c)))
-        return _ordered(ranked)
+    def scores(self, features: Features) -> np.ndarray:
+        popularity = popularity_score(features.likes, features.views, features.age_hours)
+        return features.tie + popularity / (1.0 + popularity)
 
-    def _tie(self, c: Candidate, follows: frozenset[int], mutuals: frozenset[int]) -> tuple[float, str]:
-        if c.author_id in mutuals:
-            return self.TIERS["mutual"], f"From @{c.author}: you follow each other"
-        if c.author_id in follows:
-            return self.TIERS["following"], f"From @{c.author}, whom you follow"
-        known = [handle for owner, handle in c.cameo_owners if owner in follows]
-        if known:
-            return self.TIERS["cameo"], f"Features @{known[0]}'s cameo: you follow them"
-        if c.remix_parent_author is not None and c.remix_parent_author[0] in follows:
-            return self.TIERS["remix"], f"Remixes a clip by @{c.remix_parent_author[1]}, whom you follow"
-        return 0.0, ""
+    def reason(self, candidate: Candidate, tie_reason: str) -> str:
+        return tie_reason or _popular_reason(candidate)
 
 
 class MoodSteered:
