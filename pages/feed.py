@@ -23,11 +23,11 @@ wb, actor = require_actor()
 
 def reset_position() -> None:
     st.session_state["feed_position"] = 0
-    st.session_state.pop("feed_view", None)
 
 
 def view_key(clip_id: int) -> str:
-    """One key per time a clip is shown: the browser's reports for this showing update one view."""
+    """One key per time a clip is shown: the browser's reports for this showing update one view. A
+    showing ends when another clip is shown (Previous / Next, another page), nothing else."""
     current = st.session_state.get("feed_view")
     if current is None or current[0] != clip_id:
         current = st.session_state["feed_view"] = (clip_id, uuid.uuid4().hex)

@@ -179,7 +179,10 @@ def test_the_player_reports_two_loops_and_then_a_skip(served, page):
     page.get_by_text(f"clip #{first}").first.wait_for(timeout=15_000)
     time.sleep(1.5)  # nothing more arrives for the view that was left
     short = browser_view(wb, second, lambda view: True)
-    assert 1.0 <= short["watched_s"] < 2.0 and short["loops"] == 0 and not short["completed"]
+    # the last report before the click came at a whole second; how many depends on how fast the
+    # click's rerun replaced the clip (well under a second here, more on a loaded machine)
+    assert 1.0 <= short["watched_s"] < min(3.0, wb.videos.get("ana", second).duration_s - 0.5), short.to_dict()
+    assert short["loops"] == 0 and not short["completed"]
 
 
 def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_clip(served, page):
