@@ -345,6 +345,46 @@ def moderation_audit(actor: str = typer.Option(..., "--as", help="An admin's han
     _emit({"entries": [asdict(e) for e in entries]}, as_json)
 
 
+@app.command()
+@reports_errors
+def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in the population."),
+             days: int = typer.Option(7, "--days", min=1, max=365),
+             policy: str = typer.Option("connection_first", "--policy", help="A ranking policy of the app."),
+             seed: int = typer.Option(0, "--seed"),
+             out: Path = typer.Option(..., "--out", help="A folder for views/clips/follows.parquet and config.json."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Simulate a population on the feed, ranked by the app's own policy; writes Parquet event logs.
+    A progress bar goes to stderr."""
+    from tqdm import tqdm
+
+    from workbench.errors import InvalidInput
+    from workbench.simulation import SimulationConfig, simulate as run_simulation
+
+    with tqdm(total=days, desc="simulating", unit="day", file=sys.stderr, disable=None) as bar:
+        try:
+            run = run_simulation(SimulationConfig(users=users, days=days, policy=policy, seed=seed),
+                                 progress=lambda fraction, message: bar.update(1))
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+    folder = run.write_parquet(out)
+    _emit({"out": str(folder), "users": users, "days": days, "policy": policy, "seed": seed,
+           "views": len(run.views), "clips": len(run.clips), "follows": len(run.follows)}, as_json)
+
+
+@app.command("metrics")
+@reports_errors
+def metrics_command(folder: Path = typer.Argument(..., exists=True, file_okay=False,
+                                                  help="A folder written by `workbench simulate`."),
+                    as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every metric of workbench.metrics over a run's event logs, in one object."""
+    import pandas as pd
+
+    from workbench.metrics import summary
+
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in ("views", "clips", "follows")}
+    _emit(summary(tables["views"], tables["clips"], tables["follows"]), as_json)
+
+
 @provenance_app.command("verify")
 def provenance_verify(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="An mp4 file."),
                       trust: Path = typer.Option(None, "--trust", help="A root certificate (PEM) to trust; "

@@ -170,3 +170,22 @@ def test_feed_prints_ranked_items_with_reasons(tmp_path):
     assert steered and not any("animals" in item["moods"] for item in steered)
     bad = run_cli(tmp_path, "feed", "--as", "ana", "--tab", "trending", "--json")
     assert bad.returncode == 1 and "unknown feed tab" in json.loads(bad.stdout)["error"]
+
+
+def test_simulate_then_metrics_is_reproducible_to_the_byte(tmp_path):
+    outputs = []
+    for name in ("a", "b"):
+        made = run_cli(tmp_path, "simulate", "--users", "300", "--days", "3", "--seed", "9", "--out",
+                       str(tmp_path / name), "--json")
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout)["views"] > 0
+        measured = run_cli(tmp_path, "metrics", str(tmp_path / name), "--json")
+        assert measured.returncode == 0, measured.stderr
+        outputs.append(measured.stdout)
+    assert outputs[0] == outputs[1]
+    summary = json.loads(outputs[0])
+    assert 0 < summary["completion_rate"] < 1 and summary["remix_trees"]["max_depth"] >= 1
+    assert set(summary["completion_by_duration"]) == {"0-3 s", "3-6 s", "6-10 s", "10 s+"}
+    bad = run_cli(tmp_path, "simulate", "--users", "50", "--days", "1", "--policy", "random", "--out",
+                  str(tmp_path / "c"), "--json")
+    assert bad.returncode == 1 and "unknown ranking policy" in json.loads(bad.stdout)["error"]
