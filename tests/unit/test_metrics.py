@@ -99,3 +99,21 @@ def test_slop_and_cameo_exposure():
     assert math.isnan(slop_exposure(views.iloc[:0], clips, follows))
     cameos = pd.DataFrame({"video_id": [1, 1, 3], "owner_id": [7, 7, 8]})
     assert cameo_exposure(views, cameos).to_dict() == {7: 3, 8: 1}
+
+
+def test_bootstrap_difference_covers_the_truth_and_is_reproducible():
+    import numpy as np
+
+    from workbench.metrics import bootstrap_difference
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.0, 1.0, 400), rng.normal(0.3, 1.0, 400)
+    first = bootstrap_difference(a, b, seed=1)
+    assert first.low < 0.3 < first.high and first.significant
+    assert first.estimate == pytest.approx(b.mean() - a.mean())
+    again = bootstrap_difference(a, b, seed=1)
+    assert (again.low, again.high) == (first.low, first.high)
+    same = bootstrap_difference(a, rng.normal(0.0, 1.0, 400), seed=1)
+    assert same.low < 0 < same.high and not same.significant
+    with pytest.raises(ValueError):
+        bootstrap_difference([], b)

@@ -2,6 +2,7 @@
 
 Nothing here touches the database: the app, the simulator and the notebooks feed the same functions.
 """
+from workbench.metrics.experiments import Difference, bootstrap_difference
 from workbench.metrics.exposure import cameo_exposure, slop_exposure, slop_exposure_by_viewer
 from workbench.metrics.remix import remix_rate, remix_trees, structural_virality
 from workbench.metrics.summary import summary
@@ -9,6 +10,6 @@ from workbench.metrics.watch import (
     completion_by_clip, completion_by_duration, completion_rate, rewatch_rate, share_of_views_over,
 )
 
-__all__ = ["cameo_exposure", "completion_by_clip", "completion_by_duration", "completion_rate", "remix_rate",
+__all__ = ["Difference", "bootstrap_difference", "cameo_exposure", "completion_by_clip", "completion_by_duration", "completion_rate", "remix_rate",
            "remix_trees", "rewatch_rate", "share_of_views_over", "slop_exposure", "slop_exposure_by_viewer",
            "structural_virality", "summary"]
