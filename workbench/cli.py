@@ -352,6 +352,8 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
              policy: str = typer.Option("connection_first", "--policy", help="A ranking policy of the app."),
              seed: int = typer.Option(0, "--seed"),
              out: Path = typer.Option(..., "--out", help="A folder for views/clips/follows.parquet and config.json."),
+             backend: str = typer.Option("local", "--backend", help="local, or ray (a running Ray cluster, "
+                                         "or a local one); the result is the same"),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Simulate a population on the feed, ranked by the app's own policy; writes Parquet event logs.
     A progress bar goes to stderr."""
@@ -363,7 +365,7 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
     with tqdm(total=days, desc="simulating", unit="day", file=sys.stderr, disable=None) as bar:
         try:
             run = run_simulation(SimulationConfig(users=users, days=days, policy=policy, seed=seed),
-                                 progress=lambda fraction, message: bar.update(1))
+                                 progress=lambda fraction, message: bar.update(1), backend=backend)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
     folder = run.write_parquet(out)
@@ -376,12 +378,11 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
 def metrics_command(folder: Path = typer.Argument(..., exists=True, file_okay=False,
                                                   help="A folder written by `workbench simulate`."),
                     as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every metric of workbench.metrics over a run's event logs, in one object."""
-    import pandas as pd
-
+    """Every metric of workbench.metrics over a run's event logs (read with DuckDB), in one object."""
     from workbench.metrics import summary
+    from workbench.simulation import read_logs
 
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in ("views", "clips", "follows")}
+    tables = read_logs(folder)
     _emit(summary(tables["views"], tables["clips"], tables["follows"]), as_json)
 
 

@@ -10,6 +10,7 @@ Usage::
     run.clips      # video_id, author_id, mood, duration_s, quality, remix_parent_id, day, cameo_owner_id
     run.follows    # follower_id, followee_id
     run.write_parquet("out/")   # views.parquet, clips.parquet, follows.parquet, config.json
+    read_logs("out/")           # the same tables, read back with DuckDB
 
 The same config and seed give the same tables. Behaviour, per day:
 - each person is active with a probability set by their activity level;
@@ -19,6 +20,6 @@ The same config and seed give the same tables. Behaviour, per day:
   watched: completion depends on interest in its mood, its quality and (the known duration bias)
   its length; completed views may loop; views become likes, likes may become follows.
 """
-from workbench.simulation.engine import SimulationConfig, SimulationRun, simulate
+from workbench.simulation.engine import SimulationConfig, SimulationRun, read_logs, simulate
 
-__all__ = ["SimulationConfig", "SimulationRun", "simulate"]
+__all__ = ["SimulationConfig", "SimulationRun", "read_logs", "simulate"]

@@ -19,8 +19,6 @@ from workbench.social.ranking import (
     TIE_CAMEO, TIE_FOLLOWING, TIE_MUTUAL, TIE_NONE, TIE_REMIX, Features, policy_named,
 )
 
-#: viewers per chunk (fixed, so results do not depend on how chunks are spread over workers)
-CHUNK = 2048
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _PHASES = {"population": 0, "create": 1, "watch": 2}
 
@@ -45,6 +43,9 @@ class SimulationConfig:
     page_size: int = 10
     #: the newest clips ranked each day
     candidate_pool: int = 300
+    #: viewers per chunk: part of the config (each chunk has its own random stream), so a run gives
+    #: the same result however its chunks are spread over processes or Ray workers
+    chunk_size: int = 2048
     moods: tuple[str, ...] = field(default_factory=mood_names)
 
 
@@ -63,6 +64,16 @@ class SimulationRun:
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "config.json").write_text(json.dumps(asdict(self.config), indent=2, sort_keys=True))
         return folder
+
+
+def read_logs(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """A run's event logs (views, clips, follows) read from its Parquet files with DuckDB, which reads
+    the same files from a folder or object store at any size."""
+    import duckdb
+
+    with duckdb.connect() as connection:
+        return {name: connection.execute("SELECT * FROM read_parquet(?)", [str(Path(folder) / f"{name}.parquet")]).df()
+                for name in ("views", "clips", "follows")}
 
 
 def _rng(config: SimulationConfig, day: int, phase: str, chunk: int = 0) -> np.random.Generator:
@@ -145,9 +156,10 @@ def _create(world: _World, day: int, active: np.ndarray) -> None:
         world.clip[name] = np.concatenate([world.clip[name], values.astype(world.clip[name].dtype)])
 
 
-def _watch_chunk(world: _World, day: int, chunk: int, viewers: np.ndarray, pool: np.ndarray, policy) -> dict:
+def _watch_chunk(world: _World, day: int, chunk: int, viewers: np.ndarray, pool: np.ndarray) -> dict:
     """Rank the pool for a chunk of viewers with the policy's own scores and watch the pages."""
     config, clip, rng = world.config, world.clip, _rng(world.config, day, "watch", chunk)
+    policy = policy_named(config.policy)
     v = viewers[:, None]
     author = clip["author"][pool][None, :]
     parent_author = np.where(clip["parent"][pool] >= 0, clip["author"][np.maximum(clip["parent"][pool], 0)], -1)[None, :]
@@ -178,9 +190,14 @@ def _watch_chunk(world: _World, day: int, chunk: int, viewers: np.ndarray, pool:
             "second": rng.integers(0, 86_400, len(video))}
 
 
-def simulate(config: SimulationConfig, *, progress=None) -> SimulationRun:
-    """Run the simulation; `progress(fraction, message)` is called after each day."""
-    policy = policy_named(config.policy)
+def simulate(config: SimulationConfig, *, progress=None, backend: str = "local") -> SimulationRun:
+    """Run the simulation; `progress(fraction, message)` is called after each day. ``backend="ray"``
+    runs each day's viewer chunks as Ray tasks (on a running Ray cluster, or a local one started on
+    first use); the result is the same as the local run's for the same config."""
+    policy_named(config.policy)  # an unknown policy fails before any work
+    if backend not in ("local", "ray"):
+        raise ValueError(f"unknown backend {backend!r}; choose local or ray")
+    watch_chunks = _ray_chunks if backend == "ray" else _local_chunks
     world = _World(config)
     # day -1: a first clip from about a third of the people, so that the first feeds have content
     _create(world, -1, _rng(config, -1, "create").random(config.users) < 0.3)
@@ -190,8 +207,8 @@ def simulate(config: SimulationConfig, *, progress=None) -> SimulationRun:
         _create(world, day, active)
         pool = np.arange(len(world.clip["author"]))[-config.candidate_pool:]
         viewers = np.flatnonzero(active)
-        results = [_watch_chunk(world, day, index, viewers[start:start + CHUNK], pool, policy)
-                   for index, start in enumerate(range(0, len(viewers), CHUNK))]
+        results = watch_chunks(world, day, [viewers[start:start + config.chunk_size]
+                                                  for start in range(0, len(viewers), config.chunk_size)], pool)
         for result in results:  # counters and follows move after the whole day, in chunk order
             np.add.at(world.clip["views"], result["video"], 1)
             np.add.at(world.clip["completed"], result["video"], result["completed"].astype(np.int64))
@@ -203,6 +220,21 @@ def simulate(config: SimulationConfig, *, progress=None) -> SimulationRun:
         if progress:
             progress((day + 1) / config.days, f"day {day + 1} of {config.days}")
     return _tables(world, parts)
+
+
+def _local_chunks(world: _World, day: int, chunks: list[np.ndarray], pool: np.ndarray) -> list[dict]:
+    return [_watch_chunk(world, day, index, viewers, pool) for index, viewers in enumerate(chunks)]
+
+
+def _ray_chunks(world: _World, day: int, chunks: list[np.ndarray], pool: np.ndarray) -> list[dict]:
+    """The day's chunks as Ray tasks over one shared snapshot of the world, gathered in chunk order."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(include_dashboard=False, log_to_driver=False)
+    remote = ray.remote(_watch_chunk)
+    snapshot = ray.put(world)
+    return ray.get([remote.remote(snapshot, day, index, viewers, pool) for index, viewers in enumerate(chunks)])
 
 
 def _tables(world: _World, parts: list) -> SimulationRun:
