@@ -193,7 +193,7 @@ def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_cl
     assert "Moderation" not in nav.inner_text()
     choose_persona(page, "rosa", "@rosa_reviews · reviewer", confirmed=nav.get_by_text("Moderation"))
     nav.get_by_text("Moderation").click()
-    page.get_by_role("heading", name="Moderation").wait_for(timeout=15_000)
+    page.get_by_role("heading", name="Moderation").wait_for(timeout=20_000)
     # the claimed case shows a blurred greyscale still, not the clip, until the reviewer reveals it
     page.get_by_role("button", name="Claim the next case").click()
     page.get_by_role("heading", name="Case #").first.wait_for(timeout=15_000)

@@ -254,7 +254,7 @@ def _tables(world: _World, parts: list) -> SimulationRun:
         "video_id": np.arange(1, len(clip["author"]) + 1), "author_id": clip["author"] + 1,
         "mood": np.asarray(config.moods)[clip["mood"]], "duration_s": np.round(clip["duration"], 2),
         "quality": np.round(clip["quality"], 4),
-        "remix_parent_id": pd.array(np.where(clip["parent"] >= 0, clip["parent"] + 1, 0), dtype="Int64").astype("Int64"),
+        "remix_parent_id": pd.array(np.where(clip["parent"] >= 0, clip["parent"] + 1, 0), dtype="Int64"),
         "remix_depth": clip["depth"], "day": clip["day"],
         "cameo_owner_id": pd.array(np.where(clip["cameo_owner"] >= 0, clip["cameo_owner"] + 1, 0), dtype="Int64"),
         "likes": clip["likes"], "views": clip["views"], "completed_views": clip["completed"]})
