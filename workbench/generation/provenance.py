@@ -185,13 +185,13 @@ def _generate(credentials: SigningCredentials, root_key_path: Path) -> None:
 
     root_pem = root.public_bytes(serialization.Encoding.PEM)
     # Keys first, then certificates: a crash in between leaves an incomplete set, which is regenerated.
-    _write_atomically(root_key_path, pem_key(root_key), 0o600)
-    _write_atomically(credentials.private_key, pem_key(signer_key), 0o600)
-    _write_atomically(credentials.cert_chain, signer.public_bytes(serialization.Encoding.PEM) + root_pem, 0o644)
-    _write_atomically(credentials.root_cert, root_pem, 0o644)
+    write_atomically(root_key_path, pem_key(root_key), 0o600)
+    write_atomically(credentials.private_key, pem_key(signer_key), 0o600)
+    write_atomically(credentials.cert_chain, signer.public_bytes(serialization.Encoding.PEM) + root_pem, 0o644)
+    write_atomically(credentials.root_cert, root_pem, 0o644)
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+def write_atomically(path: Path, data: bytes, mode: int) -> None:
     """Write via a temporary file (created with mode 0600) and rename, so no reader sees a partial file."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:

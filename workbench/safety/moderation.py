@@ -28,7 +28,7 @@ from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.safety.cases import CaseView, case_views
 from workbench.safety.reports import REPORT_REASONS
 from workbench.social.notifications import notify
-from workbench.social.videos import VideoView, cameo_owner_ids, video_views
+from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
 from workbench.store.models import (
     AuditEntry, Cameo, CameoStatus, CaseSource, CaseStatus, CaseTier, ModerationCase, Report, Role, User, Video,
@@ -321,10 +321,7 @@ class ModerationService:
             video = session.get(Video, case.video_id) if case.video_id else None
             lineage, remixes, cameos, provenance = [], [], [], None
             if video is not None:
-                chain = [video]
-                while chain[0].remix_parent_id is not None:
-                    chain.insert(0, session.get(Video, chain[0].remix_parent_id))
-                lineage = video_views(session, chain, self._wb.media_dir)
+                lineage = video_views(session, ancestry(session, video), self._wb.media_dir)
                 remixes = video_views(session, list(session.scalars(
                     select(Video).where(Video.remix_parent_id == video.id).order_by(Video.id))), self._wb.media_dir)
                 cameos = _cameos_in(session, video)
@@ -354,10 +351,10 @@ class ModerationService:
             media, sha256 = self._wb.media_dir / video.media_path, video.media_sha256
         cached = self._wb.media_dir / "previews" / f"{sha256}.png"
         if not cached.exists():
+            from workbench.generation.provenance import write_atomically
+
             cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_suffix(f".{utcnow().timestamp():.0f}.tmp")
-            temporary.write_bytes(blurred_preview(media))
-            temporary.replace(cached)
+            write_atomically(cached, blurred_preview(media), 0o644)
         return cached.read_bytes()
 
     def reveal(self, actor: ActorRef, case_id: int) -> VideoView:

@@ -108,6 +108,14 @@ def load_visible_video(session: Session, user: User | None, video_id: int) -> Vi
     return video
 
 
+def ancestry(session: Session, video: Video) -> list[Video]:
+    """The clip's remix ancestors from the root down, ending with the clip itself."""
+    chain = [video]
+    while chain[0].remix_parent_id is not None:
+        chain.insert(0, session.get(Video, chain[0].remix_parent_id))
+    return chain
+
+
 def moods_of(session: Session, video_ids) -> dict[int, tuple[str, ...]]:
     """The clips' moods in rank order, in one query."""
     moods: dict[int, list[str]] = {}
@@ -228,9 +236,7 @@ class VideoService:
         """The clip's ancestors from the root down to the clip itself (those the actor may see)."""
         with self._wb.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
-            chain = [load_visible_video(session, user, video_id)]
-            while chain[0].remix_parent_id is not None:
-                chain.insert(0, session.get(Video, chain[0].remix_parent_id))
+            chain = ancestry(session, load_visible_video(session, user, video_id))
             return video_views(session, [v for v in chain if can_view(session, user, v)], self._wb.media_dir)
 
     def remix_tree(self, actor: ActorRef | None, video_id: int) -> list[VideoView]:
