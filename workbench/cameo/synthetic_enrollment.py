@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from workbench.cameo.challenge import Challenge
-from workbench.cameo.faces import synthetic_person
+from workbench.cameo.faces import landmarks68, synthetic_person
 from workbench.generation.backend import Clip
 from workbench.generation.media import encode_mp4
 
@@ -81,7 +81,6 @@ def speak(digits: str, voice: str = VOICES[0], rate: int = SAMPLE_RATE) -> np.nd
 def _base(person: int) -> tuple[np.ndarray, np.ndarray]:
     """The person's frontal face on the plain background (float32 canvas) and its 68 landmarks."""
     import dlib
-    import face_recognition_models
 
     face = synthetic_person(person).astype(np.float32)
     canvas = np.empty((HEIGHT, WIDTH, 3), np.float32)
@@ -92,14 +91,12 @@ def _base(person: int) -> tuple[np.ndarray, np.ndarray]:
     placed = canvas.copy()
     placed[FACE_Y:FACE_Y + 256, FACE_X:FACE_X + 256] = face
     canvas = canvas * (1 - mask) + placed * mask
-    predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
     image = np.ascontiguousarray(canvas.round().astype(np.uint8))
     rect = dlib.rectangle(FACE_X + 48, FACE_Y + 70, FACE_X + 208, FACE_Y + 230)
     found = dlib.get_frontal_face_detector()(image, 1)
     if found:
         rect = max(found, key=lambda r: r.area())
-    shape = predictor(image, rect)
-    points = np.array([(p.x, p.y) for p in shape.parts()], np.float32)
+    points = landmarks68(image, (rect.left(), rect.top(), rect.right(), rect.bottom()))
     return canvas, points
 
 

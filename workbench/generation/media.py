@@ -35,12 +35,13 @@ class StoredMedia(NamedTuple):
     is_new: bool
 
 
-def encode_mp4(clip: Clip, path: Path) -> None:
-    """Encode the clip to path, atomically: the file is either complete or not there at all."""
+def encode_mp4(clip: Clip, path: Path, *, crf: int = 23) -> None:
+    """Encode the clip to path, atomically: the file is either complete or not there at all. `crf` is
+    x264's constant rate factor (lower: better quality, bigger file)."""
     path = Path(path)
     temp = _temp_path(path.parent)
     try:
-        _encode(clip, temp)
+        _encode(clip, temp, crf=crf)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -123,13 +124,13 @@ def _temp_path(directory: Path) -> Path:
     return Path(name)
 
 
-def _encode(clip: Clip, path: Path) -> None:
+def _encode(clip: Clip, path: Path, crf: int = 23) -> None:
     if clip.width % 2 or clip.height % 2:
         raise ValueError(f"H.264 (yuv420p) needs even dimensions, got {clip.width}x{clip.height}")
     if clip.frames.dtype != np.uint8 or clip.frames.ndim != 4 or clip.frames.shape[3] != 3:
         raise ValueError(f"frames must be (T, H, W, 3) uint8, got {clip.frames.shape} {clip.frames.dtype}")
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
-        video = container.add_stream("libx264", rate=clip.fps, options=VIDEO_OPTIONS)
+        video = container.add_stream("libx264", rate=clip.fps, options={**VIDEO_OPTIONS, "crf": str(crf)})
         video.width, video.height, video.pix_fmt = clip.width, clip.height, "yuv420p"
         audio = container.add_stream("aac", rate=clip.sample_rate, layout="mono")
         audio.bit_rate = AUDIO_BITRATE
