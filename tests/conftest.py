@@ -97,3 +97,13 @@ def pytest_terminal_summary(terminalreporter):
     if _passed_per_engine:
         counts = ", ".join(f"{engine} {_passed_per_engine[engine]}" for engine in ENGINES)
         terminalreporter.write_line(f"database tests passed per engine: {counts}")
+
+
+@pytest.fixture(scope="session")
+def run_shared_dir(tmp_path_factory, worker_id) -> "Path":
+    """A folder every xdist worker of this test run shares (for deterministic artefacts that are slow
+    to make, such as the small deepfake benchmark: concurrent builders write identical files atomically)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_id == "master" else base.parent) / "shared"
+    folder.mkdir(exist_ok=True)
+    return folder

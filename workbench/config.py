@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     case_lease_s: float = 900.0
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
+    #: built deepfake benchmarks and cached face tracks; empty means data_dir / "deepfake"
+    deepfake_dir: Path | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -42,6 +44,13 @@ class Settings(BaseSettings):
 
     def resolved_media_dir(self) -> Path:
         return (self.media_dir or self.data_dir / "media").resolve()
+
+    def resolved_face_model_root(self) -> Path:
+        return (self.face_model_root or self.data_dir / "face_models").resolve()
+
+    def resolved_deepfake_dir(self) -> Path:
+        """Built deepfake benchmarks and cached face tracks (rebuilt when missing)."""
+        return (self.deepfake_dir or self.data_dir / "deepfake").resolve()
 
     def provenance_dir(self) -> Path:
         """The local signing certificate chain and key (generated on first use; never committed)."""

@@ -1,0 +1,145 @@
+"""The evaluation protocol, after DeepfakeBench (Yan et al., NeurIPS 2023 Datasets and Benchmarks).
+
+Every video is read the same way for every detector: a fixed number of frames spread over it, the
+largest face in each (tracks.py). A detector is trained on the train split and tested on the test
+split, and scored at two levels: frame level (every test frame a sample, labelled with its video's
+label) and video level (a video's score is the mean of its frames'). Each level reports ROC AUC, EER
+and AP (workbench.metrics.detection).
+
+Protocols, for each detector:
+- in_method: train on real videos and one method's fakes, test on the same method (as FaceForensics++
+  reports each manipulation on its own);
+- cross_method: train on real videos and every other method's fakes, test on the method held out:
+  how well a detector meets a manipulation it never saw;
+- all_methods: train and test on every method together;
+- cross_dataset (when a reference set is given): train on the reference set (all methods), test on
+  this one, as DeepfakeBench trains on FaceForensics++ and tests on Celeb-DF.
+
+Splits come from the videos (the shipped benchmark splits by identity; FaceForensics++ by its
+official pairs); a video without one is assigned by a hash of its identity (or its name), 70 % train,
+so that one person never lands on both sides. Videos in "val" are not used: nothing is tuned here.
+Videos where no face was found cannot be scored; they are counted, not guessed.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from workbench.metrics.detection import detection_report
+from workbench.safety.deepfake.detectors import DETECTORS, FeatureSet, make_detector
+from workbench.safety.deepfake.samples import REAL_METHOD, LabelledVideo
+from workbench.safety.deepfake.tracks import FaceTrack
+
+PROTOCOLS = ("in_method", "cross_method", "all_methods", "cross_dataset")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Videos with their face tracks, as one evaluation reads them."""
+    videos: tuple[LabelledVideo, ...]
+    tracks: tuple[FaceTrack, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.videos) != len(self.tracks):
+            raise ValueError(f"{len(self.videos)} videos but {len(self.tracks)} tracks")
+
+
+def assigned_split(video: LabelledVideo, train_share: float = 0.7) -> str:
+    """The video's own split, else one drawn from a hash of its identity (or file name)."""
+    if video.split is not None:
+        return video.split
+    key = video.identity or video.path.stem
+    fraction = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 16 ** 8
+    return "train" if fraction < train_share else "test"
+
+
+def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, reference: Labelled | None = None,
+             dataset: str = "", progress: Callable[[str], None] | None = None) -> dict:
+    """Every protocol that the data allows, for every detector: a JSON-ready report."""
+    say = progress or (lambda message: None)
+    labels = np.array([v.label for v in data.videos])
+    methods = np.array([v.method for v in data.videos])
+    splits = np.array([assigned_split(v) for v in data.videos])
+    fakes = sorted(set(methods.tolist()) - {REAL_METHOD})
+    train, test = splits == "train", splits == "test"
+    real = methods == REAL_METHOD
+
+    experiments: list[tuple[str, list[str], str, np.ndarray, np.ndarray]] = []
+    for method in fakes:
+        experiments.append(("in_method", [method], method, train & (real | (methods == method)),
+                            test & (real | (methods == method))))
+    if len(fakes) > 1:
+        for method in fakes:
+            others = [m for m in fakes if m != method]
+            experiments.append(("cross_method", others, method, train & (methods != method),
+                                test & (real | (methods == method))))
+        experiments.append(("all_methods", fakes, "all", train, test))
+
+    results = []
+    for name in detectors:
+        say(f"{name}: features")
+        detector = make_detector(name)
+        features = detector.featurize(data.tracks)
+        for protocol, trained_on, tested_on, train_mask, test_mask in experiments:
+            say(f"{name}: {protocol} {tested_on}")
+            fitted = _fit(name, features, labels, train_mask)
+            results.append(_result(name, protocol, trained_on, tested_on, fitted, features, labels, test_mask))
+        if reference is not None:
+            reference_labels = np.array([v.label for v in reference.videos])
+            reference_methods = sorted({v.method for v in reference.videos} - {REAL_METHOD})
+            reference_mask = np.array([assigned_split(v) == "train" for v in reference.videos])
+            fitted = _fit(name, make_detector(name).featurize(reference.tracks), reference_labels, reference_mask)
+            targets = [(m, test & (real | (methods == m))) for m in fakes] + ([("all", test)] if len(fakes) > 1 else [])
+            for tested_on, test_mask in targets:
+                results.append(_result(name, "cross_dataset", [f"reference: {', '.join(reference_methods)}"],
+                                       tested_on, fitted, features, labels, test_mask))
+
+    unscored = [str(v.path) for v, t in zip(data.videos, data.tracks) if len(t) == 0]
+    return {
+        "dataset": dataset,
+        "frames_per_video": max((t.sampled for t in data.tracks), default=0),
+        "videos": {"total": len(data.videos), "train": int(train.sum()), "test": int(test.sum()),
+                   "by_method": {m: int((methods == m).sum()) for m in sorted(set(methods.tolist()))},
+                   "without_face": len(unscored)},
+        "results": results,
+        "summary": summarise(results),
+    }
+
+
+def _fit(name: str, features: FeatureSet, labels: np.ndarray, mask: np.ndarray):
+    indices = np.flatnonzero(mask)
+    return make_detector(name).fit(features.subset(indices), labels[indices])
+
+
+def _result(name: str, protocol: str, trained_on: list[str], tested_on: str, detector, features: FeatureSet,
+            labels: np.ndarray, mask: np.ndarray) -> dict:
+    indices = np.flatnonzero(mask)
+    frame_scores = detector.predict_frame_proba(features.subset(indices))
+    scored = [i for i, scores in zip(indices, frame_scores) if len(scores)]
+    frame_labels = np.concatenate([np.full(len(s), labels[i]) for i, s in zip(indices, frame_scores) if len(s)])
+    video_scores = np.array([s.mean() for s in frame_scores if len(s)])
+    return {"detector": name, "protocol": protocol, "trained_on": trained_on, "tested_on": tested_on,
+            "frame": _report(frame_labels, np.concatenate([s for s in frame_scores if len(s)])),
+            "video": _report(labels[scored], video_scores)}
+
+
+def _report(labels: np.ndarray, scores: np.ndarray) -> dict:
+    """The metrics, or why there are none (a test set with one class only)."""
+    if len(set(labels.tolist())) < 2:
+        return {"n": int(len(labels)), "error": "the test set needs real and fake videos"}
+    return detection_report(labels, scores)
+
+
+def summarise(results: list[dict]) -> dict:
+    """Per detector and protocol, the mean video-level AUC over the methods tested (the headline
+    figures: in-method against cross-method shows how much a detector loses on what it never saw)."""
+    out: dict = {}
+    for row in results:
+        if row["tested_on"] == "all" or "auc" not in row["video"]:
+            continue
+        out.setdefault(row["detector"], {}).setdefault(row["protocol"], []).append(row["video"]["auc"])
+    return {detector: {f"{protocol}_video_auc": round(float(np.mean(aucs)), 4) for protocol, aucs in protocols.items()}
+            for detector, protocols in out.items()}
