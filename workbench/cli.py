@@ -25,6 +25,9 @@ policy_app = typer.Typer(help="The prompt policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 moderation_app = typer.Typer(help="Reports and the review queue.", no_args_is_help=True)
 app.add_typer(moderation_app, name="moderation")
+detect_app = typer.Typer(help="Deepfake detection: the shipped benchmark, its evaluation, the scan's detectors.",
+                         no_args_is_help=True)
+app.add_typer(detect_app, name="detect")
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -384,6 +387,93 @@ def metrics_command(folder: Path = typer.Argument(..., exists=True, file_okay=Fa
 
     tables = read_logs(folder)
     _emit(summary(tables["views"], tables["clips"], tables["follows"]), as_json)
+
+
+def _benchmark_data(clips: int, seed: int, frames: int, workers: int, label: str):
+    """The shipped benchmark with its tracks, progress bars on stderr."""
+    from tqdm import tqdm
+
+    from workbench.safety.deepfake.benchmark import BenchmarkConfig
+    from workbench.safety.deepfake.harness import shipped_benchmark, with_tracks
+
+    config = BenchmarkConfig(clips_per_person=clips, seed=seed)
+    with tqdm(desc=f"{label}: rendering", unit="clip", file=sys.stderr, disable=None) as bar:
+        videos = shipped_benchmark(config, workers=workers, progress=lambda done, total: _advance(bar, done, total))
+    return config, _tracked(videos, frames, workers, label)
+
+
+def _tracked(videos, frames: int, workers: int, label: str):
+    from tqdm import tqdm
+
+    from workbench.safety.deepfake.harness import with_tracks
+
+    with tqdm(desc=f"{label}: face tracks", unit="video", file=sys.stderr, disable=None) as bar:
+        return with_tracks(videos, frames=frames, workers=workers,
+                           progress=lambda done, total: _advance(bar, done, total))
+
+
+def _advance(bar, done: int, total: int) -> None:
+    bar.total = total
+    bar.update(done - bar.n)
+
+
+@detect_app.command("eval")
+@reports_errors
+def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceForensics++, Celeb-DF or DFDC "
+                                             "folder; default: the shipped benchmark"),
+                detector: list[str] = typer.Option(None, "--detector", help="frequency, blending, temporal "
+                                                   "(repeat; default: all)"),
+                frames: int = typer.Option(8, "--frames", min=2, max=128, help="Frames per video (DeepfakeBench: 32)."),
+                clips: int = typer.Option(10, "--clips", min=1, max=100, help="Shipped benchmark: camera clips "
+                                          "per person (and as many fakes per method)."),
+                seed: int = typer.Option(0, "--seed", help="Shipped benchmark: its seed."),
+                workers: int = typer.Option(2, "--workers", min=1, max=64, help="Processes for face tracks."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Train and test the detectors by DeepfakeBench's protocol: frame- and video-level AUC, EER and
+    AP, in-method and cross-method (and, on a data set folder, cross-dataset: trained on the shipped
+    benchmark). Progress goes to stderr."""
+    from workbench.errors import InvalidInput
+    from workbench.safety.deepfake.detectors import DETECTORS
+    from workbench.safety.deepfake.evaluation import evaluate
+    from workbench.safety.deepfake.harness import dataset_videos
+
+    names = detector or list(DETECTORS)
+    unknown = sorted(set(names) - set(DETECTORS))
+    if unknown:
+        raise InvalidInput(f"unknown detector {', '.join(unknown)}; known: {', '.join(DETECTORS)}")
+    try:
+        config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
+        if dataset is None:
+            report = evaluate(shipped, names, dataset="shipped")
+        else:
+            data = _tracked(dataset_videos(dataset), frames, workers, dataset.name)
+            report = evaluate(data, names, reference=shipped, dataset=data.videos[0].dataset)
+    except (ValueError, FileNotFoundError) as error:
+        raise InvalidInput(str(error)) from None
+    report["benchmark"] = {"clips_per_person": config.clips_per_person, "seed": config.seed, "key": config.key()}
+    if as_json:
+        _emit(report, True)
+        return
+    for name, protocols in report["summary"].items():
+        typer.echo(f"{name}: " + ", ".join(f"{protocol} {auc:.3f}" for protocol, auc in protocols.items()))
+
+
+@detect_app.command("train")
+@reports_errors
+def detect_train(out: Path = typer.Option(Path("data/detectors"), "--out", help="Folder for NAME.json."),
+                 clips: int = typer.Option(10, "--clips", min=1, max=100),
+                 seed: int = typer.Option(0, "--seed"),
+                 frames: int = typer.Option(8, "--frames", min=2, max=128),
+                 workers: int = typer.Option(2, "--workers", min=1, max=64),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Fit every detector on the shipped benchmark's train split (all methods) and save them: the
+    detectors whose scores the output scan adds to a case (data/detectors/ in the repository)."""
+    from workbench.safety.deepfake.harness import train_detectors
+
+    config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
+    fitted = train_detectors(shipped, out_dir=out, benchmark={"clips_per_person": clips, "seed": seed,
+                                                              "key": config.key()}, frames_per_video=frames)
+    _emit({"out": str(out), "detectors": sorted(fitted)}, as_json)
 
 
 @provenance_app.command("verify")
