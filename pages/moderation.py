@@ -28,6 +28,11 @@ def evidence(case) -> list[str]:
              + (" — their own likeness" if r.get("own_likeness") else "") for r in case.signals.get("reports", [])]
     lines += [f"Scan: {hit['detail']}" + (f" (uploaded by @{hit['uploader']})" if hit.get("uploader") else "")
               for hit in case.signals.get("scan", [])]
+    if "deepfake" in case.signals:
+        scores = {k: v for k, v in case.signals["deepfake"].items() if k != "frames"}
+        lines.append("Deepfake detectors, P(manipulated or generated): "
+                     + ", ".join(f"{name} {score:.2f}" for name, score in scores.items())
+                     + f" (over {case.signals['deepfake']['frames']} frames; trained on synthetic data, a hint only)")
     if "public_figure" in case.signals:
         lines.append(f"Enrollment of @{case.signals['cameo']}: the face matches {case.signals['public_figure']} "
                      f"(distance {case.signals['face_distance']})")

@@ -65,10 +65,17 @@ class Workbench:
     @cached_property
     def faces(self) -> FaceEngine:
         """The face engine (insightface FaceAnalysis over the configured pack), loaded on first use."""
-        root = (self.settings.face_model_root or self.settings.data_dir / "face_models").resolve()
+        root = self.settings.resolved_face_model_root()
         if self.settings.face_pack == DEFAULT_PACK:
             build_default_model_pack(root)
         return FaceEngine(root, self.settings.face_pack)
+
+    @cached_property
+    def deepfake_detectors(self) -> dict:
+        """The output scan's deepfake detectors (data/detectors/: JSON weights, loaded on first use)."""
+        from workbench.safety.deepfake.harness import load_detectors
+
+        return load_detectors()
 
     @cached_property
     def public_figures(self) -> FaceGallery:

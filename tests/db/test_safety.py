@@ -181,3 +181,33 @@ def test_bad_uploads_are_refused_clearly_and_leave_nothing(people):
     assert row_counts(wb) == before and media_files(wb.media_dir) == files
     with wb.transaction() as session:
         assert session.scalar(select(ModerationCase.id)) is None and session.scalar(select(Video.id)) is None
+
+
+def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detectors_scores(people, tmp_path):
+    """Impersonation: @ben uploads a clip in which @ana's enrolled face was swapped onto someone filmed
+    with a camera (the shipped benchmark's autoencoder swap). Her face without her grant holds it and
+    opens a case; the deepfake detectors' scores join the case's signals."""
+    from workbench.generation.backend import Clip
+    from workbench.generation.media import encode_mp4
+    from workbench.safety.deepfake.benchmark import BenchmarkConfig, person_in, real_people, render_take
+
+    wb = people
+    add_person_cameo(wb, "ana", permission="only_me")
+    wb.cameos.set_reference_image("ana", "ana", synthetic_person(0))
+    ana = person_in("ana", np.pad(synthetic_person(0), ((64, 64), (64, 64), (0, 0)), mode="edge"))
+    config = BenchmarkConfig(clips_per_person=1, frames=24, fps=12)
+    frames, _ = render_take(real_people()[2], "neural_swap", ana, [5, 0], config)
+    path = tmp_path / "deepfake.mp4"
+    encode_mp4(Clip(frames=np.stack(frames), fps=12, audio=np.zeros(32_000, np.float32), sample_rate=16_000), path)
+
+    clip = wb.clips.upload("ben", path.read_bytes(), caption="look who I met")
+    assert clip.status == "draft" and "@ana" in clip.held_reason
+    with pytest.raises(NotFound):
+        wb.videos.get("tess", clip.id)
+    case = next(c for c in wb.moderation.queue("rita") if c.video_id == clip.id)
+    hit = case.signals["scan"][0]
+    assert hit["kind"] == "face_without_consent" and hit["cameo"] == "ana" and hit["uploader"] == "ben"
+    scores = case.signals["deepfake"]
+    assert set(scores) == {"frequency", "blending", "temporal", "frames"} and scores["frames"] >= 4
+    assert all(0.0 <= scores[name] <= 1.0 for name in ("frequency", "blending", "temporal"))
+    assert max(scores[name] for name in ("frequency", "blending", "temporal")) > 0.5  # manipulated, and seen

@@ -180,11 +180,11 @@ def review_hits(reasons: list[dict]) -> list[ScanHit]:
 
 
 def hold(session: Session, video: Video, hits: list[ScanHit], *, provenance: dict | None = None,
-         uploader: str | None = None) -> None:
+         uploader: str | None = None, deepfake: dict | None = None) -> None:
     """Keep a clip back as a draft for review and open (or add to) its moderation case."""
     video.held_reason = "; ".join(hit.detail for hit in hits)[:200]
     video.status, video.published_at = VideoStatus.DRAFT, None
-    open_scan_case(session, video.id, hits, provenance=provenance, uploader=uploader)
+    open_scan_case(session, video.id, hits, provenance=provenance, uploader=uploader, deepfake=deepfake)
 
 
 class ClipService:
@@ -247,7 +247,7 @@ class ClipService:
                     user = load_actor(session, actor)
                     open_scan_case(session, repeat.evidence["video_id"], [ScanHit(
                         repeat.kind, repeat.detail, {**repeat.evidence, "evidence_file": evidence})],
-                        uploader=user.handle, provenance=scan.provenance)
+                        uploader=user.handle, provenance=scan.provenance, deepfake=scan.deepfake)
                     audit(session, user, "upload.refused", "video", repeat.evidence["video_id"], evidence=evidence)
                 raise Forbidden(f"this upload repeats clip #{repeat.evidence['video_id']}, which was removed; "
                                 "it was not posted and a reviewer will look at it")
@@ -266,7 +266,8 @@ class ClipService:
                                      media_sha256=stored.sha256, backend="upload", allow_remix=allow_remix,
                                      remix_of=None, fingerprint=fingerprint)
                 if scan.hits:
-                    hold(session, video, list(scan.hits), provenance=scan.provenance, uploader=user.handle)
+                    hold(session, video, list(scan.hits), provenance=scan.provenance, uploader=user.handle,
+                         deepfake=scan.deepfake)
                 audit(session, user, "video.upload", "video", video.id, held=video.held_reason,
                       provenance={k: scan.provenance.get(k) for k in ("manifest", "state", "ai_generated", "author")})
                 session.flush()
@@ -371,7 +372,7 @@ class ClipService:
                                      allow_remix=params["allow_remix"], remix_of=params["remix_of"],
                                      cameo_ids=cameo_ids, fingerprint=scan.fingerprint)
                 if hits:
-                    hold(session, video, hits, provenance=scan.provenance)
+                    hold(session, video, hits, provenance=scan.provenance, deepfake=scan.deepfake)
                 elif params["publish"]:
                     video.status, video.published_at = VideoStatus.PUBLISHED, utcnow()
                 job = session.get(GenerationJob, job_id)

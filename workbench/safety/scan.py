@@ -7,6 +7,10 @@ else can see it.
 - PDQ hashes of sampled frames are matched against the clips that were removed: a re-encoded,
   resized, noised, letterboxed or mirrored copy is caught (workbench.safety.hashing).
 - The file's Content Credentials are read and kept with the evidence.
+- The deepfake detectors (workbench.safety.deepfake, trained on the shipped benchmark) score the
+  largest face in the sampled frames; the scores join the evidence of any case the clip opens. They
+  open no case alone: every clip here is generated, so "generated" is no finding; the cases come from
+  whose face it is.
 
 A hit holds the clip (it stays a draft only its author, cameo owners and reviewers see) and opens a
 moderation case with the evidence; an upload that repeats a removed clip is refused outright.
@@ -21,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.generation.provenance import verify
+from workbench.safety.deepfake.tracks import largest, track_from_faces
 from workbench.safety.hashing import (
     HASH_BYTES, clip_hashes, library_hashes, match_clip, sample_frames,
 )
@@ -47,6 +52,9 @@ class ScanResult:
     #: PDQ hashes of the clip's frames sampled densely, (n, 32) uint8: stored as its fingerprint
     fingerprint: np.ndarray
     provenance: dict
+    #: P(fake) by deepfake detector for the clip's largest face, and the frames scored; empty without a
+    #: face (or without trained detectors)
+    deepfake: dict = field(default_factory=dict)
 
     def hit(self, kind: str) -> ScanHit | None:
         return next((h for h in self.hits if h.kind == kind), None)
@@ -82,9 +90,13 @@ class OutputScanner:
         references = np.stack([reference for _, reference in others]) if others else np.zeros((0, 1), np.float32)
         seen_cameos: dict[str, float] = {}
         seen_figures: dict[str, float] = {}
-        for frame in picks:
-            for face in engine.detect(frame):
+        largest_faces = []
+        for index, frame in enumerate(picks):
+            faces = engine.detect(frame)
+            for face in faces:
                 embedding = engine.embed(frame, face)
+                if face is largest(faces):
+                    largest_faces.append((index, frame, face, embedding))
                 distances = np.linalg.norm(references - embedding, axis=1) if others else np.zeros(0)
                 for index in np.flatnonzero(distances <= engine.threshold):
                     handle = others[index][0]
@@ -105,7 +117,9 @@ class OutputScanner:
             hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
                                 {"video_id": repeat.id, "fraction": round(repeat.fraction, 3),
                                  "median_distance": repeat.median_distance, "transform": repeat.transform}))
-        return ScanResult(tuple(hits), fingerprint, verify(path))
+        track = track_from_faces(largest_faces, len(picks))
+        scores = deepfake_scores(self._wb.deepfake_detectors, track) if len(track) else {}
+        return ScanResult(tuple(hits), fingerprint, verify(path), scores)
 
     def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
         """Every verified person cameo's reference embedding for the engine in use (computed from
@@ -125,6 +139,14 @@ class OutputScanner:
         return out
 
 
+def deepfake_scores(detectors: dict, track) -> dict:
+    """Each detector's P(fake) for a face track, rounded, with the number of frames it read."""
+    if not detectors:
+        return {}
+    scores = {name: round(float(detector.predict_proba([track])[0, 1]), 3) for name, detector in detectors.items()}
+    return {**scores, "frames": len(track)}
+
+
 def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
     """The embedding of the face in a stored reference image (a tight, aligned crop: padded first,
     since detectors want some context around a face)."""
@@ -138,8 +160,9 @@ def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
 
 
 def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[ScanHit, ...], *,
-                   uploader: str | None = None, provenance: dict | None = None):
-    """Attach scan hits (with their evidence) to the clip's undecided case, or open one."""
+                   uploader: str | None = None, provenance: dict | None = None, deepfake: dict | None = None):
+    """Attach scan hits (with their evidence, and the deepfake detectors' scores) to the clip's
+    undecided case, or open one."""
     from workbench.safety.cases import undecided_case
     from workbench.store.models import CaseSource
 
@@ -147,7 +170,8 @@ def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[
     entries = [{"kind": hit.kind, "detail": hit.detail, **hit.evidence,
                 **({"uploader": uploader} if uploader else {}),
                 **({"provenance": provenance} if provenance is not None else {})} for hit in hits]
-    case.signals = {**case.signals, "scan": list(case.signals.get("scan", [])) + entries}
+    case.signals = {**case.signals, "scan": list(case.signals.get("scan", [])) + entries,
+                    **({"deepfake": deepfake} if deepfake else {})}
     case.severity = max([case.severity or 0.0] + [SEVERITY[hit.kind] for hit in hits])
     session.flush()
     return case
