@@ -15,11 +15,14 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, run_shared_dir):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_DEMO_CLIPS", "8")
     monkeypatch.setenv("WORKBENCH_SIM_USERS", "1500")
     monkeypatch.setenv("WORKBENCH_SIM_DAYS", "7")
+    monkeypatch.setenv("WORKBENCH_DEEPFAKE_CLIPS", "2")
+    # the small deepfake benchmark the unit tests build too (the same files: built once a run)
+    monkeypatch.setenv("WORKBENCH_DEEPFAKE_DIR", str(run_shared_dir / "deepfake"))
     monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
