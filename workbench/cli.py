@@ -394,7 +394,7 @@ def _benchmark_data(clips: int, seed: int, frames: int, workers: int, label: str
     from tqdm import tqdm
 
     from workbench.safety.deepfake.benchmark import BenchmarkConfig
-    from workbench.safety.deepfake.harness import shipped_benchmark, with_tracks
+    from workbench.safety.deepfake.harness import shipped_benchmark
 
     config = BenchmarkConfig(clips_per_person=clips, seed=seed)
     with tqdm(desc=f"{label}: rendering", unit="clip", file=sys.stderr, disable=None) as bar:
@@ -460,7 +460,8 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
 
 @detect_app.command("train")
 @reports_errors
-def detect_train(out: Path = typer.Option(Path("data/detectors"), "--out", help="Folder for NAME.json."),
+def detect_train(out: Path = typer.Option(None, "--out", help="Folder for NAME.json; default: the "
+                                          "repository's data/detectors, which the output scan loads"),
                  clips: int = typer.Option(10, "--clips", min=1, max=100),
                  seed: int = typer.Option(0, "--seed"),
                  frames: int = typer.Option(8, "--frames", min=2, max=128),
@@ -468,8 +469,9 @@ def detect_train(out: Path = typer.Option(Path("data/detectors"), "--out", help=
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """Fit every detector on the shipped benchmark's train split (all methods) and save them: the
     detectors whose scores the output scan adds to a case (data/detectors/ in the repository)."""
-    from workbench.safety.deepfake.harness import train_detectors
+    from workbench.safety.deepfake.harness import SHIPPED_DETECTORS, train_detectors
 
+    out = out or SHIPPED_DETECTORS
     config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
     fitted = train_detectors(shipped, out_dir=out, benchmark={"clips_per_person": clips, "seed": seed,
                                                               "key": config.key()}, frames_per_video=frames)

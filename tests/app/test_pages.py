@@ -149,6 +149,20 @@ def test_moderation_page_shows_scan_evidence(world):
     assert row["source"] == "scan" and "sent to review" in row["evidence"]
 
 
+def test_moderation_page_shows_the_deepfake_detectors_scores(world):
+    from workbench.safety.scan import ScanHit, open_scan_case
+
+    clip = world.clips.create("ana", "a quiet lake at dawn", seed=9, duration_s=1.0, size=(64, 112))
+    with world.transaction() as session:
+        open_scan_case(session, clip.id, [ScanHit("face_without_consent", "shows the face of @leo without their grant",
+                                                  {"cameo": "leo"})],
+                       deepfake={"frequency": 0.912, "blending": 0.4, "temporal": 0.705, "frames": 6})
+    table = app_as("rosa_reviews", "pages/moderation.py").dataframe[0].value
+    row = table[table["clip"] == clip.id].iloc[0]
+    assert "@leo without their grant" in row["evidence"]
+    assert "frequency 0.91, blending 0.40, temporal 0.70 (over 6 frames" in row["evidence"]
+
+
 def page_as(handle: str, page: str) -> AppTest:
     """A page file run directly (not through the navigation), as a persona: what a hand-typed URL does."""
     at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=60)
