@@ -64,7 +64,7 @@ def write_content_addressed(clip: Clip, media_dir: Path,
             temps.append(_temp_path(media_dir))
             sign(temps[0], temps[1])
         ready = temps[-1]
-        sha256 = _sha256(ready)
+        sha256 = file_sha256(ready)
         final = media_dir / sha256[:2] / f"{sha256}.mp4"
         if final.exists():
             return StoredMedia(final, sha256, is_new=False)
@@ -148,7 +148,8 @@ def _encode(clip: Clip, path: Path, crf: int = 23) -> None:
         container.mux(audio.encode(None))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks (a long video is never held in memory whole)."""
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):

@@ -20,7 +20,7 @@ from workbench.actors import ActorRef, audit, load_actor
 from workbench.cameo.consent import identities, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
 from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
-from workbench.generation.media import TEMP_PREFIX, read_clip
+from workbench.generation.media import TEMP_PREFIX, file_sha256, read_clip
 from workbench.generation.provenance import store_ai_clip
 from workbench.generation.moods import classify_prompt, mood_names
 from workbench.generation.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
@@ -161,12 +161,11 @@ def read_upload(path: Path) -> Clip:
 
 def keep_as_evidence(path: Path, media_dir: Path) -> str:
     """Copy a refused upload under media_dir/evidence, named by its sha256, for the reviewer."""
-    import hashlib
     import shutil
 
     folder = media_dir / "evidence"
     folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     final = folder / f"{digest}.mp4"
     if not final.exists():
         shutil.copyfile(path, final)

@@ -91,12 +91,13 @@ class OutputScanner:
         seen_cameos: dict[str, float] = {}
         seen_figures: dict[str, float] = {}
         largest_faces = []
-        for index, frame in enumerate(picks):
+        for number, frame in enumerate(picks):
             faces = engine.detect(frame)
+            biggest = largest(faces) if faces else None
             for face in faces:
                 embedding = engine.embed(frame, face)
-                if face is largest(faces):
-                    largest_faces.append((index, frame, face, embedding))
+                if face is biggest:
+                    largest_faces.append((number, frame, face, embedding))
                 distances = np.linalg.norm(references - embedding, axis=1) if others else np.zeros(0)
                 for index in np.flatnonzero(distances <= engine.threshold):
                     handle = others[index][0]
@@ -117,8 +118,7 @@ class OutputScanner:
             hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
                                 {"video_id": repeat.id, "fraction": round(repeat.fraction, 3),
                                  "median_distance": repeat.median_distance, "transform": repeat.transform}))
-        track = track_from_faces(largest_faces, len(picks))
-        scores = deepfake_scores(self._wb.deepfake_detectors, track) if len(track) else {}
+        scores = deepfake_scores(self._wb.deepfake_detectors, largest_faces, len(picks)) if largest_faces else {}
         return ScanResult(tuple(hits), fingerprint, verify(path), scores)
 
     def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
@@ -139,10 +139,12 @@ class OutputScanner:
         return out
 
 
-def deepfake_scores(detectors: dict, track) -> dict:
-    """Each detector's P(fake) for a face track, rounded, with the number of frames it read."""
+def deepfake_scores(detectors: dict, faces: list, sampled: int) -> dict:
+    """Each detector's P(fake) for the track of the faces found (frame number, frame, face, embedding)
+    in `sampled` frames, rounded, with the number of frames it read."""
     if not detectors:
         return {}
+    track = track_from_faces(faces, sampled)
     scores = {name: round(float(detector.predict_proba([track])[0, 1]), 3) for name, detector in detectors.items()}
     return {**scores, "frames": len(track)}
 

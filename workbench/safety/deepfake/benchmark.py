@@ -34,10 +34,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable
 
@@ -49,6 +48,7 @@ from workbench.cameo.faces import (
 )
 from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest
 from workbench.generation.media import encode_mp4
+from workbench.generation.provenance import write_atomically
 from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, LabelledVideo
 
 #: bump when a change to this module changes the clips it makes (a built set is reused only if equal)
@@ -83,10 +83,13 @@ class BenchmarkConfig:
         if self.clips_per_person < 1 or self.frames < 2 or self.size % 16 or not 96 <= self.size <= 1024:
             raise ValueError("clips_per_person >= 1, frames >= 2 and size a multiple of 16 in 96..1024")
 
+    def described(self) -> dict:
+        """The configuration and the module's version: what a built set is recorded and found by."""
+        return {**asdict(self), "version": BENCHMARK_VERSION}
+
     def key(self) -> str:
         """A short name for this configuration: built sets are kept under it."""
-        text = json.dumps({**asdict(self), "version": BENCHMARK_VERSION}, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return hashlib.sha256(json.dumps(self.described(), sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True, eq=False)
@@ -304,15 +307,17 @@ def speech_envelope(count: int, fps: int, rng: np.random.Generator) -> np.ndarra
     return rng.uniform(0.25, 0.4) * syllables * phrase
 
 
-def generated_clip(index: int, clip_number: int, config: BenchmarkConfig) -> list[np.ndarray]:
-    """A clip of the procedural backend with synthetic person `index` as its cameo (no caption)."""
+def generated_take(index: int, clip_number: int, config: BenchmarkConfig) -> tuple[list[np.ndarray], int]:
+    """A clip of the procedural backend with synthetic person `index` as its cameo (no caption), and
+    the H.264 rate factor drawn for it."""
     from workbench.generation.procedural import ProceduralBackend
 
     request = GenerationRequest(
         prompt=GENERATED_PROMPTS[clip_number % len(GENERATED_PROMPTS)], seed=config.seed * 1000 + clip_number,
         duration_s=config.frames / config.fps, width=config.size, height=config.size, fps=config.fps, caption="",
         cameos=(CameoIdentity(f"synthetic_{index}", face=synthetic_person(index)),))
-    return list(ProceduralBackend().generate(request).frames[:config.frames])
+    crf = int(np.random.default_rng([config.seed, 99, clip_number]).integers(18, 31))
+    return list(ProceduralBackend().generate(request).frames[:config.frames]), crf
 
 
 # --- building the set ----------------------------------------------------------------------------
@@ -338,27 +343,20 @@ def _jobs(config: BenchmarkConfig) -> list[_Job]:
             seed = [config.seed, person_index, number]
             name = f"{person.identity}_{number:02d}"
             jobs.append(_Job(f"real/{name}.mp4", REAL, REAL_METHOD, person.identity, None, person.split,
-                             _maker(person, None, None, seed, config)))
+                             partial(render_take, person, None, None, seed, config)))
             for method_index, method in enumerate(m for m in config.methods if m != "generated"):
                 donor = donors[(number + method_index) % len(donors)] if method != "reenactment" else None
                 suffix = f"_{donor.identity}" if donor else ""
                 jobs.append(_Job(f"{method}/{name}{suffix}.mp4", FAKE, method, person.identity,
                                  donor.identity if donor else None, person.split,
-                                 _maker(person, method, donor, seed, config)))
+                                 partial(render_take, person, method, donor, seed, config)))
     if "generated" in config.methods:
         for number in range(len(people) * config.clips_per_person):
             index = number % SYNTHETIC_PEOPLE
             jobs.append(_Job(f"generated/synthetic_{index}_{number:03d}.mp4", FAKE, "generated", f"synthetic_{index}",
                              None, "train" if index % 2 == 0 else "test",
-                             lambda index=index, number=number: (generated_clip(index, number, config),
-                                                                 int(np.random.default_rng([config.seed, 99, number])
-                                                                     .integers(18, 31)))))
+                             partial(generated_take, index, number, config)))
     return jobs
-
-
-def _maker(person: Person, method: str | None, donor: Person | None, seed: list[int],
-           config: BenchmarkConfig) -> Callable[[], tuple[list[np.ndarray], int]]:
-    return lambda: render_take(person, method, donor, seed, config)
 
 
 def render_take(person: Person, method: str | None, donor: Person | None, seed: list[int],
@@ -393,7 +391,7 @@ def build_benchmark(folder: Path, config: BenchmarkConfig = BenchmarkConfig(),
     written last, so an interrupted build is started again rather than half used."""
     folder = Path(folder)
     existing = _read_manifest(folder)
-    if existing is not None and existing[0] == asdict(config) | {"version": BENCHMARK_VERSION}:
+    if existing is not None and existing[0] == config.described():
         return existing[1]
     jobs = _jobs(config)
     for method in {job.relative.split("/")[0] for job in jobs}:
@@ -415,12 +413,10 @@ def build_benchmark(folder: Path, config: BenchmarkConfig = BenchmarkConfig(),
                 progress(done, len(jobs))
     videos = [LabelledVideo(folder / job.relative, job.label, job.method, job.identity, job.source_identity,
                             job.split, "shipped") for job in jobs]
-    manifest = {"config": asdict(config) | {"version": BENCHMARK_VERSION},
+    manifest = {"config": config.described(),
                 "videos": [{"path": job.relative, "label": job.label, "method": job.method, "identity": job.identity,
                             "source_identity": job.source_identity, "split": job.split} for job in jobs]}
-    partial = folder / f".manifest.{os.getpid()}.tmp"
-    partial.write_text(json.dumps(manifest, indent=1))
-    partial.replace(folder / "manifest.json")
+    write_atomically(folder / "manifest.json", json.dumps(manifest, indent=1).encode(), 0o644)
     return videos
 
 
@@ -438,7 +434,6 @@ def _read_manifest(folder: Path) -> tuple[dict, list[LabelledVideo]] | None:
         return None
     manifest = json.loads(path.read_text())
     config = manifest["config"]
-    config["methods"] = list(config["methods"])
     videos = [LabelledVideo(folder / v["path"], v["label"], v["method"], v["identity"], v["source_identity"],
                             v["split"], "shipped") for v in manifest["videos"]]
     if not all(video.path.exists() for video in videos):

@@ -27,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from workbench.generation.provenance import write_atomically
 from workbench.metrics.detection import roc_auc
 from workbench.safety.deepfake import features
 from workbench.safety.deepfake.tracks import FaceTrack
@@ -108,9 +109,7 @@ class DeepfakeDetector(ClassifierMixin, BaseEstimator):
                    "coef": regression.coef_[0].tolist(), "intercept": float(regression.intercept_[0]), "about": about}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.tmp")
-        partial.write_text(json.dumps(payload, indent=1))
-        partial.replace(path)
+        write_atomically(path, json.dumps(payload, indent=1).encode(), 0o644)
         return path
 
     def _frames(self, X) -> tuple[np.ndarray, ...]:

@@ -67,16 +67,22 @@ def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, ref
     train, test = splits == "train", splits == "test"
     real = methods == REAL_METHOD
 
+    def real_and(method: str) -> np.ndarray:
+        return real | (methods == method)
+
     experiments: list[tuple[str, list[str], str, np.ndarray, np.ndarray]] = []
     for method in fakes:
-        experiments.append(("in_method", [method], method, train & (real | (methods == method)),
-                            test & (real | (methods == method))))
+        experiments.append(("in_method", [method], method, train & real_and(method), test & real_and(method)))
     if len(fakes) > 1:
         for method in fakes:
             others = [m for m in fakes if m != method]
-            experiments.append(("cross_method", others, method, train & (methods != method),
-                                test & (real | (methods == method))))
+            experiments.append(("cross_method", others, method, train & (methods != method), test & real_and(method)))
         experiments.append(("all_methods", fakes, "all", train, test))
+    if reference is not None:
+        reference_labels = np.array([v.label for v in reference.videos])
+        reference_train = np.array([assigned_split(v) == "train" for v in reference.videos])
+        reference_trained_on = [f"reference: {', '.join(sorted({v.method for v in reference.videos} - {REAL_METHOD}))}"]
+        targets = [(m, test & real_and(m)) for m in fakes] + ([("all", test)] if len(fakes) > 1 else [])
 
     results = []
     for name in detectors:
@@ -88,22 +94,17 @@ def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, ref
             fitted = _fit(name, features, labels, train_mask)
             results.append(_result(name, protocol, trained_on, tested_on, fitted, features, labels, test_mask))
         if reference is not None:
-            reference_labels = np.array([v.label for v in reference.videos])
-            reference_methods = sorted({v.method for v in reference.videos} - {REAL_METHOD})
-            reference_mask = np.array([assigned_split(v) == "train" for v in reference.videos])
-            fitted = _fit(name, make_detector(name).featurize(reference.tracks), reference_labels, reference_mask)
-            targets = [(m, test & (real | (methods == m))) for m in fakes] + ([("all", test)] if len(fakes) > 1 else [])
+            fitted = _fit(name, make_detector(name).featurize(reference.tracks), reference_labels, reference_train)
             for tested_on, test_mask in targets:
-                results.append(_result(name, "cross_dataset", [f"reference: {', '.join(reference_methods)}"],
-                                       tested_on, fitted, features, labels, test_mask))
+                results.append(_result(name, "cross_dataset", reference_trained_on, tested_on, fitted, features,
+                                       labels, test_mask))
 
-    unscored = [str(v.path) for v, t in zip(data.videos, data.tracks) if len(t) == 0]
     return {
         "dataset": dataset,
         "frames_per_video": max((t.sampled for t in data.tracks), default=0),
         "videos": {"total": len(data.videos), "train": int(train.sum()), "test": int(test.sum()),
                    "by_method": {m: int((methods == m).sum()) for m in sorted(set(methods.tolist()))},
-                   "without_face": len(unscored)},
+                   "without_face": sum(1 for t in data.tracks if len(t) == 0)},
         "results": results,
         "summary": summarise(results),
     }

@@ -8,8 +8,7 @@ no face at all gives an empty track, which detectors cannot score (the evaluatio
 """
 from __future__ import annotations
 
-import hashlib
-import os
+import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ import cv2
 import numpy as np
 
 from workbench.cameo.faces import ARCFACE_TEMPLATE, landmarks68
+from workbench.generation.media import file_sha256
+from workbench.generation.provenance import write_atomically
 from workbench.safety.hashing import sample_frames
 
 #: bump when a change here changes what a track holds (cached tracks of other versions are ignored)
@@ -100,7 +101,7 @@ def extract_track(path: Path, engine, frames: int = DEFAULT_FRAMES, cache_dir: P
     intervals), cached under cache_dir by the file's content when one is given."""
     cached = None
     if cache_dir is not None:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:20]
+        digest = file_sha256(Path(path))[:20]
         cached = Path(cache_dir) / f"{digest}-{frames}-{engine.pack}-{engine.embedding_kind}-v{TRACK_VERSION}.npz"
         if cached.exists():
             with np.load(cached) as data:
@@ -109,10 +110,10 @@ def extract_track(path: Path, engine, frames: int = DEFAULT_FRAMES, cache_dir: P
     track = track_from_frames(sample_frames(Path(path), every_s=1e-3, max_frames=frames), engine)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.stem}.{os.getpid()}.{id(track)}.npz")
-        np.savez(partial, crops=track.crops, points=track.points, frame_points=track.frame_points,
+        buffer = io.BytesIO()
+        np.savez(buffer, crops=track.crops, points=track.points, frame_points=track.frame_points,
                  embeddings=track.embeddings, positions=track.positions, sampled=track.sampled)
-        partial.replace(cached)
+        write_atomically(cached, buffer.getvalue(), 0o644)
     return track
 
 
