@@ -16,16 +16,16 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.cameo.engine import DEFAULT_PACK, FaceEngine, build_default_model_pack
+from workbench.cameo.engine import FaceEngine, shared_engine
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
 from workbench.generation.jobs import JobQueue
 from workbench.generation.provenance import SigningCredentials, ensure_credentials
 from workbench.generation.service import ClipService
 from workbench.rights.service import RightsService
-from workbench.safety.public_figures import FaceGallery
+from workbench.safety.public_figures import FaceGallery, gallery_for
 from workbench.safety.embeddings import SentenceEmbedder
-from workbench.safety.policy import PromptPolicy
+from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.moderation import ModerationService
 from workbench.safety.reports import ReportService
 from workbench.safety.scan import OutputScanner
@@ -65,10 +65,7 @@ class Workbench:
     @cached_property
     def faces(self) -> FaceEngine:
         """The face engine (insightface FaceAnalysis over the configured pack), loaded on first use."""
-        root = self.settings.resolved_face_model_root()
-        if self.settings.face_pack == DEFAULT_PACK:
-            build_default_model_pack(root)
-        return FaceEngine(root, self.settings.face_pack)
+        return shared_engine(self.settings.resolved_face_model_root(), self.settings.face_pack)
 
     @cached_property
     def deepfake_detectors(self) -> dict:
@@ -79,8 +76,8 @@ class Workbench:
 
     @cached_property
     def public_figures(self) -> FaceGallery:
-        """Reference faces of the public-figure gallery, embedded once with the face engine."""
-        return FaceGallery(self.faces)
+        """Reference faces of the public-figure gallery, embedded once per face engine."""
+        return gallery_for(self.faces)
 
     @cached_property
     def text_embedder(self) -> SentenceEmbedder:
@@ -92,7 +89,7 @@ class Workbench:
     def prompt_policy(self) -> PromptPolicy:
         """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model;
         the registry is added per check."""
-        return PromptPolicy(embedder=self.text_embedder)
+        return shared_policy().with_embedder(self.text_embedder)
 
     @cached_property
     def queue(self) -> JobQueue:

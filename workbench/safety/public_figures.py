@@ -56,16 +56,24 @@ def reference_photo(figure: PublicFigure) -> np.ndarray | None:
 
 
 class FaceGallery:
-    """Reference embeddings of the gallery's faces, computed once with the given face engine."""
+    """Reference embeddings of the gallery's faces, computed once with the given face engine (immutable:
+    one gallery is shared by every Workbench of a process)."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, references: tuple[tuple[PublicFigure, np.ndarray], ...] | None = None) -> None:
         self.engine = engine
-        self.references: list[tuple[PublicFigure, np.ndarray]] = []
-        for figure in load_gallery():
-            photo = reference_photo(figure)
-            faces = self.engine.detect(photo) if photo is not None else []
-            if faces:
-                self.references.append((figure, self.engine.embed(photo, faces[0])))
+        if references is None:
+            found = []
+            for figure in load_gallery():
+                photo = reference_photo(figure)
+                faces = self.engine.detect(photo) if photo is not None else []
+                if faces:
+                    found.append((figure, self.engine.embed(photo, faces[0])))
+            references = tuple(found)
+        self.references = references
+
+    def with_reference(self, figure: PublicFigure, embedding: np.ndarray) -> "FaceGallery":
+        """This gallery and one more face (a gallery of one's own, e.g. to try a figure not shipped)."""
+        return FaceGallery(self.engine, (*self.references, (figure, embedding)))
 
     def match(self, embedding: np.ndarray) -> FaceMatch | None:
         """The closest figure, if it is within the face engine's same-person threshold."""
@@ -75,3 +83,9 @@ class FaceGallery:
             return None
         distance, figure, reference = min(candidates, key=lambda candidate: candidate[0])
         return FaceMatch(figure, distance) if self.engine.same_person(embedding, reference) else None
+
+
+@lru_cache(maxsize=8)
+def gallery_for(engine) -> FaceGallery:
+    """The gallery embedded with this engine, once per process (engines are shared: cameo.engine.shared_engine)."""
+    return FaceGallery(engine)

@@ -24,13 +24,10 @@ Progress = Callable[[int, int], None]
 
 def detection_engine(settings: Settings | None = None, det_size: tuple[int, int] = TRACK_DET_SIZE):
     """A face engine over the configured pack (the default one is built if missing)."""
-    from workbench.cameo.engine import DEFAULT_PACK, FaceEngine, build_default_model_pack
+    from workbench.cameo.engine import shared_engine
 
     settings = settings or Settings()
-    root = settings.resolved_face_model_root()
-    if settings.face_pack == DEFAULT_PACK:
-        build_default_model_pack(root)
-    return FaceEngine(root, settings.face_pack, det_size=det_size)
+    return shared_engine(settings.resolved_face_model_root(), settings.face_pack, det_size=det_size)
 
 
 def with_tracks(videos: Sequence[LabelledVideo], *, settings: Settings | None = None, engine=None,
