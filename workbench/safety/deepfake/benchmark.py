@@ -48,6 +48,7 @@ from workbench.cameo.faces import (
 )
 from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest
 from workbench.generation.media import encode_mp4
+from workbench.filelock import exclusive
 from workbench.generation.provenance import write_atomically
 from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, LabelledVideo
 
@@ -390,9 +391,15 @@ def build_benchmark(folder: Path, config: BenchmarkConfig = BenchmarkConfig(),
     folder that already holds this configuration's complete set is read, not rebuilt; the manifest is
     written last, so an interrupted build is started again rather than half used."""
     folder = Path(folder)
-    existing = _read_manifest(folder)
-    if existing is not None and existing[0] == config.described():
-        return existing[1]
+    with exclusive(folder / ".build.lock"):  # a second process asking at the same time waits, then reads it
+        existing = _read_manifest(folder)
+        if existing is not None and existing[0] == config.described():
+            return existing[1]
+        return _build(folder, config, progress, workers)
+
+
+def _build(folder: Path, config: BenchmarkConfig, progress: Callable[[int, int], None] | None,
+           workers: int) -> list[LabelledVideo]:
     jobs = _jobs(config)
     for method in {job.relative.split("/")[0] for job in jobs}:
         (folder / method).mkdir(parents=True, exist_ok=True)

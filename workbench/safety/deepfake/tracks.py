@@ -12,7 +12,6 @@ import io
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -20,6 +19,7 @@ import cv2
 import numpy as np
 
 from workbench.cameo.faces import ARCFACE_TEMPLATE, landmarks68
+from workbench.filelock import exclusive
 from workbench.generation.media import file_sha256
 from workbench.generation.provenance import write_atomically
 from workbench.safety.hashing import sample_frames
@@ -122,6 +122,14 @@ def extract_tracks(paths: Sequence[Path], engine, frames: int = DEFAULT_FRAMES, 
     """Tracks of many videos, in order. With workers > 1 they are computed in that many processes, each
     with its own face engine like `engine` (dlib holds the GIL, so threads would not help)."""
     paths = [Path(path) for path in paths]
+    if cache_dir is not None:  # another process filling the same cache: wait for it, then read its tracks
+        with exclusive(Path(cache_dir) / ".lock"):
+            return _extract(paths, engine, frames, cache_dir, progress, workers)
+    return _extract(paths, engine, frames, cache_dir, progress, workers)
+
+
+def _extract(paths: list[Path], engine, frames: int, cache_dir: Path | None,
+             progress: Callable[[int, int], None] | None, workers: int) -> list[FaceTrack]:
     if workers <= 1 or len(paths) < 2 * workers:
         jobs = (extract_track(path, engine, frames, cache_dir) for path in paths)
         return _collect(jobs, len(paths), progress)
@@ -140,13 +148,8 @@ def _collect(jobs, total: int, progress: Callable[[int, int], None] | None) -> l
     return tracks
 
 
-@lru_cache(maxsize=2)
-def _worker_engine(model_root: str, pack: str, det_size: tuple[int, int]):
-    from workbench.cameo.engine import FaceEngine
-
-    return FaceEngine(Path(model_root), pack, det_size=det_size)
-
-
 def _extract_in_worker(job) -> FaceTrack:
-    recipe, path, frames, cache_dir = job
-    return extract_track(path, _worker_engine(*recipe), frames, cache_dir)
+    from workbench.cameo.engine import shared_engine
+
+    (model_root, pack, det_size), path, frames, cache_dir = job
+    return extract_track(path, shared_engine(Path(model_root), pack, det_size), frames, cache_dir)
