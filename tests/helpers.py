@@ -1,11 +1,25 @@
 """Small helpers the tests share."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from workbench.store.models import Base
+
+#: every db test runs on each
+ENGINES = ["sqlite", "postgresql"]
+
+
+def schema_url(database):
+    """A URL naming a new, empty schema of the run's PostgreSQL database."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return database.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 def media_files(media_dir: Path) -> set[Path]:

@@ -6,23 +6,21 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from workbench import OPERATOR, open_workbench
-from workbench.demo import seed_demo
 
 pytestmark = [pytest.mark.app, pytest.mark.xdist_group("app")]
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, demo_world):
     """One small demo world for the module; pages reach it through WORKBENCH_DATA_DIR."""
-    data_dir = tmp_path_factory.mktemp("app-world")
+    data_dir = demo_world(tmp_path_factory.mktemp("app-world"), clips=8)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
         env.setenv("WORKBENCH_QUEUE_URL", "immediate")  # jobs run inside the submitting call
         env.delenv("WORKBENCH_DATABASE_URL", raising=False)
         env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
         wb = open_workbench()
-        seed_demo(wb, clips=8, workers=1)
         st.cache_resource.clear()
         yield wb
         st.cache_resource.clear()

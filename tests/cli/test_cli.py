@@ -155,8 +155,8 @@ def test_moderation_commands_report_claim_decide_and_appeal(tmp_path):
     assert run_cli(tmp_path, "moderation", "audit", "--as", "rita", "--json").returncode == 1
 
 
-def test_feed_prints_ranked_items_with_reasons(tmp_path):
-    assert run_cli(tmp_path, "seed", "--demo", "--clips", "8", "--json").returncode == 0
+def test_feed_prints_ranked_items_with_reasons(tmp_path, demo_world):
+    demo_world(tmp_path, clips=8)
     shown = run_cli(tmp_path, "feed", "--as", "ana", "--limit", "5", "--json")
     assert shown.returncode == 0, shown.stderr
     items = json.loads(shown.stdout)["items"]

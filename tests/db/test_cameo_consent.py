@@ -4,6 +4,7 @@ Includes a property-based test (hypothesis) over random sequences of grant, appr
 follow, unfollow, generate, publish and remove: no clip is ever visible to anyone but its author
 and its cameo owners unless every cameo in it had a valid grant when it was published and still
 does (or its owner chose to keep it up)."""
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -159,8 +160,9 @@ steps = st.lists(st.one_of(
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=st.sampled_from(["only_me", "approved", "mutuals", "everyone"]), steps=steps)
-def test_no_clip_is_shown_without_a_valid_grant(first, steps):
+def test_no_clip_is_shown_without_a_valid_grant(first, steps, migrated_sqlite):
     with tempfile.TemporaryDirectory() as folder:
+        shutil.copyfile(migrated_sqlite, Path(folder) / "wb.db")
         wb = open_workbench(f"sqlite:///{Path(folder) / 'wb.db'}",
                             settings=Settings(data_dir=Path(folder), queue_url="immediate"))
         for handle in PEOPLE:

@@ -6,7 +6,6 @@ from sqlalchemy import select, update
 
 from workbench import Conflict, InvalidInput
 from workbench.cameo.faces import detect_faces, synthetic_person
-from workbench.cameo.synthetic_enrollment import enrollment_clip
 from workbench.generation.media import read_frames
 from workbench.safety.public_figures import PublicFigure
 from workbench.cameo.challenge import Challenge
@@ -30,14 +29,19 @@ def start(wb, handle: str) -> Challenge:
     return challenge
 
 
-def record(tmp_path, challenge, **options) -> bytes:
-    return enrollment_clip(tmp_path / "clip.mp4", challenge, voice=VOICE, **options).read_bytes()
+@pytest.fixture
+def record(tmp_path, enrollment_clips):
+    """record(challenge, **options): a synthetic enrollment clip answering the challenge, as uploaded bytes."""
+    def make(challenge, **options) -> bytes:
+        return enrollment_clips(tmp_path / "clip.mp4", challenge, voice=VOICE, **options).read_bytes()
+
+    return make
 
 
-def test_a_live_enrollment_verifies_the_cameo_and_it_can_be_used(people, tmp_path):
+def test_a_live_enrollment_verifies_the_cameo_and_it_can_be_used(people, record):
     challenge = start(people, "ana")
     assert people.cameos.mine("ana")[0].status == "pending"
-    result = people.cameos.complete_enrollment("ana", record(tmp_path, challenge, person=0))
+    result = people.cameos.complete_enrollment("ana", record(challenge, person=0))
     assert result.status == "verified", result.failed
     cameo = people.cameos.mine("ana")[0]
     assert cameo.status == "verified" and cameo.reference_image.exists()
@@ -50,22 +54,22 @@ def test_a_live_enrollment_verifies_the_cameo_and_it_can_be_used(people, tmp_pat
         people.cameos.start_enrollment("ana")
 
 
-def test_a_failed_clip_names_its_check_and_uses_up_the_challenge(people, tmp_path):
+def test_a_failed_clip_names_its_check_and_uses_up_the_challenge(people, record):
     challenge = start(people, "ben")
-    result = people.cameos.complete_enrollment("ben", record(tmp_path, challenge, person=1, attack="wrong_digits"))
+    result = people.cameos.complete_enrollment("ben", record(challenge, person=1, attack="wrong_digits"))
     assert result.status == "failed" and "digits_heard" in result.failed
     assert people.cameos.mine("ben")[0].status == "pending"
     with pytest.raises(InvalidInput, match="start an enrollment first"):
-        people.cameos.complete_enrollment("ben", record(tmp_path, challenge, person=1))
+        people.cameos.complete_enrollment("ben", record(challenge, person=1))
 
 
-def test_an_expired_challenge_is_refused(people, tmp_path):
+def test_an_expired_challenge_is_refused(people, record):
     challenge = start(people, "ana")
     with people.transaction() as session:
         cameo = session.scalar(select(Cameo))
         stale = {**cameo.verification["challenge"], "expires_at": "2020-01-01T00:00:00+00:00"}
         session.execute(update(Cameo).values(verification={"challenge": stale}))
-    assert people.cameos.complete_enrollment("ana", record(tmp_path, challenge)).status == "expired"
+    assert people.cameos.complete_enrollment("ana", record(challenge)).status == "expired"
     assert people.cameos.mine("ana")[0].status == "pending"
 
 
@@ -79,14 +83,14 @@ def test_bad_uploads_fail_cleanly(people):
     assert result.status == "failed" and people.cameos.mine("ana")[0].status == "pending"
 
 
-def test_a_public_figures_face_is_held_instead_of_verified(people, tmp_path):
+def test_a_public_figures_face_is_held_instead_of_verified(people, record):
     engine = people.faces
     face = synthetic_person(3)
     found = engine.detect(face)
     figure = PublicFigure("A Famous Person", (), "entertainer", None, None, 0)
-    people.public_figures.references.append((figure, engine.embed(face, found[0])))  # as if in the gallery
+    people.public_figures = people.public_figures.with_reference(figure, engine.embed(face, found[0]))  # as if shipped
     challenge = start(people, "ana")
-    result = people.cameos.complete_enrollment("ana", record(tmp_path, challenge, person=3))
+    result = people.cameos.complete_enrollment("ana", record(challenge, person=3))
     assert result.status == "held"
     case = people.moderation.queue("rita")[0]
     assert case.source == "enrollment" and case.signals["public_figure"] == "A Famous Person"

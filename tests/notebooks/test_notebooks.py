@@ -15,8 +15,8 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch, run_shared_dir):
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path))
+def test_notebook_runs(path, tmp_path, monkeypatch, run_shared_dir, demo_world):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(demo_world(tmp_path, clips=8)))  # its seed_demo finds it seeded
     monkeypatch.setenv("WORKBENCH_DEMO_CLIPS", "8")
     monkeypatch.setenv("WORKBENCH_SIM_USERS", "1500")
     monkeypatch.setenv("WORKBENCH_SIM_DAYS", "7")

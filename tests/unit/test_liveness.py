@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from workbench.cameo.challenge import Challenge
-from workbench.cameo.engine import FaceEngine, build_default_model_pack
+from workbench.cameo.engine import FaceEngine, shared_engine
 from workbench.cameo.liveness import CHECKS, check_liveness
-from workbench.cameo.synthetic_enrollment import ATTACKS, enrollment_clip, espeak_available
+from workbench.cameo.synthetic_enrollment import ATTACKS, espeak_available
 
 pytestmark = pytest.mark.xdist_group("liveness")
 
@@ -26,21 +26,19 @@ CAUGHT_BY = {"still_photo": {"not_still", "challenge_followed"}, "looped": {"not
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> FaceEngine:
-    root = tmp_path_factory.mktemp("face_models")
-    build_default_model_pack(root)
-    return FaceEngine(root, det_size=(320, 320))
+    return shared_engine(tmp_path_factory.mktemp("face_models"), det_size=(320, 320))
 
 
 @pytest.fixture(scope="module")
-def results(engine: FaceEngine, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def results(engine: FaceEngine, tmp_path_factory: pytest.TempPathFactory, enrollment_clips) -> dict:
     if not espeak_available():
         pytest.fail("espeak-ng is not installed (apt-get install -y espeak-ng); the liveness tests need it "
                     "to speak the challenge digits", pytrace=False)
     folder = tmp_path_factory.mktemp("enrollment")
     out = {}
     for attack in ATTACKS:
-        path = enrollment_clip(folder / f"{attack or 'live'}.mp4", CHALLENGE, person=0, attack=attack,
-                               voice="en-us+f5")
+        path = enrollment_clips(folder / f"{attack or 'live'}.mp4", CHALLENGE, person=0, attack=attack,
+                                voice="en-us+f5")
         out[attack] = check_liveness(path, CHALLENGE, engine)
     return out
 
@@ -69,11 +67,11 @@ def test_still_photo_fails_on_motion(results: dict) -> None:
     assert "not_still" in results["still_photo"].failed
 
 
-def test_expiry_is_the_callers_concern(engine: FaceEngine, results: dict, tmp_path: Path) -> None:
+def test_expiry_is_the_callers_concern(engine: FaceEngine, tmp_path: Path, enrollment_clips) -> None:
     """An expired challenge is judged on the clip alone; the caller checks Challenge.expired."""
     expired = Challenge(CHALLENGE.moves, CHALLENGE.digits, NOW - timedelta(hours=1), NOW - timedelta(minutes=55))
     assert expired.expired()
-    path = enrollment_clip(tmp_path / "live.mp4", expired, person=0, voice="en-us+f5")
+    path = enrollment_clips(tmp_path / "live.mp4", expired, person=0, attack=None, voice="en-us+f5")
     assert check_liveness(path, expired, engine).passed
 
 
