@@ -3,13 +3,15 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import media_files, row_counts
+from tests.helpers import ENGINES, media_files, row_counts, schema_url
 from workbench import Conflict, open_workbench
+from workbench.config import Settings
 from workbench.demo import seed_demo
 from workbench.generation.media import read_frames
 from workbench.generation.provenance import verify
 
-pytestmark = pytest.mark.db
+# one worker builds the module's worlds once (each engine's, the twin) and every test reads them
+pytestmark = [pytest.mark.db, pytest.mark.xdist_group("demo")]
 SMALL = 10
 
 
@@ -30,8 +32,36 @@ def media_shas(wb) -> list[str]:
         return list(session.scalars(text("SELECT media_sha256 FROM videos ORDER BY id")))
 
 
-def test_demo_world_has_every_part(wb):
-    counts = seed_demo(wb, clips=SMALL, workers=1)
+@pytest.fixture(scope="module")
+def seeded(request, tmp_path_factory):
+    """One demo world per engine for the tests that only read it: (workbench, the counts seeding printed).
+    Seeded with two render threads; test_same_seed_same_world seeds its twin with one."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    settings = Settings(data_dir=data_dir / "data", queue_url="immediate")
+    wb = open_workbench(request.getfixturevalue(f"{request.param}_demo_url"), media_dir=data_dir / "media",
+                        settings=settings)
+    counts = seed_demo(wb, clips=SMALL, workers=2)
+    yield wb, counts
+    wb.close()
+
+
+@pytest.fixture(scope="module")
+def sqlite_demo_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('demo-sqlite') / 'workbench.db'}"
+
+
+@pytest.fixture(scope="module")
+def postgresql_demo_url(postgres_database) -> str:
+    return schema_url(postgres_database)
+
+
+def pytest_generate_tests(metafunc):
+    if "seeded" in metafunc.fixturenames:
+        metafunc.parametrize("seeded", ENGINES, indirect=True, scope="module")
+
+
+def test_demo_world_has_every_part(seeded):
+    wb, counts = seeded
     assert counts["created"] is True
     assert counts["users"] == 30 and counts["clips"] == SMALL
     assert counts["max_remix_depth"] >= 3 and counts["remixes"] >= 3
@@ -45,8 +75,8 @@ def test_demo_world_has_every_part(wb):
     assert len(faces) == 5 and all(path.exists() for path in faces)  # five different synthetic people
 
 
-def test_every_demo_file_is_signed_as_ai_generated_by_its_author(wb):
-    seed_demo(wb, clips=SMALL, workers=1)
+def test_every_demo_file_is_signed_as_ai_generated_by_its_author(seeded):
+    wb, _ = seeded
     with wb.transaction() as session:
         rows = session.execute(text("SELECT v.media_path, u.handle FROM videos v JOIN users u ON u.id = v.author_id"))
         for media_path, handle in rows.all():
@@ -54,21 +84,28 @@ def test_every_demo_file_is_signed_as_ai_generated_by_its_author(wb):
             assert (report["state"], report["ai_generated"], report["author"]) == ("Trusted", True, f"@{handle}")
 
 
-def test_same_seed_same_world(wb, tmp_path):
-    seed_demo(wb, clips=SMALL, workers=1)
-    twin = open_workbench(f"sqlite:///{tmp_path / 'twin.db'}", data_dir=tmp_path / "twin")
-    seed_demo(twin, clips=SMALL, workers=2)
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory):
+    """The same world seeded again (SQLite, one render thread), once for both engines' worlds."""
+    folder = tmp_path_factory.mktemp("twin")
+    twin = open_workbench(f"sqlite:///{folder / 'twin.db'}", data_dir=folder)
+    seed_demo(twin, clips=SMALL, workers=1)
+    yield twin
+    twin.close()
+
+
+def test_same_seed_same_world(seeded, twin):
+    wb, _ = seeded
     assert clip_rows(twin) == clip_rows(wb)
     assert row_counts(twin) == row_counts(wb)
     # The same bitstream in every file (the signatures differ: each world has its own signing key and
     # ECDSA signatures are randomised), rendered by 1 and by 2 threads
     for ours, theirs in zip(media_paths(wb), media_paths(twin), strict=True):
         assert np.array_equal(read_frames(ours), read_frames(theirs))
-    twin.close()
 
 
-def test_second_run_changes_nothing(wb):
-    first = seed_demo(wb, clips=SMALL, workers=1)
+def test_second_run_changes_nothing(seeded):
+    wb, first = seeded
     before = row_counts(wb)
     again = seed_demo(wb, clips=SMALL, workers=1)
     assert again["created"] is False
@@ -93,7 +130,7 @@ def test_a_failure_midway_leaves_nothing(wb, monkeypatch):
     monkeypatch.setattr(demo, "open_or_merge_case", broken)  # fails late, after users and clips were added
     before = row_counts(wb)
     with pytest.raises(RuntimeError, match="disk full"):
-        seed_demo(wb, clips=SMALL, workers=1)
+        seed_demo(wb, clips=4, workers=1)  # four clips are as many files to take back as ten
     assert row_counts(wb) == before
     assert media_files(wb.media_dir) == set()
 

@@ -9,8 +9,12 @@ from workbench.social.feed import experiment_arm
 pytestmark = pytest.mark.db
 
 
+#: the feed ranks rows, not pixels: the smallest clip the pipeline makes will do
+TINY = {"duration_s": 1.0, "size": (64, 112)}
+
+
 def clip_by(wb, author, prompt, seed=1, **options):
-    return wb.clips.create(author, prompt, seed=seed, duration_s=1.0, publish=True, **options)
+    return wb.clips.create(author, prompt, seed=seed, publish=True, **TINY, **options)
 
 
 @pytest.fixture
@@ -31,7 +35,7 @@ def social(people):
         "following": clip_by(wb, "holly", "breaking news from the moon", seed=3),
         "cameo": clip_by(wb, "zed", "@holly dancing in the rain", seed=4, cameos=("holly",)),
     }
-    clips["remix"] = wb.clips.remix("rita", clips["following"].id, "now with robots", duration_s=1.0, publish=True)
+    clips["remix"] = wb.clips.remix("rita", clips["following"].id, "now with robots", publish=True, **TINY)
     for fan in ("f1", "f2", "f3"):
         wb.videos.like(fan, clips["stranger"].id)
     return wb, clips
@@ -140,10 +144,10 @@ def test_the_lineage_view_of_a_three_deep_chain_shows_all_of_it(people):
 
     wb = people
     root = clip_by(wb, "ana", "a paper boat on a river", seed=1)
-    first = wb.clips.remix("ben", root.id, "now at night", duration_s=1.0, publish=True)
-    second = wb.clips.remix("ana", first.id, "now in the snow", duration_s=1.0, publish=True)
-    third = wb.clips.remix("ben", second.id, "now with fireworks", duration_s=1.0, publish=True)
-    sibling = wb.clips.remix("tess", root.id, "with a duck", duration_s=1.0, publish=True)
+    first = wb.clips.remix("ben", root.id, "now at night", publish=True, **TINY)
+    second = wb.clips.remix("ana", first.id, "now in the snow", publish=True, **TINY)
+    third = wb.clips.remix("ben", second.id, "now with fireworks", publish=True, **TINY)
+    sibling = wb.clips.remix("tess", root.id, "with a duck", publish=True, **TINY)
     assert third.remix_depth == 3 and "remix of @ana" in third.caption  # a remix credits its original
     tree = wb.videos.remix_tree("holly", third.id)
     assert [v.id for v in tree] == [root.id, first.id, sibling.id, second.id, third.id]
@@ -154,4 +158,4 @@ def test_the_lineage_view_of_a_three_deep_chain_shows_all_of_it(people):
     assert len(lineage_figure(tree).data) == 1 + 4  # the markers and one line per remix
     wb.videos.set_remix_allowed("ben", third.id, False)
     with pytest.raises(Forbidden, match="turned remixing off"):
-        wb.clips.remix("ana", third.id, "again", duration_s=1.0)
+        wb.clips.remix("ana", third.id, "again", **TINY)
