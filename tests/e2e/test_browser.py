@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from workbench import OPERATOR, open_workbench
-from workbench.demo import seed_demo
 from workbench.generation.provenance import verify
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -30,16 +29,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, demo_world):
     """A seeded world served on a free port by the real CLI; yields (url, workbench)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for the browser tests (scripts/setup.sh test installs it)")
-    data_dir = tmp_path_factory.mktemp("served")
+    data_dir = demo_world(tmp_path_factory.mktemp("served"), clips=8)
     env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir)}
     env.pop("WORKBENCH_DATABASE_URL", None)
     env.pop("WORKBENCH_MEDIA_DIR", None)
     wb = open_workbench(data_dir=data_dir)
-    seed_demo(wb, clips=6, workers=1)
     port = free_port()
     log = open(data_dir / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--no-demo", "--port", str(port)],
@@ -63,14 +61,63 @@ def served(tmp_path_factory):
         wb.close()
 
 
+#: every <video> the page makes and what it does, so a clip that does not play says why
+MEDIA_LOG = """
+window.mediaLog = [];
+const started = performance.now();
+const note = (line) => window.mediaLog.push(`${Math.round(performance.now() - started)} ms ${line}`);
+const followed = new WeakSet();
+new MutationObserver(() => document.querySelectorAll('video').forEach((video) => {
+  if (followed.has(video)) return;
+  followed.add(video);
+  const name = `video ${window.mediaLog.filter((l) => l.includes(' added ')).length}`;
+  note(`${name} added (autoplay ${video.autoplay}, muted ${video.muted})`);
+  for (const type of ['loadedmetadata', 'canplay', 'play', 'playing', 'pause', 'waiting', 'stalled', 'seeking',
+                      'ended', 'emptied', 'abort', 'error'])
+    video.addEventListener(type, () => note(`${name} ${type} at ${video.currentTime.toFixed(2)} s, ready state ` +
+                                            `${video.readyState}, network state ${video.networkState}`));
+})).observe(document, {subtree: true, childList: true});
+"""
+
+
+def new_tab(browser, served, **options):
+    """A page that keeps MEDIA_LOG and the answers to its media requests (see wait_for_playback)."""
+    tab = browser.new_page(**options)
+    tab.add_init_script(MEDIA_LOG)
+    tab.media_answers = []
+    tab.on("response", lambda answer: tab.media_answers.append(f"{answer.status} {answer.url.rsplit('/', 1)[-1]}"
+                                                                  f" {answer.request.headers.get('range', '')}")
+           if "/media/" in answer.url else None)
+    tab.serve_log = served[1].settings.data_dir / "serve.log"
+    return tab
+
+
+def wait_for_playback(page, past_s: float, selector: str = "video", timeout: float = 30_000) -> None:
+    """Wait until the first matching <video> has played past past_s; if it does not, fail with what the
+    page's videos did, what the media requests got and what the server logged."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("([selector, past]) => { const v = document.querySelector(selector);"
+                               " return v && v.currentTime > past && !v.error; }", arg=[selector, past_s],
+                               timeout=timeout)
+    except PlaywrightTimeout:
+        videos = page.evaluate("() => [...document.querySelectorAll('video')].map(v => ({at: v.currentTime,"
+                               " paused: v.paused, autoplay: v.autoplay, ready: v.readyState, network: v.networkState,"
+                               " error: v.error && v.error.code, src: v.src.slice(-40)}))")
+        server = page.serve_log.read_text().splitlines()[-30:] if page.serve_log.exists() else []
+        raise AssertionError("the clip did not play:\n" + "\n".join(
+            [f"videos now: {videos}", *page.evaluate("window.mediaLog"), "media requests:", *page.media_answers,
+             "server log:", *server])) from None
+
+
 @pytest.fixture
 def page(served):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        tab = browser.new_page(viewport={"width": 1200, "height": 1000})
-        yield tab
+        yield new_tab(browser, served, viewport={"width": 1200, "height": 1000})
         browser.close()
 
 
@@ -113,8 +160,7 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
     page.goto(url + "/")
     video = page.locator("video").first
     video.wait_for(timeout=30_000)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.3; }",
-                           timeout=30_000)
+    wait_for_playback(page, 0.3)
     first = page.evaluate("() => document.querySelector('video').currentTime")
     time.sleep(1.0)
     state = page.evaluate("() => { const v = document.querySelector('video');"
@@ -166,6 +212,7 @@ def test_the_player_reports_two_loops_and_then_a_skip(served, page):
     url, wb = served
     page.goto(url + "/")
     page.locator("[data-testid='stMain'] video").first.wait_for(timeout=30_000)
+    wait_for_playback(page, 0.3, "[data-testid=stMain] video")
     first = shown_clip_id(page)
     duration = wb.videos.get("ana", first).duration_s
     watched = browser_view(wb, first, lambda view: view["loops"] >= 2, timeout=2 * duration + 30)
@@ -202,8 +249,7 @@ def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_cl
     assert main.locator("video").count() == 0
     page.get_by_role("button", name="Reveal the clip").click()
     main.locator("video").first.wait_for(timeout=15_000)
-    page.wait_for_function("() => { const v = document.querySelector('[data-testid=stMain] video');"
-                           " return v && v.currentTime > 0.2 && !v.error; }", timeout=30_000)
+    wait_for_playback(page, 0.2, "[data-testid=stMain] video")
     assert wb.moderation.dashboard("rosa_reviews").exposure_today["rosa_reviews"]["clips"] == 1
 
 
@@ -234,7 +280,7 @@ def test_an_enrollment_clip_is_recorded_in_the_browser(served):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + [
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
-        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        page = new_tab(browser, served, viewport={"width": 1200, "height": 1400})
         page.goto(url + "/")
         page.locator("video").first.wait_for(timeout=30_000)
         choose_persona(page, "felix", "@felix · user")
