@@ -19,4 +19,5 @@ then
 fi
 
 # pytest exits non-zero when a test fails and with 5 when it collected nothing: both fail the run.
-exec .venv/bin/python -m pytest -n "${WORKBENCH_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# It ends with the 15 slowest steps and the total, so a test that grew slow shows in every run.
+exec .venv/bin/python -m pytest -n "${WORKBENCH_TEST_WORKERS:-2}" --dist loadgroup --durations=15 "$@"
