@@ -84,7 +84,9 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Build the deterministi
 def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
           demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo world first if the database is empty."),
           worker: bool = typer.Option(True, "--worker/--no-worker", help="Also run a job worker for the Create page.")) -> None:
-    """Start the Streamlit app on 127.0.0.1, with a job worker beside it."""
+    """Start the Streamlit app on 127.0.0.1, with a job worker beside it. Stopping it (Ctrl+C, or
+    SIGTERM from a process manager or a test) stops both."""
+    import signal
     import subprocess
 
     if demo:
@@ -93,6 +95,7 @@ def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
 
         counts = seed_demo(open_workbench(), progress=lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
         typer.echo(f"demo world: {counts['users']} users, {counts['clips']} clips", err=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM reaches only this process: it is passed on below
     worker_process = subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"]) if worker else None
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.address", "127.0.0.1",
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -102,11 +105,16 @@ def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
     try:
         raise typer.Exit(app_process.wait())
     except KeyboardInterrupt:
+        app_process.terminate()
         app_process.wait()
     finally:
         if worker_process is not None:
             worker_process.terminate()
             worker_process.wait(timeout=30)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command()

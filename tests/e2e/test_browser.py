@@ -55,10 +55,37 @@ def served(tmp_path_factory, demo_world):
                 time.sleep(0.5)
         yield url, wb
     finally:
+        children = _children_of(server.pid)  # the app and the job worker
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=40)
         log.close()
         wb.close()
+    # stopping `workbench serve` stops what it started (the app and the worker used to outlive it)
+    deadline = time.monotonic() + 30
+    while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(children) == 2, children
+    assert not [pid for pid in children if _alive(pid)], "the app or its worker outlived `workbench serve`"
+
+
+def _children_of(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting for its parent)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 #: every <video> the page makes and what it does, so a clip that does not play says why
