@@ -135,8 +135,8 @@ def test_a_failure_midway_leaves_nothing(wb, monkeypatch):
     assert media_files(wb.media_dir) == set()
 
 
-def test_the_demo_feed_puts_connections_first_follows_moods_and_gives_teens_the_same_feed(wb):
-    seed_demo(wb, clips=24, workers=2)
+def test_the_demo_feed_puts_connections_first_follows_moods_and_gives_teens_the_same_feed(seeded):
+    wb, _ = seeded
     items = wb.feed.page("ana", "for_you", limit=50)
     connected = [("follow" in item.reason or "cameo" in item.reason or "Remixes" in item.reason) for item in items]
     assert any(connected) and not all(connected)
