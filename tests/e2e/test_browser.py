@@ -15,6 +15,8 @@ import pytest
 from workbench import OPERATOR, open_workbench
 from workbench.generation.provenance import verify
 
+from .conftest import FAILED
+
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -132,20 +134,28 @@ def wait_for_playback(page, past_s: float, selector: str = "video", timeout: flo
         videos = page.evaluate("() => [...document.querySelectorAll('video')].map(v => ({at: v.currentTime,"
                                " paused: v.paused, autoplay: v.autoplay, ready: v.readyState, network: v.networkState,"
                                " error: v.error && v.error.code, src: v.src.slice(-40)}))")
-        server = page.serve_log.read_text().splitlines()[-30:] if page.serve_log.exists() else []
-        raise AssertionError("the clip did not play:\n" + "\n".join(
-            [f"videos now: {videos}", *page.evaluate("window.mediaLog"), "media requests:", *page.media_answers,
-             "server log:", *server])) from None
+        raise AssertionError(f"the clip did not play; videos now: {videos}\n{what_the_page_showed(page)}") from None
 
 
 @pytest.fixture
-def page(served):
+def page(served, request):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield new_tab(browser, served, viewport={"width": 1200, "height": 1000})
+        tab = new_tab(browser, served, viewport={"width": 1200, "height": 1000})
+        yield tab
+        if request.node.stash.get(FAILED, False):
+            print(what_the_page_showed(tab))
         browser.close()
+
+
+def what_the_page_showed(page) -> str:
+    """For a failed test's report: the address, the page's text, its videos' log, the server's last lines."""
+    server = page.serve_log.read_text().splitlines()[-40:] if page.serve_log.exists() else []
+    return "\n".join([f"page at {page.url} showed:", page.locator("body").inner_text(timeout=5_000),
+                      "its videos:", *page.evaluate("window.mediaLog || []"), "media requests:", *page.media_answers,
+                      "server log:", *server])
 
 
 def choose_persona(page, handle: str, label: str, confirmed=None) -> None:
