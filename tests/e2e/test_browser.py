@@ -267,6 +267,14 @@ def test_the_player_reports_two_loops_and_then_a_skip(served, page):
     # click's rerun replaced the clip (well under a second here, more on a loaded machine)
     assert 1.0 <= short["watched_s"] < min(3.0, wb.videos.get("ana", second).duration_s - 0.5), short.to_dict()
     assert short["loops"] == 0 and not short["completed"]
+    # a press on a link (the page navigation) ends the view's reports: one sent while the page switch
+    # is on its way reaches the server after it and leaves the new page blank
+    browser_view(wb, first, lambda view: view["loops"] == 0 and view["watched_s"] >= 1.0)  # the new view of it
+    page.locator("[data-testid='stSidebarNav'] a").last.dispatch_event("pointerdown")  # pressed, not released
+    time.sleep(1.0)  # a report already on its way lands
+    pressed = browser_view(wb, first, lambda view: True)["watched_s"]
+    time.sleep(4.5)  # past the three seconds reports are held after any other click; the clip plays on
+    assert browser_view(wb, first, lambda view: True)["watched_s"] - pressed < 2.0
 
 
 def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_clip(served, page):
