@@ -7,14 +7,10 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from workbench import UserView, Workbench, WorkbenchError, open_workbench
+from pages.shared import workbench
+from workbench import UserView, Workbench, WorkbenchError
 
 DEFAULT_PERSONA = "ana"
-
-
-@st.cache_resource
-def workbench() -> Workbench:
-    return open_workbench()
 
 
 def persona_picker(wb: Workbench) -> UserView | None:
@@ -88,12 +84,12 @@ def record_clip(key: str, max_seconds: int = 12) -> bytes | None:
     return base64.b64decode(value["data"]) if value else None
 
 
-#: watch telemetry (pages/components/watch): follows the page's <video> and reports the view
+#: watch telemetry (pages/components/watch): follows the page's <video> and reports the view to app.py
 _watch_telemetry = components.declare_component("watch_telemetry", path=str(Path(__file__).resolve().parent
                                                                             / "components" / "watch"))
 
 
-def watch_telemetry(video_id: int, duration_s: float, view_key: str) -> dict | None:
-    """The latest report of the clip's view from the browser ({view_key, video_id, watched_s, loops}), or None."""
-    return _watch_telemetry(video_id=video_id, duration_s=duration_s, view_key=view_key, key=f"watch_{view_key}",
-                            default=None)
+def watch_telemetry(ticket: str, duration_s: float, view_key: str) -> None:
+    """Have the browser report this showing of the clip as it plays, under the view ticket
+    (``wb.videos.view_ticket``); the reports go to the app's HTTP route and never rerun the page."""
+    _watch_telemetry(ticket=ticket, duration_s=duration_s, key=f"watch_{view_key}", default=None)

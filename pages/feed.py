@@ -82,21 +82,12 @@ except WorkbenchError:
     st.rerun()
 
 
-@st.fragment
-def record_view(clip_id: int, duration_s: float, key: str, policy: str) -> None:
-    """The browser's report of this view, written as it arrives (only this fragment reruns)."""
-    report = watch_telemetry(clip_id, duration_s, key)
-    if report and report.get("view_key") == key:
-        try:
-            wb.videos.watch(actor.handle, clip_id, float(report["watched_s"]), loops=int(report["loops"]),
-                            view_key=key, source="browser", feed_policy=policy or None)
-        except WorkbenchError:
-            pass  # a report the server refuses (say, the clip was just removed) is dropped, not shown
-
 left, right = st.columns([3, 2], vertical_alignment="top")
 with left:
     st.video(str(clip.media_file), autoplay=True, muted=True, loop=True, width=300)
-    record_view(clip.id, clip.duration_s, view_key(clip.id), item.policy)
+    showing = view_key(clip.id)
+    watch_telemetry(wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None),
+                    clip.duration_s, showing)
 with right:
     st.caption(f"{position + 1} of {len(items)} · {item.reason}")
     st.markdown(f"**@{clip.author}**")

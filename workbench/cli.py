@@ -29,7 +29,7 @@ detect_app = typer.Typer(help="Deepfake detection: the shipped benchmark, its ev
                          no_args_is_help=True)
 app.add_typer(detect_app, name="detect")
 
-APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+APP_FILE = Path(__file__).resolve().parents[1] / "app.py"  # streamlit_app.py's pages and the app's HTTP route
 
 
 def _emit(payload: dict, as_json: bool) -> None:

@@ -139,6 +139,35 @@ def test_counters_follow_likes_and_player_views(social):
         wb.videos.watch("ana", clip.id, 0.5, view_key="x")
 
 
+def test_a_view_ticket_carries_the_viewer_and_cannot_be_forged(social):
+    """The browser reports under the ticket the page signed: in the ticket's viewer's name only."""
+    wb, clips = social
+    clip = clips["mutual"]
+    ticket = wb.videos.view_ticket("ana", clip.id, "view-0002-abcd", feed_policy="chronological")
+    event = wb.videos.report_view(ticket, 0.8, 0)
+    assert wb.videos.report_view(ticket, 1.0, 1) == event
+    events = wb.analytics.watch_events(OPERATOR)
+    view = events[events["event_id"] == event].iloc[0]
+    assert (view["viewer_id"], view["video_id"], view["watched_s"], view["loops"], view["source"]) \
+        == (wb.users.get("ana").id, clip.id, 1.0, 1, "browser")
+    payload, signature = ticket.split(".")
+    ben = wb.videos.view_ticket("ben", clip.id, "view-0002-abcd")
+    forged = [ben.split(".")[0] + "." + signature,  # another viewer under ana's signature
+              payload + "." + signature[:-1] + ("0" if signature[-1] != "0" else "1"),
+              "garbage", None, 42, ticket + "." + signature, "x" * 5000]
+    for bad in forged:
+        with pytest.raises(Forbidden):
+            wb.videos.report_view(bad, 0.5, 0)
+    other_process = type(wb.videos)(wb)  # a key of its own: a ticket dies with the process that signed it
+    with pytest.raises(Forbidden):
+        other_process.report_view(ticket, 0.5, 0)
+    with pytest.raises(InvalidInput):  # the report is checked as `watch` checks it
+        wb.videos.report_view(ticket, 99.0, 0)
+    assert len(wb.analytics.watch_events(OPERATOR)) == len(events)  # nothing refused left a row
+    with pytest.raises(InvalidInput):
+        wb.videos.view_ticket("ana", clip.id, "x")
+
+
 def test_the_lineage_view_of_a_three_deep_chain_shows_all_of_it(people):
     from workbench.social.lineage import lineage_figure, tree_layout
 

@@ -1,5 +1,6 @@
 """A real Chromium (Debian's, driven by playwright) against the app served by `workbench serve`:
 the feed's clip really plays, and a click on Like lands in the database."""
+import json
 import os
 import re
 import shutil
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -118,6 +120,9 @@ def new_tab(browser, served, **options):
                                                                   f" {answer.request.headers.get('range', '')}")
            if "/media/" in answer.url else None)
     tab.serve_log = served[1].settings.data_dir / "serve.log"
+    tab.sent_frames = []  # every message the page sends the app over Streamlit's websocket (counted
+    # while playwright is called: use page.wait_for_timeout, not time.sleep, before reading it)
+    tab.on("websocket", lambda socket: socket.on("framesent", lambda frame: tab.sent_frames.append(time.monotonic())))
     return tab
 
 
@@ -255,14 +260,38 @@ def test_the_player_reports_two_loops_and_then_a_skip(served, page):
     # click's rerun replaced the clip (well under a second here, more on a loaded machine)
     assert 1.0 <= short["watched_s"] < min(3.0, wb.videos.get("ana", second).duration_s - 0.5), short.to_dict()
     assert short["loops"] == 0 and not short["completed"]
-    # a press on a link (the page navigation) ends the view's reports: one sent while the page switch
-    # is on its way reaches the server after it and leaves the new page blank
+    # the reports travel beside Streamlit, not through it: while the view goes on and is recorded,
+    # the page sends the app nothing (a report that started a rerun could land after a page switch
+    # and leave the new page blank)
     browser_view(wb, first, lambda view: view["loops"] == 0 and view["watched_s"] >= 1.0)  # the new view of it
-    page.locator("[data-testid='stSidebarNav'] a").last.dispatch_event("pointerdown")  # pressed, not released
-    time.sleep(1.0)  # a report already on its way lands
-    pressed = browser_view(wb, first, lambda view: True)["watched_s"]
-    time.sleep(4.5)  # past the three seconds reports are held after any other click; the clip plays on
-    assert browser_view(wb, first, lambda view: True)["watched_s"] - pressed < 2.0
+    page.wait_for_timeout(100)  # playwright hands over the frames it saw only while it is called
+    frames = len(page.sent_frames)
+    before = browser_view(wb, first, lambda view: True)["watched_s"]
+    page.wait_for_timeout(3500)
+    assert browser_view(wb, first, lambda view: True)["watched_s"] - before >= 2.0, "the reports stopped"
+    assert len(page.sent_frames) == frames, "a watch report went through Streamlit's websocket"
+
+
+def test_the_watch_route_takes_only_what_the_app_signed(served):
+    """POST /api/views records a view only under a ticket the serving process signed."""
+    url, wb = served
+    clip = wb.feed.page("ana", "for_you", limit=1)[0].video
+    before = len(wb.analytics.watch_events(OPERATOR))
+
+    def post(body: bytes) -> int:
+        request = urllib.request.Request(f"{url}/api/views", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            return urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    signed_here = wb.videos.view_ticket("ana", clip.id, "view-route-0001")  # by this process, not the app's
+    assert post(json.dumps({"ticket": signed_here, "watched_s": 1.0, "loops": 0}).encode()) == 403
+    assert post(b"not json") == 400
+    assert post(json.dumps({"ticket": signed_here}).encode()) == 400
+    assert post(json.dumps({"ticket": "x" * 10_000, "watched_s": 1, "loops": 0}).encode()) == 413
+    assert len(wb.analytics.watch_events(OPERATOR)) == before
 
 
 def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_clip(served, page):

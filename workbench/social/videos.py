@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.store.db import insert_once
 from workbench.store.models import (
     Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoMood, VideoStatus, WatchEvent, as_utc, utcnow,
@@ -154,6 +156,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
 class VideoService:
     def __init__(self, workbench) -> None:
         self._wb = workbench
+        self._ticket_key = secrets.token_bytes(32)  # signs this process's view tickets (view_tickets.py)
 
     def _view(self, session: Session, video: Video) -> VideoView:
         return video_views(session, [video], self._wb.media_dir)[0]
@@ -335,6 +338,24 @@ class VideoService:
             if newly_completed:
                 _count(session, video.id, completed_view_count=1)
             return earlier.id
+
+    def view_ticket(self, actor: ActorRef, video_id: int, view_key: str, *, feed_policy: str | None = None) -> str:
+        """A signed ticket for one showing of a clip, for the browser to send its watch reports with
+        (``report_view``); checked now as far as it can be, and again at each report."""
+        if not VIEW_KEY.fullmatch(str(view_key)):
+            raise InvalidInput("a view key is 8-36 letters, digits or dashes")
+        with self._wb.transaction() as session:
+            user = load_actor(session, actor)
+            load_visible_video(session, user, video_id)
+            return sign_ticket(self._ticket_key, ViewTicket(user.handle, video_id, view_key, feed_policy))
+
+    def report_view(self, ticket: str, watched_s: float, loops: int) -> int:
+        """The browser's report of a showing, under the ticket the page gave it: recorded as
+        ``watch`` records it, in the ticket's viewer's name. Forbidden for a ticket this process did
+        not sign."""
+        view = read_ticket(self._ticket_key, ticket)
+        return self.watch(view.viewer, view.video_id, watched_s, loops=loops, view_key=view.view_key,
+                          source="browser", feed_policy=view.feed_policy)
 
 
 def _count(session: Session, video_id: int, **deltas: int) -> None:
