@@ -1,15 +1,16 @@
-"""The workbench app: a persona picker in the sidebar and one page per job.
+"""The workbench app: one page per job, offered by the acting persona's role (each page draws the
+persona picker in the sidebar: pages/common.py).
 
 Run it with `workbench serve` (which seeds the demo world first when the database is empty).
 """
 import streamlit as st
 
-from pages.common import persona_picker, workbench
+from pages.common import current_actor, workbench
 
 st.set_page_config(page_title="Workbench", page_icon=":material/movie:", layout="centered")
 
 wb = workbench()
-actor = persona_picker(wb)
+actor = current_actor(wb)
 
 pages = [
     st.Page("pages/feed.py", title="Feed", icon=":material/smartphone:", default=True),

@@ -13,36 +13,51 @@ from workbench import UserView, Workbench, WorkbenchError
 DEFAULT_PERSONA = "ana"
 
 
-def persona_picker(wb: Workbench) -> UserView | None:
-    """The sidebar persona picker (rendered once, by streamlit_app.py); the choice lives in
-    session state and drives every page."""
-    users = wb.users.list()
+def current_actor(wb: Workbench) -> UserView | None:
+    """The persona every action runs as: the one picked in the sidebar (kept in session state), else
+    the default; None while there are no users."""
+    users = {u.handle: u for u in wb.users.list()}
     if not users:
-        st.sidebar.info("No users yet: run `workbench seed --demo`.")
         return None
-    handles = [u.handle for u in users]
-    by_handle = {u.handle: u for u in users}
-    current = st.session_state.get("actor")
-    if current not in by_handle:
-        current = DEFAULT_PERSONA if DEFAULT_PERSONA in by_handle else handles[0]
-    # The widget gets its start from `index`, not from a preset session-state value: a preset value is
-    # not echoed back by the browser on the next click, which would silently switch the persona.
-    choice = st.sidebar.selectbox(
-        "Acting as", handles, index=handles.index(current), key="persona_picker",
-        format_func=lambda h: f"@{h} · {by_handle[h].role.replace('_', ' ')}" + (" · teen" if by_handle[h].is_teen else ""),
+    handle = st.session_state.get("actor")
+    if handle not in users:
+        handle = st.session_state["actor"] = DEFAULT_PERSONA if DEFAULT_PERSONA in users else next(iter(users))
+    return users[handle]
+
+
+def persona_picker(wb: Workbench, actor: UserView) -> None:
+    """The sidebar's "Acting as" picker, drawn by each page (require_actor). A pick takes effect in
+    the very run it starts (its callback runs before the script), so the navigation offers the new
+    persona's pages at once and no second rerun can race a click that follows.
+
+    It is drawn inside the page's run, not by streamlit_app.py: Streamlit 1.67 gave the main
+    script's widgets another id in a server's first session's first run than in the runs after it,
+    so the first pick after the app opened was dropped (the server went on as the old persona while
+    the picker showed the new one). Its key names the persona it was drawn for: a pick makes a new
+    widget that starts from `index`, never from a value set in session state (which the browser does
+    not echo back, and which once switched the persona silently)."""
+    users = {u.handle: u for u in wb.users.list()}
+    handles = list(users)
+    key = f"acting_as_{actor.handle}"
+    st.sidebar.selectbox(
+        "Acting as", handles, index=handles.index(actor.handle), key=key, on_change=_switch_persona, args=(key,),
+        format_func=lambda h: f"@{h} · {users[h].role.replace('_', ' ')}" + (" · teen" if users[h].is_teen else ""),
         help="Every action runs as this persona; roles decide which pages you see.")
-    st.session_state["actor"] = choice
-    return by_handle[choice]
+
+
+def _switch_persona(key: str) -> None:
+    st.session_state["actor"] = st.session_state[key]
 
 
 def require_actor(*, allow_suspended: bool = False) -> tuple[Workbench, UserView]:
-    """The workbench and the persona chosen in the sidebar; stops the page if there is none, or if
-    the persona is suspended (except on pages a suspended person may still use)."""
+    """The workbench and the persona chosen in the sidebar (whose picker this draws); stops the page
+    if there is none, or if the persona is suspended (except on pages a suspended person may still use)."""
     wb = workbench()
-    handle = st.session_state.get("actor")
-    if handle is None:
+    actor = current_actor(wb)
+    if actor is None:
+        st.sidebar.info("No users yet: run `workbench seed --demo`.")
         st.stop()
-    actor = wb.users.get(handle)
+    persona_picker(wb, actor)
     if actor.suspended and not allow_suspended:
         st.warning(f"@{actor.handle} is suspended; the Inbox shows why and how to appeal.", icon=":material/block:")
         st.stop()
