@@ -109,6 +109,6 @@ if not appearances:
     st.caption("No clip uses your cameos yet.")
 for clip in appearances:
     text, action = st.columns([4, 1], vertical_alignment="center")
-    text.markdown(f"**#{clip.id}** by @{clip.author} · `{clip.status}` · {clip.caption}")
+    text.markdown(f"**#{clip.id}** by @{clip.author} · `{clip.state}` · {clip.caption}")
     if clip.status != "removed" and action.button("Take down", key=f"takedown_{clip.id}"):
         attempt(wb.cameos.remove_appearance, actor.handle, clip.id, "removed by the cameo owner")

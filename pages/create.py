@@ -95,7 +95,7 @@ for clip in mine:
     with st.container(border=True):
         text, action = st.columns([4, 1], vertical_alignment="center")
         lineage = f" · remix of #{clip.remix_parent_id}" if clip.remix_parent_id else ""
-        text.markdown(f"**#{clip.id}** {clip.caption}  \n`{clip.status}` · {clip.duration_s:.0f} s · "
+        text.markdown(f"**#{clip.id}** {clip.caption}  \n`{clip.state}` · {clip.duration_s:.0f} s · "
                       f"{clip.like_count} likes · {clip.view_count} views{lineage}")
         if clip.held_reason:
             text.warning(f"Held for review: {clip.held_reason}")

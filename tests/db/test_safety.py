@@ -143,7 +143,12 @@ def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others
 def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(people, tmp_path):
     wb = people
     original = wb.clips.create("ana", "a red fox running through snow", seed=11, publish=True, duration_s=2.0)
-    wb.videos.remove("ana", original.id, reason="test")
+    # an author's own deletion is not a takedown: she may upload her clip again
+    wb.videos.remove("ana", original.id, reason="changed my mind")
+    again = wb.clips.upload("ana", reencoded(original.media_file, tmp_path, scale=1.0), caption="my fox, again")
+    assert again.held_reason is None and wb.videos.get("ana", original.id).state == "deleted by its author"
+    wb.videos.remove("ada", original.id, reason="spam")  # the platform's removal puts it on the list
+    assert wb.videos.get("ana", original.id).state == "removed by review"
     copy = reencoded(original.media_file, tmp_path, scale=0.5)
     before_videos = row_counts(wb)["videos"]
     with pytest.raises(Forbidden, match=f"repeats clip #{original.id}"):

@@ -47,3 +47,42 @@ def test_reopening_is_a_no_op(database_url, tmp_path):
     second = open_workbench(database_url, data_dir=tmp_path)
     assert [u.handle for u in second.users.list()] == ["keeper"]
     second.close()
+
+
+def test_clips_removed_before_removal_kinds_are_told_apart_by_their_audit(database_url):
+    """Migration 0007: a clip removed before `videos.removal` existed gets its kind from the audit
+    log (its author's `video.remove`, a cameo owner's `cameo.remove_appearance`, else review)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from workbench.store.db import MIGRATIONS_DIR, make_engine
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    with engine.begin() as connection:
+        for user_id, handle in ((1, "ana"), (2, "ben")):
+            connection.execute(text("INSERT INTO users (id, handle, display_name, role, is_teen, region, bio, suspended,"
+                                    " created_at) VALUES (:id, :h, :h, 'user', false, 'US', '', false, CURRENT_TIMESTAMP)"),
+                               {"id": user_id, "h": handle})
+        for video_id, status in ((1, "removed"), (2, "removed"), (3, "removed"), (4, "removed"), (5, "published")):
+            connection.execute(text("INSERT INTO videos (id, author_id, status, prompt, caption, duration_s, width, height,"
+                                    " fps, media_path, media_sha256, backend, seed, remix_depth, allow_remix, created_at)"
+                                    " VALUES (:id, 1, :s, 'p', 'c', 1.0, 64, 112, 12, 'x.mp4', 'x', 'procedural', 1, 0,"
+                                    " true, CURRENT_TIMESTAMP)"), {"id": video_id, "s": status})
+        for actor_id, action, video_id in ((1, "video.remove", 1), (2, "cameo.remove_appearance", 2),
+                                           (2, "video.remove", 3), (1, "video.publish", 5)):
+            connection.execute(text("INSERT INTO audit_log (actor_id, action, target_type, target_id, details, created_at)"
+                                    " VALUES (:a, :action, 'video', :v, '{}', CURRENT_TIMESTAMP)"),
+                               {"a": actor_id, "action": action, "v": video_id})
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT id, removal FROM videos ORDER BY id")).all())
+    engine.dispose()
+    # 3: removed by someone who is not the author with `video.remove` (an admin): the platform's
+    assert kinds == {1: "author", 2: "cameo_owner", 3: "review", 4: "review", 5: None}

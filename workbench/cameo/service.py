@@ -19,12 +19,13 @@ from workbench.cameo.challenge import Challenge, Check, LivenessResult, new_chal
 from workbench.cameo.consent import load_cameo, refusal
 from workbench.cameo.faces import ALIGNED_SIZE, align_face, detect_faces
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.social import video_states
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
 from workbench.safety.public_figures import FaceMatch
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, CaseSource, ModerationCase, User, Video,
+    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, CaseSource, ModerationCase, Removal, User, Video,
     VideoCameo, VideoStatus, utcnow,
 )
 
@@ -259,8 +260,7 @@ class CameoService:
             for link, video in links:
                 if published == "keep":
                     link.kept_by_owner = True
-                else:
-                    video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+                elif video_states.remove(session, video, Removal.CAMEO_OWNER):
                     audit(session, owner, "cameo.remove_appearance", "video", video.id, cameo=cameo.handle,
                           reason="cameo revoked")
             audit(session, owner, "cameo.revoke", "cameo", cameo.id, published=published, clips=len(links))
@@ -274,8 +274,7 @@ class CameoService:
             video = session.get(Video, video_id) if isinstance(video_id, int) else None
             if video is None or owner.id not in cameo_owner_ids(session, video.id):
                 raise NotFound(f"no clip #{video_id} with your cameo in it")
-            if video.status is not VideoStatus.REMOVED:
-                video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+            if video_states.remove(session, video, Removal.CAMEO_OWNER):
                 audit(session, owner, "cameo.remove_appearance", "video", video.id, reason=reason)
             return video_views(session, [video], self._wb.media_dir)[0]
 

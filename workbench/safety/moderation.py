@@ -27,12 +27,13 @@ from workbench.cameo.consent import lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.safety.cases import CaseView, case_views
 from workbench.safety.reports import REPORT_REASONS
+from workbench.social import video_states
 from workbench.social.notifications import notify
 from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
 from workbench.store.models import (
-    AuditEntry, Cameo, CameoStatus, CaseSource, CaseStatus, CaseTier, ModerationCase, Report, Role, User, Video,
-    VideoCameo, VideoFingerprint, VideoStatus, as_utc, utcnow,
+    AuditEntry, Cameo, CameoStatus, CaseSource, CaseStatus, CaseTier, ModerationCase, Removal, Report, Role, User,
+    Video, VideoCameo, VideoFingerprint, as_utc, utcnow,
 )
 
 #: decision -> what it means, in the words reviewers and the people notified read
@@ -256,9 +257,9 @@ class ModerationService:
                 session.get(User, cameo.owner_id).suspended = True
             return
         video = session.get(Video, case.video_id)
-        video.held_reason = None
+        video_states.release(session, video)
         if action in ("remove", "suspend"):
-            video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+            video_states.remove(session, video, Removal.REVIEW)
             self._fingerprint(session, video)
         if action == "suspend":
             session.get(User, video.author_id).suspended = True
@@ -537,9 +538,8 @@ def _undo(session: Session, appealed: ModerationCase) -> None:
             session.get(User, cameo.owner_id).suspended = False
         return
     video = session.get(Video, appealed.video_id)
-    if action in ("remove", "suspend") and video.status is VideoStatus.REMOVED:
-        video.status = VideoStatus.PUBLISHED if video.published_at else VideoStatus.DRAFT
-        video.removed_at = None
+    if action in ("remove", "suspend"):
+        video_states.restore(session, video)
     if action == "suspend":
         session.get(User, video.author_id).suspended = False
     if action in LABELS:

@@ -29,7 +29,7 @@ from workbench.safety.deepfake.tracks import largest, track_from_faces
 from workbench.safety.hashing import (
     HASH_BYTES, clip_hashes, library_hashes, match_clip, sample_frames,
 )
-from workbench.store.models import Cameo, CameoKind, CameoStatus, Video, VideoFingerprint, VideoStatus
+from workbench.store.models import Cameo, CameoKind, CameoStatus, Removal, Video, VideoFingerprint, VideoStatus
 
 #: faces are looked for in this many frames spread over the clip
 FACE_FRAMES = 6
@@ -84,7 +84,7 @@ class OutputScanner:
             cameos = self._cameo_embeddings(session)
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
-                .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED))}
+                .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
         engine = self._wb.faces
         others = [(handle, reference) for cameo_id, handle, reference in cameos if cameo_id not in granted_cameo_ids]
         references = np.stack([reference for _, reference in others]) if others else np.zeros((0, 1), np.float32)

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, aliased
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.social import video_states
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.store.db import insert_once
 from workbench.store.models import (
-    Cameo, Comment, Like, Role, User, Video, VideoCameo, VideoMood, VideoStatus, WatchEvent, as_utc, utcnow,
+    Cameo, Comment, Like, Removal, Role, User, Video, VideoCameo, VideoMood, VideoStatus, WatchEvent, as_utc,
 )
 
 MAX_COMMENT_CHARS = 500
@@ -58,6 +59,14 @@ class VideoView:
     like_count: int = 0
     view_count: int = 0
     comment_count: int = 0
+    #: who took a removed clip down: "author", "cameo_owner" or "review" (None while it is up)
+    removal: str | None = None
+
+    @property
+    def state(self) -> str:
+        """The status in words; a removed clip says who removed it."""
+        return {"author": "deleted by its author", "cameo_owner": "taken down by a cameo owner",
+                "review": "removed by review"}.get(self.removal, self.status)
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,7 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
             remix_parent_id=v.remix_parent_id, remix_root_id=v.remix_root_id, remix_depth=v.remix_depth,
             allow_remix=v.allow_remix, created_at=as_utc(v.created_at), published_at=as_utc(v.published_at),
             held_reason=v.held_reason, label=v.label, age_restricted=v.age_restricted, like_count=v.like_count, view_count=v.view_count, comment_count=comments.get(v.id, 0),
+            removal=v.removal.value if v.removal else None,
         )
         for v in videos
     ]
@@ -208,20 +218,23 @@ class VideoService:
                     require_grants(session, user, cameos)
                 except Forbidden as refused:
                     raise Forbidden(f"clip #{video.id} cannot be published: {refused}") from None
-                video.status = VideoStatus.PUBLISHED
-                video.published_at = utcnow()
-                audit(session, user, "video.publish", "video", video.id)
+                if video_states.publish(session, video):
+                    audit(session, user, "video.publish", "video", video.id)
             return self._view(session, video)
 
     def remove(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
-        """Take a clip down: it leaves every feed at once. Its author or an admin may do this."""
+        """Take a clip down: it leaves every feed at once. Its author may delete it; an admin's
+        removal is the platform's (it joins the re-upload list)."""
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
-            if video.author_id != user.id and user.role is not Role.ADMIN:
+            if video.author_id == user.id:
+                by = Removal.AUTHOR
+            elif user.role is Role.ADMIN:
+                by = Removal.REVIEW
+            else:
                 raise Forbidden("only the author or an admin can remove this clip")
-            if video.status is not VideoStatus.REMOVED:
-                video.status, video.removed_at = VideoStatus.REMOVED, utcnow()
+            if video_states.remove(session, video, by):
                 audit(session, user, "video.remove", "video", video.id, reason=reason)
             return self._view(session, video)
 

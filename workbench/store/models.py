@@ -75,6 +75,13 @@ class VideoStatus(str, enum.Enum):
     REMOVED = "removed"
 
 
+class Removal(str, enum.Enum):
+    """Who took a removed clip down: only a review removal puts it on the re-upload list."""
+    AUTHOR = "author"  # the author deleted it
+    CAMEO_OWNER = "cameo_owner"  # a person whose cameo is in it took it down
+    REVIEW = "review"  # a reviewer (or an admin) removed it
+
+
 class CameoKind(str, enum.Enum):
     PERSON = "person"
     CHARACTER = "character"
@@ -174,6 +181,7 @@ class Video(Base):
     created_at: Mapped[datetime] = _timestamp()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removal: Mapped[Removal | None] = mapped_column(_enum(Removal, "video_removal"))
     #: why the output scan held this clip back (a face without consent, a public figure, a removed
     #: clip's match); while set, only its author, its cameos' owners, reviewers and admins see it
     held_reason: Mapped[str | None] = mapped_column(String(200))
