@@ -87,3 +87,21 @@ def test_a_corrupt_file_gives_a_failed_result(engine: FaceEngine, tmp_path: Path
 def test_a_missing_file_raises(engine: FaceEngine, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         check_liveness(tmp_path / "nothing.mp4", CHALLENGE, engine)
+
+
+def test_digits_heard_in_threads_at_once_match_one_at_a_time() -> None:
+    """Streamlit serves every session from one process, and the speech decoder is shared: two
+    enrollments checked at once must hear what each would hear alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workbench.cameo.liveness import _digits_heard
+    from workbench.cameo.synthetic_enrollment import SAMPLE_RATE, speak
+
+    asked = ["40917", "28365", "71520", "93048"]
+    spoken = [speak(digits, voice="en-us+f5") for digits in asked]
+    alone = [_digits_heard(audio, SAMPLE_RATE, digits).evidence["heard"] for audio, digits in zip(spoken, asked)]
+    with ThreadPoolExecutor(max_workers=len(asked)) as pool:
+        for _ in range(3):
+            together = list(pool.map(lambda pair: _digits_heard(*pair).evidence["heard"],
+                                     [(audio, SAMPLE_RATE, digits) for audio, digits in zip(spoken, asked)]))
+            assert together == alone

@@ -29,12 +29,14 @@ gives failed checks with the reason in the evidence; only a missing file raises.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from workbench.cameo.challenge import Check, Challenge, LivenessResult
 from workbench.cameo.engine import FaceEngine
@@ -328,6 +330,11 @@ def _not_replayed(samples: list[_Sample]) -> Check:
     return Check("not_replayed", not looped, evidence)
 
 
+#: two enrollments at once (Streamlit serves every session from one process) must not interleave
+#: their utterances on the shared decoder
+_DECODER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _decoder():
     from pocketsphinx import Config, Decoder
@@ -338,16 +345,6 @@ def _decoder():
     decoder.add_jsgf_string("digits", grammar)
     decoder.activate_search("digits")
     return decoder
-
-
-def _edits(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
 
 
 def _digits_heard(audio: np.ndarray | None, rate: int, digits: str) -> Check:
@@ -363,14 +360,15 @@ def _digits_heard(audio: np.ndarray | None, rate: int, digits: str) -> Check:
     signal = signal + 1e-3 * np.random.default_rng(0).standard_normal(len(signal)).astype(np.float32)
     pcm = (np.clip(signal, -1, 1) * 32767).astype(np.int16).tobytes()
     started = time.perf_counter()
-    decoder = _decoder()
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
+    with _DECODER_LOCK:  # one decoder per process, and an utterance is start_utt ... hyp on it
+        decoder = _decoder()
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        hypothesis = decoder.hyp()
     words = hypothesis.hypstr.split() if hypothesis else []
     heard = "".join(str(DIGIT_WORDS.index(w)) for w in words if w in DIGIT_WORDS)
-    edits = _edits(heard, digits)
+    edits = Levenshtein.distance(heard, digits)
     return Check("digits_heard", bool(heard) and edits <= DIGIT_EDITS,
                  {"asked": digits, "heard": heard, "edits": edits, "max_edits": DIGIT_EDITS,
                   "rms": round(rms, 4), "decode_ms": round(1000 * (time.perf_counter() - started), 1)})
