@@ -5,12 +5,12 @@ Run it with `workbench serve` (which seeds the demo world first when the databas
 """
 import streamlit as st
 
-from pages.common import current_actor, workbench
+from pages.common import current_actor, personas, workbench
 
 st.set_page_config(page_title="Workbench", page_icon=":material/movie:", layout="centered")
 
 wb = workbench()
-actor = current_actor(wb)
+actor = current_actor(personas(wb))
 
 pages = [
     st.Page("pages/feed.py", title="Feed", icon=":material/smartphone:", default=True),

@@ -13,10 +13,14 @@ from workbench import UserView, Workbench, WorkbenchError
 DEFAULT_PERSONA = "ana"
 
 
-def current_actor(wb: Workbench) -> UserView | None:
+def personas(wb: Workbench) -> dict[str, UserView]:
+    """Every user, by handle: whom one may act as."""
+    return {u.handle: u for u in wb.users.list()}
+
+
+def current_actor(users: dict[str, UserView]) -> UserView | None:
     """The persona every action runs as: the one picked in the sidebar (kept in session state), else
     the default; None while there are no users."""
-    users = {u.handle: u for u in wb.users.list()}
     if not users:
         return None
     handle = st.session_state.get("actor")
@@ -25,7 +29,7 @@ def current_actor(wb: Workbench) -> UserView | None:
     return users[handle]
 
 
-def persona_picker(wb: Workbench, actor: UserView) -> None:
+def persona_picker(users: dict[str, UserView], actor: UserView) -> None:
     """The sidebar's "Acting as" picker, drawn by each page (require_actor). A pick takes effect in
     the very run it starts (its callback runs before the script), so the navigation offers the new
     persona's pages at once and no second rerun can race a click that follows.
@@ -36,7 +40,6 @@ def persona_picker(wb: Workbench, actor: UserView) -> None:
     the picker showed the new one). Its key names the persona it was drawn for: a pick makes a new
     widget that starts from `index`, never from a value set in session state (which the browser does
     not echo back, and which once switched the persona silently)."""
-    users = {u.handle: u for u in wb.users.list()}
     handles = list(users)
     key = f"acting_as_{actor.handle}"
     st.sidebar.selectbox(
@@ -53,11 +56,12 @@ def require_actor(*, allow_suspended: bool = False) -> tuple[Workbench, UserView
     """The workbench and the persona chosen in the sidebar (whose picker this draws); stops the page
     if there is none, or if the persona is suspended (except on pages a suspended person may still use)."""
     wb = workbench()
-    actor = current_actor(wb)
+    users = personas(wb)
+    actor = current_actor(users)
     if actor is None:
         st.sidebar.info("No users yet: run `workbench seed --demo`.")
         st.stop()
-    persona_picker(wb, actor)
+    persona_picker(users, actor)
     if actor.suspended and not allow_suspended:
         st.warning(f"@{actor.handle} is suspended; the Inbox shows why and how to appeal.", icon=":material/block:")
         st.stop()
