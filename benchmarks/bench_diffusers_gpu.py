@@ -11,7 +11,7 @@ the real model: compute does not depend on the weights' values. The UMT5-XXL tex
 width 4096) through prompt_embeds, so the figures cover denoising and decoding, not prompt encoding.
 Without a CUDA GPU it says so and exits 0.
 
---tiny times the random-weight test pipelines (workbench.generation.tiny_pipelines) through
+--tiny times the random-weight test pipelines (workbench.media.tiny_pipelines) through
 DiffusersBackend on CPU: the plumbing's overhead, not a model's speed.
 Prints a table and, last, one JSON line for scripts to collect.
 """
@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 import torch  # noqa: E402
 
-from workbench.generation.backend import GenerationRequest  # noqa: E402
-from workbench.generation.diffusers_backend import DiffusersBackend  # noqa: E402
-from workbench.generation.tiny_pipelines import build_tiny_ltx2, build_tiny_wan  # noqa: E402
+from workbench.media.backend import GenerationRequest  # noqa: E402
+from workbench.media.diffusers_backend import DiffusersBackend  # noqa: E402
+from workbench.media.tiny_pipelines import build_tiny_ltx2, build_tiny_wan  # noqa: E402
 
 #: transformer/config.json of Wan-AI/Wan2.1-T2V-1.3B-Diffusers (as in diffusers' convert_wan_to_diffusers.py)
 WAN_T2V_1_3B = {

@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
-from workbench.cameo.engine import FaceEngine, build_default_model_pack  # noqa: E402
-from workbench.cameo.faces import sample_group_photo  # noqa: E402
+from workbench.faces.engine import FaceEngine, build_default_model_pack  # noqa: E402
+from workbench.faces.alignment import sample_group_photo  # noqa: E402
 
 
 def identities(engine: FaceEngine) -> dict[str, np.ndarray]:

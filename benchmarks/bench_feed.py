@@ -33,7 +33,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from workbench import OPERATOR, open_workbench  # noqa: E402
 from workbench.config import Settings  # noqa: E402
-from workbench.generation.moods import mood_names  # noqa: E402
+from workbench.media.moods import mood_names  # noqa: E402
 from workbench.store.models import (  # noqa: E402
     Cameo, CameoPermission, CameoStatus, Follow, Role, User, Video, VideoCameo, VideoMood, VideoStatus, utcnow,
 )

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
-from workbench.generation.backend import GenerationRequest  # noqa: E402
-from workbench.generation.media import encode_mp4  # noqa: E402
-from workbench.generation.procedural import ProceduralBackend  # noqa: E402
-from workbench.generation.provenance import ensure_credentials, store_ai_clip  # noqa: E402
+from workbench.media.backend import GenerationRequest  # noqa: E402
+from workbench.media.codec import encode_mp4  # noqa: E402
+from workbench.media.procedural import ProceduralBackend  # noqa: E402
+from workbench.media.provenance import ensure_credentials, store_ai_clip  # noqa: E402
 from workbench.core import open_workbench  # noqa: E402
 
 PROMPTS = ("a cat chasing a laser in space", "calm ocean waves at sunset", "breaking news: election night",

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
-from workbench.cameo.challenge import new_challenge  # noqa: E402
-from workbench.cameo.engine import FaceEngine, build_default_model_pack  # noqa: E402
-from workbench.cameo.liveness import check_liveness  # noqa: E402
-from workbench.cameo.synthetic_enrollment import ATTACKS, VOICES, enrollment_clip  # noqa: E402
+from workbench.faces.challenge import new_challenge  # noqa: E402
+from workbench.faces.engine import FaceEngine, build_default_model_pack  # noqa: E402
+from workbench.faces.liveness import check_liveness  # noqa: E402
+from workbench.faces.synthetic_enrollment import ATTACKS, VOICES, enrollment_clip  # noqa: E402
 
 PEOPLE = (0, 5, 4, 10, 7, 8, 9, 2, 14)
 

@@ -29,9 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
 from tests.helpers import encode_like_a_reuploader, resize_frames  # noqa: E402
-from workbench.generation.backend import GenerationRequest  # noqa: E402
-from workbench.generation.media import encode_mp4, read_clip  # noqa: E402
-from workbench.generation.procedural import ProceduralBackend  # noqa: E402
+from workbench.media.backend import GenerationRequest  # noqa: E402
+from workbench.media.codec import encode_mp4, read_clip  # noqa: E402
+from workbench.media.procedural import ProceduralBackend  # noqa: E402
 from workbench.safety.hashing import (  # noqa: E402
     LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, MATCH_DISTANCE, clip_hashes, frame_hash, frame_hash_dihedral, hamming,
     match_clip, trim_borders, variant_names,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.common import attempt, require_actor, show_error
 from workbench import WorkbenchError
-from workbench.generation.moods import mood, mood_names
+from workbench.media.moods import mood, mood_names
 
 #: a job still queued after this long suggests no worker is running
 QUEUED_HINT_S = 10

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.common import attempt, require_actor, result_or_stop, show_error, watch_telemetry
 from workbench import WorkbenchError
-from workbench.generation.moods import mood, mood_names
+from workbench.media.moods import mood, mood_names
 from workbench.safety.reports import REPORT_REASONS
 from workbench.social.feed import FeedItem
 from workbench.social.lineage import lineage_figure

@@ -184,7 +184,7 @@ def demo_world(run_shared_dir):
 def enrollment_clips(run_shared_dir):
     """make(path, challenge, **options): enrollment_clip's file at path, rendered once a run for each
     script (the challenge's moves and digits and the options; the clip does not depend on the rest)."""
-    from workbench.cameo.synthetic_enrollment import enrollment_clip
+    from workbench.faces.synthetic_enrollment import enrollment_clip
 
     folder = run_shared_dir / "enrollment-clips"
     folder.mkdir(exist_ok=True)

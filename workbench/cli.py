@@ -371,7 +371,8 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
     from tqdm import tqdm
 
     from workbench.errors import InvalidInput
-    from workbench.simulation import SimulationConfig, simulate as run_simulation
+    from workbench.simulation import SimulationConfig
+    from workbench.simulation import simulate as run_simulation
 
     with tqdm(total=days, desc="simulating", unit="day", file=sys.stderr, disable=None) as bar:
         try:
@@ -494,7 +495,7 @@ def provenance_verify(file: Path = typer.Argument(..., exists=True, dir_okay=Fal
     """Read and validate a file's C2PA manifest: is it AI-generated, by whom, and is it intact?
     Exits 1 when the file has no valid manifest."""
     from workbench.config import Settings
-    from workbench.generation.provenance import credentials_in, verify
+    from workbench.media.provenance import credentials_in, verify
 
     if trust is None:
         own_root = credentials_in(Settings().provenance_dir()).root_cert

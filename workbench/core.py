@@ -16,17 +16,17 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.cameo.engine import FaceEngine, shared_engine
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
+from workbench.faces.engine import FaceEngine, shared_engine
+from workbench.faces.gallery import FaceGallery, gallery_for
 from workbench.generation.jobs import JobQueue
-from workbench.generation.provenance import SigningCredentials, ensure_credentials
 from workbench.generation.service import ClipService
+from workbench.media.provenance import SigningCredentials, ensure_credentials
 from workbench.rights.service import RightsService
-from workbench.safety.public_figures import FaceGallery, gallery_for
 from workbench.safety.embeddings import SentenceEmbedder
-from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.moderation import ModerationService
+from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.reports import ReportService
 from workbench.safety.scan import OutputScanner
 from workbench.safety.service import PolicyService

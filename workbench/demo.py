@@ -18,23 +18,40 @@ import numpy as np
 from sqlalchemy import func, select
 
 from workbench.actors import audit
-from workbench.errors import Conflict
-from workbench.cameo.faces import synthetic_person
 from workbench.cameo.service import store_reference_image
-from workbench.generation.backend import CameoIdentity, GenerationRequest, ProgressCallback
-from workbench.generation.moods import classify_prompt
-from workbench.generation.procedural import ProceduralBackend
-from workbench.generation.provenance import SigningCredentials, store_ai_clip
+from workbench.errors import Conflict
+from workbench.faces.alignment import synthetic_person
+from workbench.files import packaged_data
 from workbench.generation.service import insert_video
+from workbench.media.backend import CameoIdentity, GenerationRequest, ProgressCallback
+from workbench.media.moods import classify_prompt
+from workbench.media.procedural import ProceduralBackend
+from workbench.media.provenance import SigningCredentials, store_ai_clip
 from workbench.safety.hashing import library_hashes
 from workbench.safety.reports import open_or_merge_case
 from workbench.social.videos import recount_engagement
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, Comment, Follow, IpOptOut, Like, Meta,
-    OptOutScope, Report, Role, User, Video, VideoStatus, WatchEvent, utcnow,
+    Cameo,
+    CameoApproval,
+    CameoKind,
+    CameoPermission,
+    CameoStatus,
+    Comment,
+    Follow,
+    IpOptOut,
+    Like,
+    Meta,
+    OptOutScope,
+    Report,
+    Role,
+    User,
+    Video,
+    VideoStatus,
+    WatchEvent,
+    utcnow,
 )
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "demo_world.json"
+FIXTURE = packaged_data("demo_world.json")
 META_KEY = "demo_world"
 DURATIONS_S = (3.0, 4.0, 4.0, 5.0, 6.0, 8.0)
 COMMENTS = ("love this", "again!", "how did you make this", "remixing this now", "so calm", "ha!", "the ending",

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from tests.helpers import media_files, row_counts
 from workbench import Forbidden, InvalidInput, NotFound
-from workbench.cameo.faces import detect_faces, sample_group_photo, synthetic_person
-from workbench.generation.media import read_frames
+from workbench.faces.alignment import detect_faces, sample_group_photo, synthetic_person
+from workbench.media.codec import read_frames
 from workbench.store.models import Cameo, CameoApproval, CameoPermission, CameoStatus, VideoCameo
 
 pytestmark = pytest.mark.db

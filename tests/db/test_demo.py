@@ -7,8 +7,8 @@ from tests.helpers import ENGINES, media_files, row_counts, schema_url
 from workbench import Conflict, open_workbench
 from workbench.config import Settings
 from workbench.demo import seed_demo
-from workbench.generation.media import read_frames
-from workbench.generation.provenance import verify
+from workbench.media.codec import read_frames
+from workbench.media.provenance import verify
 
 # one worker builds the module's worlds once (each engine's, the twin) and every test reads them
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("demo")]

@@ -1,14 +1,14 @@
 """Enrolling a cameo through the public API: a random challenge, a clip, liveness, then verified,
-failed, expired or held. The clips are synthetic people (workbench.cameo.synthetic_enrollment)."""
+failed, expired or held. The clips are synthetic people (workbench.faces.synthetic_enrollment)."""
 import numpy as np
 import pytest
 from sqlalchemy import select, update
 
 from workbench import Conflict, InvalidInput
-from workbench.cameo.faces import detect_faces, synthetic_person
-from workbench.generation.media import read_frames
-from workbench.safety.public_figures import PublicFigure
-from workbench.cameo.challenge import Challenge
+from workbench.faces.alignment import detect_faces, synthetic_person
+from workbench.media.codec import read_frames
+from workbench.faces.gallery import PublicFigure
+from workbench.faces.challenge import Challenge
 from workbench.store.models import Cameo, User
 
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("liveness")]

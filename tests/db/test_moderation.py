@@ -11,7 +11,7 @@ from PIL import Image
 from tests.db.test_cameo_consent import add_person_cameo
 from tests.db.test_safety import reencoded
 from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound
-from workbench.generation.media import read_frames
+from workbench.media.codec import read_frames
 from workbench.store.models import ModerationCase, utcnow
 
 pytestmark = pytest.mark.db

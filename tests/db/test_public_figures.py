@@ -2,8 +2,8 @@
 import pytest
 
 from workbench import OPERATOR, Forbidden, InvalidInput
-from workbench.cameo.faces import synthetic_person
-from workbench.safety.public_figures import load_gallery, reference_photo
+from workbench.faces.alignment import synthetic_person
+from workbench.faces.gallery import load_gallery, reference_photo
 from workbench.store.models import Cameo, CameoStatus
 
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("faces")]

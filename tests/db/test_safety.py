@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from tests.db.test_cameo_consent import add_person_cameo
 from tests.helpers import encode_like_a_reuploader, media_files, resize_frames, row_counts
-from workbench.cameo.faces import synthetic_person
+from workbench.faces.alignment import synthetic_person
 from workbench.errors import Forbidden, InvalidInput, NotFound
-from workbench.generation.backend import CameoIdentity
-from workbench.generation.media import read_clip
-from workbench.generation.procedural import ProceduralBackend
+from workbench.media.backend import CameoIdentity
+from workbench.media.codec import read_clip
+from workbench.media.procedural import ProceduralBackend
 from workbench.store.models import ModerationCase, PolicyHit, Video
 
 pytestmark = pytest.mark.db
@@ -162,7 +162,7 @@ def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(
     other = wb.clips.create("ana", "a blue whale under the sea", seed=12, duration_s=2.0)
     uploaded = wb.clips.upload("ben", reencoded(other.media_file, tmp_path, scale=1.0), caption="whale")
     assert uploaded.status == "draft" and uploaded.held_reason is None and uploaded.backend == "upload"
-    from workbench.generation.provenance import verify
+    from workbench.media.provenance import verify
 
     report = verify(uploaded.media_file)
     assert report["manifest"] and report["author"] == "@ben" and report["parent"]
@@ -192,8 +192,8 @@ def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detect
     """Impersonation: @ben uploads a clip in which @ana's enrolled face was swapped onto someone filmed
     with a camera (the shipped benchmark's autoencoder swap). Her face without her grant holds it and
     opens a case; the deepfake detectors' scores join the case's signals."""
-    from workbench.generation.backend import Clip
-    from workbench.generation.media import encode_mp4
+    from workbench.media.backend import Clip
+    from workbench.media.codec import encode_mp4
     from workbench.safety.deepfake.benchmark import BenchmarkConfig, person_in, real_people, render_take
 
     wb = people

@@ -5,8 +5,8 @@ import pytest
 
 from tests.helpers import media_files, row_counts
 from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound
-from workbench.generation.media import probe, read_frames
-from workbench.generation.provenance import verify
+from workbench.media.codec import probe, read_frames
+from workbench.media.provenance import verify
 from workbench.store.models import GenerationJob, JobStatus
 
 pytestmark = pytest.mark.db

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from workbench import OPERATOR, open_workbench
-from workbench.generation.provenance import verify
+from workbench.media.provenance import verify
 
 from .conftest import FAILED
 

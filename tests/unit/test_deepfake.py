@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from workbench.config import Settings
-from workbench.generation.media import probe
+from workbench.media.codec import probe
 from workbench.safety.deepfake import features
 from workbench.safety.deepfake.benchmark import (
     METHODS, TEST_PEOPLE, TRAIN_PEOPLE, BenchmarkConfig, build_benchmark, camera_take, frame_points, hull_mask,

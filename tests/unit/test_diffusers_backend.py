@@ -19,11 +19,11 @@ import pytest
 import huggingface_hub.constants  # noqa: E402
 import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
-from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest  # noqa: E402
-from workbench.generation.diffusers_backend import (  # noqa: E402
+from workbench.media.backend import CameoIdentity, Clip, GenerationRequest  # noqa: E402
+from workbench.media.diffusers_backend import (  # noqa: E402
     SAMPLE_RATE, DiffusersBackend, video_to_video_pipeline_for)
-from workbench.generation.media import encode_mp4, probe  # noqa: E402
-from workbench.generation.tiny_pipelines import build_tiny_ltx2, build_tiny_wan  # noqa: E402
+from workbench.media.codec import encode_mp4, probe  # noqa: E402
+from workbench.media.tiny_pipelines import build_tiny_ltx2, build_tiny_wan  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("diffusers")
 
@@ -66,7 +66,7 @@ def request(prompt: str = "a robot dancing on the street", **fields) -> Generati
 
 
 def test_importing_the_backend_does_not_import_torch() -> None:
-    code = ("import sys, workbench.generation.diffusers_backend; "
+    code = ("import sys, workbench.media.diffusers_backend; "
             "print(sorted({'torch', 'diffusers', 'transformers'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], capture_output=True,
                             text=True, check=True)
@@ -198,7 +198,7 @@ def test_a_generated_clip_encodes_to_h264_and_aac(ltx2: DiffusersBackend, tmp_pa
 def test_the_create_flow_runs_a_diffusers_model_end_to_end(tiny_wan, tmp_path):
     """The GPU path through the app's own job flow: the clip is stored watermarked and signed."""
     from workbench import open_workbench
-    from workbench.generation.provenance import verify
+    from workbench.media.provenance import verify
 
     wb = open_workbench(f"sqlite:///{tmp_path / 'wb.db'}", data_dir=tmp_path)
     wb.users.create(None, "ana")

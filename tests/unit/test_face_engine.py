@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from workbench.cameo.engine import (ARCFACE_THRESHOLD, DETECTOR_FILE, DLIB_THRESHOLD, FaceEngine,
+from workbench.faces.engine import (ARCFACE_THRESHOLD, DETECTOR_FILE, DLIB_THRESHOLD, FaceEngine,
                                     build_default_model_pack)
-from workbench.cameo.faces import sample_group_photo
+from workbench.faces.alignment import sample_group_photo
 
 
 @pytest.fixture(scope="session")

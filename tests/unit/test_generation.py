@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest, split_shots
-from workbench.generation.media import encode_mp4, probe, read_frames, write_content_addressed
-from workbench.generation.moods import classify_prompt, default_mood, mood, mood_names
-from workbench.generation.procedural import SAMPLE_RATE, ProceduralBackend, objects_in
+from workbench.media.backend import CameoIdentity, Clip, GenerationRequest, split_shots
+from workbench.media.codec import encode_mp4, probe, read_frames, write_content_addressed
+from workbench.media.moods import classify_prompt, default_mood, mood, mood_names
+from workbench.media.procedural import SAMPLE_RATE, ProceduralBackend, objects_in
 
 BACKEND = ProceduralBackend()
 

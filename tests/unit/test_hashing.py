@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.helpers import encode_like_a_reuploader, resize_frames
-from workbench.generation.backend import GenerationRequest
-from workbench.generation.media import encode_mp4, read_frames
-from workbench.generation.procedural import ProceduralBackend
+from workbench.media.backend import GenerationRequest
+from workbench.media.codec import encode_mp4, read_frames
+from workbench.media.procedural import ProceduralBackend
 from workbench.safety.hashing import (
     DIHEDRAL_TRANSFORMS, LIBRARY_EVERY_S, LIBRARY_MAX_FRAMES, MATCH_DISTANCE, QUALITY_FLOOR, ReuploadMatch,
     clip_hashes, frame_hash, frame_hash_dihedral, hamming, match_clip, trim_borders, variant_names,

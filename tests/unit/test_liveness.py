@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cameo.challenge import Challenge
-from workbench.cameo.engine import FaceEngine, shared_engine
-from workbench.cameo.liveness import CHECKS, check_liveness
-from workbench.cameo.synthetic_enrollment import ATTACKS, espeak_available
+from workbench.faces.challenge import Challenge
+from workbench.faces.engine import FaceEngine, shared_engine
+from workbench.faces.liveness import CHECKS, check_liveness
+from workbench.faces.synthetic_enrollment import ATTACKS, espeak_available
 
 pytestmark = pytest.mark.xdist_group("liveness")
 
@@ -94,8 +94,8 @@ def test_digits_heard_in_threads_at_once_match_one_at_a_time() -> None:
     enrollments checked at once must hear what each would hear alone."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from workbench.cameo.liveness import _digits_heard
-    from workbench.cameo.synthetic_enrollment import SAMPLE_RATE, speak
+    from workbench.faces.liveness import _digits_heard
+    from workbench.faces.synthetic_enrollment import SAMPLE_RATE, speak
 
     asked = ["40917", "28365", "71520", "93048"]
     spoken = [speak(digits, voice="en-us+f5") for digits in asked]

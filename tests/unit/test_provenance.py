@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.generation.backend import Clip, GenerationRequest
-from workbench.generation.media import encode_mp4, read_frames
-from workbench.generation.procedural import ProceduralBackend
-from workbench.generation.provenance import SigningCredentials, burn_watermark, ensure_credentials, sign_mp4, verify
+from workbench.media.backend import Clip, GenerationRequest
+from workbench.media.codec import encode_mp4, read_frames
+from workbench.media.procedural import ProceduralBackend
+from workbench.media.provenance import SigningCredentials, burn_watermark, ensure_credentials, sign_mp4, verify
 
 
 @pytest.fixture(scope="module")

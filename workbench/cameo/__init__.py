@@ -1,1 +1,1 @@
-"""Cameos: verified, consenting likenesses that others may put into clips."""
+"""Cameos: what an owner enrols, sees and sets; who may use a cameo lives in workbench.social.consent."""

@@ -2,10 +2,8 @@
 clip that uses them; and which cameos another person may use."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,18 +13,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
-from workbench.cameo.challenge import Challenge, Check, LivenessResult, new_challenge
-from workbench.cameo.consent import load_cameo, refusal
-from workbench.cameo.faces import ALIGNED_SIZE, align_face, detect_faces
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workbench.social import video_states
+from workbench.faces.alignment import ALIGNED_SIZE, align_face, detect_faces
+from workbench.faces.challenge import Challenge, Check, LivenessResult, new_challenge
+from workbench.faces.gallery import FaceMatch
+from workbench.faces.liveness import check_liveness
+from workbench.files import place_by_content, temp_file
+from workbench.states import videos as video_states
+from workbench.social.consent import load_cameo, refusal
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
-from workbench.safety.public_figures import FaceMatch
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoKind, CameoPermission, CameoStatus, CaseSource, ModerationCase, Removal, User, Video,
-    VideoCameo, VideoStatus, utcnow,
+    Cameo,
+    CameoApproval,
+    CameoKind,
+    CameoPermission,
+    CameoStatus,
+    CaseSource,
+    ModerationCase,
+    Removal,
+    User,
+    Video,
+    VideoCameo,
+    VideoStatus,
+    utcnow,
 )
 
 
@@ -157,7 +168,6 @@ class CameoService:
             return EnrollmentResult(cameo.status.value if result.passed else "failed", result.checks, challenge)
 
     def _check_clip(self, clip: bytes, challenge: Challenge) -> LivenessResult:
-        from workbench.cameo.liveness import check_liveness
 
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "enrollment.mp4"
@@ -378,11 +388,8 @@ def store_reference_image(pixels: np.ndarray, media_dir: Path) -> tuple[str, boo
     Image.fromarray(pixels).save(buffer, format="PNG")
     data = buffer.getvalue()
     folder = Path(media_dir) / "faces"
-    final = folder / f"{hashlib.sha256(data).hexdigest()}.png"
-    created = not final.exists()
-    if created:
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / f".{final.name}.part"
-        temp.write_bytes(data)
-        os.replace(temp, final)
-    return final.relative_to(media_dir).as_posix(), created
+    folder.mkdir(parents=True, exist_ok=True)
+    temp = temp_file(folder, ".png")
+    temp.write_bytes(data)
+    stored = place_by_content(temp, lambda sha256: folder / f"{sha256}.png")
+    return stored.path.relative_to(media_dir).as_posix(), stored.is_new

@@ -1,1 +1,1 @@
-"""Clip generation: the backend interface, the CPU procedural backend, media encoding, the create flow."""
+"""Creating clips: submitting, running and recovering generation jobs, and storing what they make."""

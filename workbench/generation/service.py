@@ -17,18 +17,34 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
-from workbench.cameo.consent import identities, require_use
 from workbench.errors import Forbidden, InvalidInput, NotFound
-from workbench.generation.backend import Clip, GenerationBackend, GenerationRequest, ProgressCallback, split_shots
-from workbench.generation.media import TEMP_PREFIX, file_sha256, read_clip
-from workbench.generation.provenance import store_ai_clip
-from workbench.generation.moods import classify_prompt, mood_names
-from workbench.generation.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
+from workbench.files import TEMP_PREFIX, file_sha256, temp_file
+from workbench.media.backend import (
+    Clip,
+    GenerationBackend,
+    GenerationRequest,
+    ProgressCallback,
+    split_shots,
+)
+from workbench.media.codec import read_clip
+from workbench.media.moods import classify_prompt, mood_names
+from workbench.media.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
+from workbench.media.provenance import store_ai_clip
 from workbench.safety.hashing import library_hashes
 from workbench.safety.scan import ScanHit, fingerprint_bytes, open_scan_case
+from workbench.social.consent import identities, require_use
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.store.models import (
-    GenerationJob, JobStatus, User, Video, VideoCameo, VideoFingerprint, VideoMood, VideoStatus, as_utc, utcnow,
+    GenerationJob,
+    JobStatus,
+    User,
+    Video,
+    VideoCameo,
+    VideoFingerprint,
+    VideoMood,
+    VideoStatus,
+    as_utc,
+    utcnow,
 )
 
 MAX_PROMPT_CHARS = 2000
@@ -121,13 +137,9 @@ MAX_UPLOAD_SECONDS = 60.0
 
 def _temp_file(directory: Path, data: bytes) -> Path:
     """The upload's bytes in a temporary file beside the media (swept by job recovery if left)."""
-    import os
-    import tempfile
-
-    fd, name = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=".upload")
-    with os.fdopen(fd, "wb") as file:
-        file.write(data)
-    return Path(name)
+    path = temp_file(directory, ".upload")
+    path.write_bytes(data)
+    return path
 
 
 def read_upload(path: Path) -> Clip:
@@ -473,7 +485,7 @@ class ClipService:
         model = model or self._wb.settings.diffusers_model
         key = f"diffusers:{model}"
         if key not in self.backends:
-            from workbench.generation.diffusers_backend import DiffusersBackend
+            from workbench.media.diffusers_backend import DiffusersBackend
 
             self.backends[key] = DiffusersBackend(model=model)
         return self.backends[key]

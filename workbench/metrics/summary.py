@@ -8,7 +8,12 @@ import pandas as pd
 
 from workbench.metrics.exposure import cameo_exposure, slop_exposure
 from workbench.metrics.remix import remix_trees
-from workbench.metrics.watch import completion_by_duration, completion_rate, rewatch_rate, share_of_views_over
+from workbench.metrics.watch import (
+    completion_by_duration,
+    completion_rate,
+    rewatch_rate,
+    share_of_views_over,
+)
 
 
 def _number(value) -> float | None:

@@ -8,7 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.store.models import CaseSource, CaseStatus, ModerationCase, User, Video, as_utc
+from workbench.store.models import (
+    CaseSource,
+    CaseStatus,
+    ModerationCase,
+    User,
+    Video,
+    as_utc,
+)
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from workbench.files import packaged_data
 from workbench.safety.policy import BLOCK, CameoTerms, IpEntry, Profile, PromptPolicy
 
-PROMPT_SET_DIR = Path(__file__).resolve().parents[2] / "data" / "policy_prompts"
+PROMPT_SET_DIR = packaged_data("policy_prompts")
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,35 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
-from workbench.cameo.consent import lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.files import write_atomically
+from workbench.media.provenance import verify
 from workbench.safety.cases import CaseView, case_views
+from workbench.safety.hashing import library_hashes, sample_frames
 from workbench.safety.reports import REPORT_REASONS
-from workbench.social import video_states
+from workbench.safety.scan import fingerprint_bytes
+from workbench.states import videos as video_states
+from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
 from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
 from workbench.store.db import insert_once
 from workbench.store.models import (
-    AuditEntry, Cameo, CameoStatus, CaseSource, CaseStatus, CaseTier, ModerationCase, Removal, Report, Role, User,
-    Video, VideoCameo, VideoFingerprint, as_utc, utcnow,
+    AuditEntry,
+    Cameo,
+    CameoStatus,
+    CaseSource,
+    CaseStatus,
+    CaseTier,
+    ModerationCase,
+    Removal,
+    Report,
+    Role,
+    User,
+    Video,
+    VideoCameo,
+    VideoFingerprint,
+    as_utc,
+    utcnow,
 )
 
 #: decision -> what it means, in the words reviewers and the people notified read
@@ -105,7 +123,7 @@ class CaseDetail:
     reports: tuple[ReportView, ...]
     history: tuple[AuditView, ...]
     appeal_of: CaseView | None
-    #: the stored file's Content Credentials (workbench.generation.provenance.verify)
+    #: the stored file's Content Credentials (workbench.media.provenance.verify)
     provenance: dict | None
     #: for a held enrollment: the enrolled face (the cameo's reference image), to compare with the match
     cameo_reference: Path | None = None
@@ -272,8 +290,6 @@ class ModerationService:
         """A removed clip joins the re-upload list: clips stored here were hashed when stored; one
         that predates fingerprints is hashed now."""
         if session.get(VideoFingerprint, video.id) is None:
-            from workbench.safety.hashing import library_hashes
-            from workbench.safety.scan import fingerprint_bytes
 
             hashes = library_hashes(self._wb.media_dir / video.media_path)
             session.add(VideoFingerprint(video_id=video.id, frame_hashes=fingerprint_bytes(hashes)))
@@ -313,7 +329,6 @@ class ModerationService:
 
     def case(self, actor: ActorRef, case_id: int) -> CaseDetail:
         """A case with its clip, lineage, remixes, cameos, reports, history and provenance."""
-        from workbench.generation.provenance import verify
 
         with self._wb.transaction() as session:
             _reviewer(session, actor)
@@ -352,7 +367,6 @@ class ModerationService:
             media, sha256 = self._wb.media_dir / video.media_path, video.media_sha256
         cached = self._wb.media_dir / "previews" / f"{sha256}.png"
         if not cached.exists():
-            from workbench.generation.provenance import write_atomically
 
             cached.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(cached, blurred_preview(media), 0o644)
@@ -434,7 +448,6 @@ def blurred_preview(path: Path) -> bytes:
     see what kind of scene it is without the detail that harms."""
     from PIL import Image, ImageFilter
 
-    from workbench.safety.hashing import sample_frames
 
     frames = sample_frames(path, every_s=1e-3, max_frames=PREVIEW_FRAMES)
     tiles = []

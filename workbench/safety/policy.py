@@ -18,16 +18,22 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from workbench.safety.text import PhraseHit, PhraseIndex, close, normal_form, tokens, without_phrases
+from workbench.files import packaged_data
+from workbench.safety.text import (
+    PhraseHit,
+    PhraseIndex,
+    close,
+    normal_form,
+    tokens,
+    without_phrases,
+)
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-GAZETTEER_FILE = DATA_DIR / "public_figures.json"
-LEXICON_FILE = DATA_DIR / "policy_lexicon.json"
+GAZETTEER_FILE = packaged_data("public_figures.json")
+LEXICON_FILE = packaged_data("policy_lexicon.json")
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
 _SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}

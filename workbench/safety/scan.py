@@ -24,12 +24,26 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.generation.provenance import verify
+from workbench.media.provenance import verify
+from workbench.safety.cases import undecided_case
 from workbench.safety.deepfake.tracks import largest, track_from_faces
 from workbench.safety.hashing import (
-    HASH_BYTES, clip_hashes, library_hashes, match_clip, sample_frames,
+    HASH_BYTES,
+    clip_hashes,
+    library_hashes,
+    match_clip,
+    sample_frames,
 )
-from workbench.store.models import Cameo, CameoKind, CameoStatus, Removal, Video, VideoFingerprint, VideoStatus
+from workbench.store.models import (
+    Cameo,
+    CameoKind,
+    CameoStatus,
+    CaseSource,
+    Removal,
+    Video,
+    VideoFingerprint,
+    VideoStatus,
+)
 
 #: faces are looked for in this many frames spread over the clip
 FACE_FRAMES = 6
@@ -165,8 +179,6 @@ def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[
                    uploader: str | None = None, provenance: dict | None = None, deepfake: dict | None = None):
     """Attach scan hits (with their evidence, and the deepfake detectors' scores) to the clip's
     undecided case, or open one."""
-    from workbench.safety.cases import undecided_case
-    from workbench.store.models import CaseSource
 
     case = undecided_case(session, video_id, CaseSource.SCAN)
     entries = [{"kind": hit.kind, "detail": hit.detail, **hit.evidence,

@@ -9,9 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
-from workbench.cameo.consent import load_cameo, refusal
 from workbench.errors import Forbidden, InvalidInput, NotFound
-from workbench.safety.policy import ALLOW, CameoTerms, Decision, IpEntry, Profile, load_gazetteer
+from workbench.safety.policy import (
+    ALLOW,
+    CameoTerms,
+    Decision,
+    IpEntry,
+    Profile,
+    load_gazetteer,
+)
+from workbench.social.consent import load_cameo, refusal
 from workbench.store.models import Cameo, IpOptOut, PolicyHit, PublicFigure, Role, User
 
 

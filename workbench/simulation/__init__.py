@@ -20,6 +20,11 @@ The same config and seed give the same tables. Behaviour, per day:
   watched: completion depends on interest in its mood, its quality and (the known duration bias)
   its length; completed views may loop; views become likes, likes may become follows.
 """
-from workbench.simulation.engine import SimulationConfig, SimulationRun, read_logs, simulate
+from workbench.simulation.engine import (
+    SimulationConfig,
+    SimulationRun,
+    read_logs,
+    simulate,
+)
 
 __all__ = ["SimulationConfig", "SimulationRun", "read_logs", "simulate"]

@@ -14,9 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.generation.moods import mood_names
+from workbench.media.moods import mood_names
 from workbench.social.ranking import (
-    TIE_CAMEO, TIE_FOLLOWING, TIE_MUTUAL, TIE_NONE, TIE_REMIX, Features, policy_named,
+    TIE_CAMEO,
+    TIE_FOLLOWING,
+    TIE_MUTUAL,
+    TIE_NONE,
+    TIE_REMIX,
+    Features,
+    policy_named,
 )
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)

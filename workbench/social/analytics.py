@@ -6,9 +6,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from workbench import metrics
 from workbench.actors import OPERATOR, ActorRef, load_actor, load_user
 from workbench.errors import Forbidden, InvalidInput
-from workbench.store.models import Cameo, Role, User, Video, VideoCameo, VideoStatus, WatchEvent
+from workbench.store.models import (
+    Cameo,
+    Role,
+    User,
+    Video,
+    VideoCameo,
+    VideoStatus,
+    WatchEvent,
+)
 
 #: "share of views over N seconds" uses this N
 LONG_VIEW_S = 5.0
@@ -62,7 +71,6 @@ class AnalyticsService:
         """A creator's report: yours, or anyone's for an admin (and for the OPERATOR in notebooks)."""
         import pandas as pd
 
-        from workbench import metrics
 
         with self._wb.transaction() as session:
             viewer = None if actor is OPERATOR else load_actor(session, actor)

@@ -18,16 +18,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
-from workbench.cameo.consent import without_lapsed_grants
 from workbench.errors import Conflict, InvalidInput, NotFound
-from workbench.generation.moods import mood_names
+from workbench.media.moods import mood_names
+from workbench.social.consent import without_lapsed_grants
 from workbench.social.ranking import (
-    DEFAULT_POLICY, POLICIES, TEEN_POLICY, Candidate, FeedContext, MoodSteered, policy_named, round_score,
+    DEFAULT_POLICY,
+    POLICIES,
+    TEEN_POLICY,
+    Candidate,
+    FeedContext,
+    MoodSteered,
+    policy_named,
+    round_score,
 )
+from workbench.social.steering import parse_steering
 from workbench.social.users import follows_of
 from workbench.social.videos import VideoView, listed_for, moods_of, video_views
 from workbench.store.models import (
-    Cameo, FeedExperiment, Follow, Role, User, Video, VideoCameo, VideoMood, VideoStatus, as_utc, utcnow,
+    Cameo,
+    FeedExperiment,
+    Follow,
+    Role,
+    User,
+    Video,
+    VideoCameo,
+    VideoMood,
+    VideoStatus,
+    as_utc,
+    utcnow,
 )
 
 MAX_PAGE = 100
@@ -111,7 +129,6 @@ class FeedService:
             return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name) for r in kept]
 
     def _steering(self, text: str):
-        from workbench.social.steering import parse_steering
 
         try:
             return parse_steering(text, self._wb.text_embedder)

@@ -2,7 +2,7 @@
 
 The text is split into clauses; each clause's direction comes from its leading words ("more",
 "less", "no", ...), and its subject is matched to the mood taxonomy: first by the moods' names,
-labels and keywords (workbench.generation.moods), then, for words the taxonomy does not list
+labels and keywords (workbench.media.moods), then, for words the taxonomy does not list
 ("kittens", "elections", "hiking"), by cosine similarity of sentence embeddings between the
 subject and each mood's description (the offline model of workbench.safety.embeddings).
 """
@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from workbench.generation.moods import classify_prompt, default_mood, mood, mood_names
+from workbench.media.moods import classify_prompt, default_mood, mood, mood_names
 
 MAX_STEER_CHARS = 200
 #: leading words -> weight for the clause's moods

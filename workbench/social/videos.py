@@ -12,13 +12,28 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
-from workbench.cameo.consent import lapsed_grants, require_grants, without_lapsed_grants
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workbench.social import video_states
+from workbench.states import videos as video_states
+from workbench.social.consent import (
+    lapsed_grants,
+    require_grants,
+    without_lapsed_grants,
+)
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.store.db import insert_once
 from workbench.store.models import (
-    Cameo, Comment, Like, Removal, Role, User, Video, VideoCameo, VideoMood, VideoStatus, WatchEvent, as_utc,
+    Cameo,
+    Comment,
+    Like,
+    Removal,
+    Role,
+    User,
+    Video,
+    VideoCameo,
+    VideoMood,
+    VideoStatus,
+    WatchEvent,
+    as_utc,
 )
 
 MAX_COMMENT_CHARS = 500

@@ -43,13 +43,19 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from workbench.cameo.faces import (
-    ARCFACE_TEMPLATE, detect_faces, five_points, landmarks68, sample_group_photo, synthetic_person,
+from workbench.faces.alignment import (
+    ARCFACE_TEMPLATE,
+    detect_faces,
+    five_points,
+    landmarks68,
+    sample_group_photo,
+    synthetic_person,
 )
-from workbench.generation.backend import CameoIdentity, Clip, GenerationRequest
-from workbench.generation.media import encode_mp4
 from workbench.filelock import exclusive
-from workbench.generation.provenance import write_atomically
+from workbench.files import write_atomically
+from workbench.media.backend import CameoIdentity, Clip, GenerationRequest
+from workbench.media.codec import encode_mp4
+from workbench.media.procedural import ProceduralBackend
 from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, LabelledVideo
 
 #: bump when a change to this module changes the clips it makes (a built set is reused only if equal)
@@ -311,7 +317,6 @@ def speech_envelope(count: int, fps: int, rng: np.random.Generator) -> np.ndarra
 def generated_take(index: int, clip_number: int, config: BenchmarkConfig) -> tuple[list[np.ndarray], int]:
     """A clip of the procedural backend with synthetic person `index` as its cameo (no caption), and
     the H.264 rate factor drawn for it."""
-    from workbench.generation.procedural import ProceduralBackend
 
     request = GenerationRequest(
         prompt=GENERATED_PROMPTS[clip_number % len(GENERATED_PROMPTS)], seed=config.seed * 1000 + clip_number,

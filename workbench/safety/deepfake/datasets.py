@@ -42,7 +42,13 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, SPLITS, LabelledVideo
+from workbench.safety.deepfake.samples import (
+    FAKE,
+    REAL,
+    REAL_METHOD,
+    SPLITS,
+    LabelledVideo,
+)
 
 FACEFORENSICS = "FaceForensics++"
 CELEB_DF = "Celeb-DF"

@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from workbench.generation.provenance import write_atomically
+from workbench.files import write_atomically
 from workbench.metrics.detection import roc_auc
 from workbench.safety.deepfake import features
 from workbench.safety.deepfake.tracks import FaceTrack

@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from workbench.cameo.faces import similarity_align
+from workbench.faces.alignment import similarity_align
 
 SPECTRUM_BINS = 48
 #: the face's part of the aligned crop (tracks.CROP_TEMPLATE puts the face in the middle half)

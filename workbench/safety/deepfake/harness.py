@@ -7,15 +7,22 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from workbench.config import Settings
+from workbench.faces.engine import shared_engine
+from workbench.files import packaged_data
 from workbench.safety.deepfake.benchmark import BenchmarkConfig, build_benchmark
 from workbench.safety.deepfake.datasets import load_dataset
-from workbench.safety.deepfake.detectors import DETECTORS, DeepfakeDetector, load_detector, make_detector
+from workbench.safety.deepfake.detectors import (
+    DETECTORS,
+    DeepfakeDetector,
+    load_detector,
+    make_detector,
+)
 from workbench.safety.deepfake.evaluation import Labelled, assigned_split
 from workbench.safety.deepfake.samples import LabelledVideo
 from workbench.safety.deepfake.tracks import DEFAULT_FRAMES, extract_tracks
 
 #: the detectors the output scan loads, trained on the default shipped benchmark's train split
-SHIPPED_DETECTORS = Path(__file__).resolve().parents[3] / "data" / "detectors"
+SHIPPED_DETECTORS = packaged_data("detectors")
 #: the face engine's detector input for tracks: benchmark frames are 256 px, faces large
 TRACK_DET_SIZE = (320, 320)
 
@@ -24,7 +31,6 @@ Progress = Callable[[int, int], None]
 
 def detection_engine(settings: Settings | None = None, det_size: tuple[int, int] = TRACK_DET_SIZE):
     """A face engine over the configured pack (the default one is built if missing)."""
-    from workbench.cameo.engine import shared_engine
 
     settings = settings or Settings()
     return shared_engine(settings.resolved_face_model_root(), settings.face_pack, det_size=det_size)

@@ -18,10 +18,10 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 
-from workbench.cameo.faces import ARCFACE_TEMPLATE, landmarks68
+from workbench.faces.alignment import ARCFACE_TEMPLATE, landmarks68
+from workbench.faces.engine import shared_engine
 from workbench.filelock import exclusive
-from workbench.generation.media import file_sha256
-from workbench.generation.provenance import write_atomically
+from workbench.files import file_sha256, write_atomically
 from workbench.safety.hashing import sample_frames
 
 #: bump when a change here changes what a track holds (cached tracks of other versions are ignored)
@@ -149,7 +149,6 @@ def _collect(jobs, total: int, progress: Callable[[int, int], None] | None) -> l
 
 
 def _extract_in_worker(job) -> FaceTrack:
-    from workbench.cameo.engine import shared_engine
 
     (model_root, pack, det_size), path, frames, cache_dir = job
     return extract_track(path, shared_engine(Path(model_root), pack, det_size), frames, cache_dir)

@@ -20,7 +20,7 @@ What each request feature becomes (also written into ``clip.metadata``):
   this backend does not load; the clip is made from the prompt and says
   ``cameo_mode="not_supported_by_pipeline"`` rather than pretending.
 
-Random-weight pipelines for tests and CPU benchmarks live in ``workbench.generation.tiny_pipelines``.
+Random-weight pipelines for tests and CPU benchmarks live in ``workbench.media.tiny_pipelines``.
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from PIL import Image
 
-from workbench.generation.backend import Clip, GenerationRequest, ProgressCallback
-from workbench.generation.procedural import validate_request
+from workbench.media.backend import Clip, GenerationRequest, ProgressCallback
+from workbench.media.procedural import validate_request
 
 if TYPE_CHECKING:
     import torch

@@ -6,8 +6,8 @@ request: the same request (seed included) gives the same clip.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import numpy as np

@@ -9,9 +9,10 @@ import copy
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
-MOODS_PATH = Path(__file__).resolve().parents[2] / "data" / "moods.json"
+from workbench.files import packaged_data
+
+MOODS_PATH = packaged_data("moods.json")
 
 
 @lru_cache(maxsize=1)

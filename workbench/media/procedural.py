@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from workbench.generation.backend import Clip, GenerationRequest, ProgressCallback
-from workbench.generation.moods import classify_prompt, mood
+from workbench.media.backend import Clip, GenerationRequest, ProgressCallback
+from workbench.media.moods import classify_prompt, mood
 
 SAMPLE_RATE = 48_000
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

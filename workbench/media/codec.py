@@ -8,48 +8,31 @@ identical clips share one file.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import av
 import numpy as np
 
-from workbench.generation.backend import Clip
+from workbench.files import StoredFile, place_by_content, replacing, temp_file
+from workbench.media.backend import Clip
 
 #: Identical clips must give identical bytes, or content addressing stores duplicates. x264's macroblock
 #: tree (mbtree) made runs differ now and then (its SIMD path, worse with frame threads), so it is off, and
 #: one thread is used; at 360x640 that costs no time on a 2-core machine, only somewhat larger files.
-#: temporary files are named like this until they are complete; a sweep may delete old ones
-TEMP_PREFIX = ".encoding-"
 VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high", "threads": "1", "x264-params": "mbtree=0"}
 AUDIO_BITRATE = 128_000
-
-
-class StoredMedia(NamedTuple):
-    path: Path
-    sha256: str
-    #: False when an identical file was already stored (a caller undoing its work must not delete it)
-    is_new: bool
 
 
 def encode_mp4(clip: Clip, path: Path, *, crf: int = 23) -> None:
     """Encode the clip to path, atomically: the file is either complete or not there at all. `crf` is
     x264's constant rate factor (lower: better quality, bigger file)."""
-    path = Path(path)
-    temp = _temp_path(path.parent)
-    try:
+    with replacing(Path(path)) as temp:
         _encode(clip, temp, crf=crf)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def write_content_addressed(clip: Clip, media_dir: Path,
-                            sign: Callable[[Path, Path], None] | None = None) -> StoredMedia:
+                            sign: Callable[[Path, Path], None] | None = None) -> StoredFile:
     """Store the clip as media_dir/ab/abcdef….mp4 named by its sha256; an identical file is reused.
 
     ``sign(encoded, signed)``, when given, writes a signed copy of the encoded file; the name is then
@@ -57,20 +40,13 @@ def write_content_addressed(clip: Clip, media_dir: Path,
     """
     media_dir = Path(media_dir)
     media_dir.mkdir(parents=True, exist_ok=True)
-    temps = [_temp_path(media_dir)]
+    temps = [temp_file(media_dir, ".mp4")]
     try:
         _encode(clip, temps[0])
         if sign is not None:
-            temps.append(_temp_path(media_dir))
+            temps.append(temp_file(media_dir, ".mp4"))
             sign(temps[0], temps[1])
-        ready = temps[-1]
-        sha256 = file_sha256(ready)
-        final = media_dir / sha256[:2] / f"{sha256}.mp4"
-        if final.exists():
-            return StoredMedia(final, sha256, is_new=False)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(ready, final)
-        return StoredMedia(final, sha256, is_new=True)
+        return place_by_content(temps[-1], lambda sha256: media_dir / sha256[:2] / f"{sha256}.mp4")
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)
@@ -117,13 +93,6 @@ def read_clip(path: Path) -> Clip:
         return Clip(frames=frames, fps=fps, audio=audio, sample_rate=stream.sample_rate)
 
 
-def _temp_path(directory: Path) -> Path:
-    """A fresh, empty file in directory: same filesystem as the target, so os.replace is atomic."""
-    fd, name = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX, suffix=".mp4.part")
-    os.close(fd)
-    return Path(name)
-
-
 def _encode(clip: Clip, path: Path, crf: int = 23) -> None:
     if clip.width % 2 or clip.height % 2:
         raise ValueError(f"H.264 (yuv420p) needs even dimensions, got {clip.width}x{clip.height}")
@@ -146,12 +115,3 @@ def _encode(clip: Clip, path: Path, crf: int = 23) -> None:
         sound.sample_rate, sound.pts = clip.sample_rate, 0
         container.mux(audio.encode(sound))
         container.mux(audio.encode(None))
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in blocks (a long video is never held in memory whole)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -15,8 +15,6 @@ import dataclasses
 import fcntl
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -24,9 +22,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from workbench.generation.backend import Clip
-from workbench.generation.media import StoredMedia, write_content_addressed
-from workbench.generation.procedural import font
+from workbench.files import StoredFile, replacing, write_atomically
+from workbench.media.backend import Clip
+from workbench.media.codec import write_content_addressed
+from workbench.media.procedural import font
 
 MIN_SIDE = 64
 #: overall opacity of the mark: readable on any background, the picture still visible through it
@@ -191,21 +190,6 @@ def _generate(credentials: SigningCredentials, root_key_path: Path) -> None:
     write_atomically(credentials.root_cert, root_pem, 0o644)
 
 
-def write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temporary file (created with mode 0600) and rename, so no reader sees a partial file."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(name, mode)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 # --- signing and verifying ------------------------------------------------------------------------
 
 def sign_mp4(source: Path, destination: Path, *, author: str, tool: str = "workbench", title: str = "",
@@ -243,16 +227,8 @@ def sign_mp4(source: Path, destination: Path, *, author: str, tool: str = "workb
             with open(parent, "rb") as parent_file:
                 builder.add_ingredient({"title": Path(parent).name, "relationship": "parentOf", "label": "parent"},
                                        MP4, parent_file)
-        fd, name = tempfile.mkstemp(dir=destination.parent, prefix=".signing-", suffix=".mp4.part")
-        os.close(fd)
-        temp = Path(name)
-        try:
-            with open(source, "rb") as source_file, open(temp, "w+b") as temp_file:
-                builder.sign(signer, MP4, source_file, temp_file)
-            os.replace(temp, destination)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        with replacing(destination) as temp, open(source, "rb") as source_file, open(temp, "w+b") as signed:
+            builder.sign(signer, MP4, source_file, signed)
 
 
 def verify(path: Path, trust_anchors: Path | None = None) -> dict:
@@ -307,7 +283,7 @@ def _context(trust_anchors: Path | None):
 # --- the one way clips are stored ---------------------------------------------------------------------------
 
 def store_ai_clip(clip: Clip, media_dir: Path, *, author: str, credentials: SigningCredentials,
-                  parent: Path | None = None, tool: str = "workbench") -> StoredMedia:
+                  parent: Path | None = None, tool: str = "workbench") -> StoredFile:
     """Watermark, encode, sign and store a generated clip under its content address.
 
     Every file the workbench writes goes through here, so every file carries the moving watermark

@@ -24,7 +24,12 @@ def build_tiny_wan(folder: Path) -> Path:
     Output needs height and width in multiples of 16 and 4k+1 frames, like the real model.
     """
     import torch
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
     from transformers import T5Tokenizer, UMT5Config, UMT5EncoderModel
 
     pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
@@ -60,12 +65,22 @@ def build_tiny_ltx2(folder: Path) -> Path:
     video, as the real 24 kHz vocoder's does.
     """
     import torch
-    from diffusers import (AutoencoderKLLTX2Audio, AutoencoderKLLTX2Video, FlowMatchEulerDiscreteScheduler,
-                           LTX2Pipeline, LTX2VideoTransformer3DModel)
+    from diffusers import (
+        AutoencoderKLLTX2Audio,
+        AutoencoderKLLTX2Video,
+        FlowMatchEulerDiscreteScheduler,
+        LTX2Pipeline,
+        LTX2VideoTransformer3DModel,
+    )
     from diffusers.pipelines.ltx2 import LTX2TextConnectors
     from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
-    from transformers import (Gemma3Config, Gemma3ForConditionalGeneration, Gemma3TextConfig, GemmaTokenizer,
-                              SiglipVisionConfig)
+    from transformers import (
+        Gemma3Config,
+        Gemma3ForConditionalGeneration,
+        Gemma3TextConfig,
+        GemmaTokenizer,
+        SiglipVisionConfig,
+    )
 
     # Byte-level BPE with no merges: every prompt becomes its UTF-8 bytes, nothing is <unk>.
     specials = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>"]

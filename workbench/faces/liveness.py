@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from workbench.cameo.challenge import Check, Challenge, LivenessResult
-from workbench.cameo.engine import FaceEngine
-from workbench.cameo.faces import landmarks68, similarity_align
+from workbench.faces.alignment import landmarks68, similarity_align
+from workbench.faces.challenge import Challenge, Check, LivenessResult
+from workbench.faces.engine import FaceEngine
 
 CHECKS = ("one_face", "challenge_followed", "blink", "one_identity", "not_still", "not_replayed",
           "digits_heard", "lips_in_sync")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-GALLERY_FILE = Path(__file__).resolve().parents[2] / "data" / "public_figures.json"
+from workbench.files import packaged_data
+
+GALLERY_FILE = packaged_data("public_figures.json")
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ the embedding. A pack is never downloaded; a missing one is an error.
 """
 from __future__ import annotations
 
-import os
 import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from workbench.files import write_atomically
 
 if TYPE_CHECKING:
     import onnx
@@ -55,9 +56,7 @@ def build_default_model_pack(root: Path, name: str = DEFAULT_PACK) -> Path:
         from retinaface.weights import WEIGHTS
 
         pack.mkdir(parents=True, exist_ok=True)
-        partial = pack / f".{DETECTOR_FILE}.{os.getpid()}.tmp"
-        partial.write_bytes(retinaface_as_scrfd(WEIGHTS).SerializeToString())
-        partial.replace(detector)
+        write_atomically(detector, retinaface_as_scrfd(WEIGHTS).SerializeToString())
     return pack
 
 

@@ -12,9 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.errors import Forbidden, NotFound
-from workbench.generation.backend import CameoIdentity
+from workbench.media.backend import CameoIdentity
 from workbench.store.models import (
-    Cameo, CameoApproval, CameoPermission, CameoStatus, Follow, User, Video, VideoCameo,
+    Cameo,
+    CameoApproval,
+    CameoPermission,
+    CameoStatus,
+    Follow,
+    User,
+    Video,
+    VideoCameo,
 )
 
 

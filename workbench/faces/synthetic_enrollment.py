@@ -32,10 +32,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from workbench.cameo.challenge import Challenge
-from workbench.cameo.faces import landmarks68, synthetic_person
-from workbench.generation.backend import Clip
-from workbench.generation.media import encode_mp4
+from workbench.faces.alignment import landmarks68, synthetic_person
+from workbench.faces.challenge import Challenge
+from workbench.media.backend import Clip
+from workbench.media.codec import encode_mp4
 
 ATTACKS = (None, "still_photo", "looped", "other_person_halfway", "wrong_digits", "silence")
 WIDTH, HEIGHT = 320, 400
