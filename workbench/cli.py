@@ -89,6 +89,10 @@ def serve(port: int = typer.Option(8501, help="Port on 127.0.0.1."),
     import signal
     import subprocess
 
+    if not APP_FILE.exists():  # the pages are the repository's, not the package's
+        typer.echo(f"error: serve runs the app's pages from a source checkout, and {APP_FILE} is not there; "
+                   "run it from a clone of the repository", err=True)
+        raise typer.Exit(1)
     if demo:
         from workbench import open_workbench
         from workbench.demo import seed_demo

@@ -1,10 +1,13 @@
 """Enrolling a cameo through the public API: a random challenge, a clip, liveness, then verified,
 failed, expired or held. The clips are synthetic people (workbench.faces.synthetic_enrollment)."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from workbench import Conflict, InvalidInput
+from workbench import OPERATOR, Conflict, InvalidInput
 from workbench.faces.alignment import detect_faces, synthetic_person
 from workbench.media.codec import read_frames
 from workbench.faces.gallery import PublicFigure
@@ -19,10 +22,10 @@ pytestmark = [pytest.mark.db, pytest.mark.xdist_group("liveness")]
 RELIABLE_DIGITS, VOICE = "40917", "en-us+f5"
 
 
-def start(wb, handle: str) -> Challenge:
-    """Start an enrollment, then fix its digits (the moves stay as randomly issued)."""
+def start(wb, handle: str, moves: tuple[str, ...] | None = None) -> Challenge:
+    """Start an enrollment, then fix its digits (and the moves, if given; else as randomly issued)."""
     issued = wb.cameos.start_enrollment(handle)
-    challenge = Challenge(issued.moves, RELIABLE_DIGITS, issued.issued_at, issued.expires_at)
+    challenge = Challenge(moves or issued.moves, RELIABLE_DIGITS, issued.issued_at, issued.expires_at)
     with wb.transaction() as session:
         cameo = session.scalar(select(Cameo).join(User, User.id == Cameo.owner_id).where(User.handle == handle))
         cameo.verification = {**cameo.verification, "challenge": challenge.as_dict()}
@@ -95,3 +98,53 @@ def test_a_public_figures_face_is_held_instead_of_verified(people, record):
     case = people.moderation.queue("rita")[0]
     assert case.source == "enrollment" and case.signals["public_figure"] == "A Famous Person"
     assert np.isfinite(case.signals["face_distance"])
+
+
+def test_two_enrollments_and_two_prompt_checks_in_threads_match_one_at_a_time(people, record):
+    """Streamlit serves every browser session from one process and one Workbench: two people enrolling
+    and two prompts checked at the same moment must come out as they do one at a time (the speech
+    decoder, the face engine, the sentence model's tokenizer and the policy's caches are shared)."""
+    wb = people
+    for handle in ("cy", "dee"):
+        wb.users.create(OPERATOR, handle)
+    wb.rights.add_opt_out("holly", "Pikachu", description="a small yellow electric mouse with red cheeks")
+    moves = wb.cameos.start_enrollment("cy").moves
+    clips = {handle: record(start(wb, handle, moves), person=person)
+             for handle, person in (("ana", 0), ("ben", 1), ("cy", 0), ("dee", 1))}
+    prompts = [("ana", "a tiny yellow electric mouse with rosy cheeks zapping a tree"),
+               ("ben", "a graphic gore scene, a dismembered bloody corpse in the rain")]
+
+    def enrol(handle):
+        result = wb.cameos.complete_enrollment(handle, clips[handle])
+        return result.status, [(c.name, c.passed, repr(_rounded(c.evidence))) for c in result.checks]
+
+    barrier = threading.Barrier(4)
+
+    def at_once(task, *args):
+        barrier.wait(timeout=60)
+        return task(*args)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(at_once, enrol, "ana"), pool.submit(at_once, enrol, "ben"),
+                   *(pool.submit(at_once, wb.policy.check, handle, prompt) for handle, prompt in prompts)]
+        together = [future.result(timeout=300) for future in futures]
+    alone = [enrol("cy"), enrol("dee"), *(wb.policy.check(handle, prompt) for handle, prompt in prompts)]
+
+    for (status, checks), (status_alone, checks_alone) in zip(together[:2], alone[:2]):
+        assert status == status_alone
+        for check, check_alone in zip(checks, checks_alone, strict=True):
+            assert check == check_alone
+    assert together[2:] == alone[2:]
+    assert [status for status, _ in together[:2]] == ["verified", "verified"]
+    assert together[2].decision == "block" and together[3].decision != "allow"
+
+
+def _rounded(value):
+    """Evidence with floats to 5 places and without timings (the same clip gives the same checks)."""
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items() if not key.startswith("ms_") and not key.endswith("_ms")}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(item) for item in value]
+    return value

@@ -7,6 +7,7 @@ it has used up its attempts."""
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -202,6 +203,7 @@ class ClipService:
     def __init__(self, workbench, backends: dict[str, GenerationBackend] | None = None) -> None:
         self._wb = workbench
         self.backends = backends or {"procedural": ProceduralBackend()}
+        self._backends_lock = threading.Lock()
 
     def submit(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
@@ -484,8 +486,9 @@ class ClipService:
             return self.backends[name]
         model = model or self._wb.settings.diffusers_model
         key = f"diffusers:{model}"
-        if key not in self.backends:
-            from workbench.media.diffusers_backend import DiffusersBackend
+        with self._backends_lock:  # two sessions' first jobs must not load the same pipeline twice
+            if key not in self.backends:
+                from workbench.media.diffusers_backend import DiffusersBackend
 
-            self.backends[key] = DiffusersBackend(model=model)
-        return self.backends[key]
+                self.backends[key] = DiffusersBackend(model=model)
+            return self.backends[key]

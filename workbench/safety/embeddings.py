@@ -13,6 +13,11 @@ import numpy as np
 
 _models: dict[str, object] = {}
 _lock = threading.Lock()
+#: one encode at a time per process: a Hugging Face fast tokenizer driven from two threads at once can
+#: raise "Already borrowed" when one sets padding or truncation while the other encodes
+#: (huggingface/tokenizers#537, huggingface/transformers#47085). With transformers 5.25 it did not
+#: happen here (8 threads, 400 calls); the pin allows versions where it does.
+_encoding = threading.Lock()
 
 
 def default_model_path() -> str:
@@ -36,5 +41,7 @@ class SentenceEmbedder:
             return _models[self.model_name]
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._model().encode(list(texts), normalize_embeddings=True, batch_size=32,
-                                               show_progress_bar=False), dtype=np.float32)
+        model = self._model()
+        with _encoding:
+            vectors = model.encode(list(texts), normalize_embeddings=True, batch_size=32, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)

@@ -4,6 +4,7 @@ record of every block or review, so rights holders see what their entries stoppe
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,31 @@ def granted_figures(session: Session, user: User) -> list[str]:
     return [name for name, cameo in rows if refusal(session, user, cameo) is None]
 
 
+@dataclass(frozen=True)
+class PromptFacts:
+    """What the policy needs from the database about one prompt's author and cameos."""
+    profile: Profile
+    cameos: tuple[CameoTerms, ...]
+    granted_figures: tuple[str, ...]
+    ip_entries: tuple[IpEntry, ...]
+
+
+def _valid_prompt(prompt: str, region: str | None) -> str:
+    prompt = (prompt or "").strip()
+    if not prompt:
+        raise InvalidInput("the prompt is empty")
+    if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+        raise InvalidInput("a region is a two-letter code such as US, DE or EU")
+    return prompt
+
+
+def _facts(session: Session, user: User | None, region: str | None, handles) -> PromptFacts:
+    cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
+    return PromptFacts(profile_of(user, region), tuple(CameoTerms(c.handle, c.restrictions) for c in cameos),
+                       tuple(granted_figures(session, user)) if user is not None else (),
+                       tuple(active_ip_entries(session)))
+
+
 class PolicyService:
     def __init__(self, workbench) -> None:
         self._wb = workbench
@@ -49,18 +75,22 @@ class PolicyService:
               cameos: tuple[str, ...] | list[str] = ()) -> Decision:
         """What the policy decides for this user's prompt (nothing is recorded: a dry run). Without
         a user: an adult with no grants, in `region` (default US)."""
+        prompt = _valid_prompt(prompt, region)
         with self._wb.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
-            return self._decide(session, user, prompt, region, cameos)
+            facts = _facts(session, user, region, cameos)
+        return self._decide(prompt, facts)
 
     def screen(self, actor: ActorRef, prompt: str, *, cameos: tuple[str, ...] | list[str] = (),
                record: bool = True) -> Decision:
         """Check a prompt that is about to be generated: a block raises Forbidden with the reason;
         a block or review is recorded first (in its own transaction, so the refusal keeps it)."""
+        prompt = _valid_prompt(prompt, None)
         with self._wb.transaction() as session:
             user = load_actor(session, actor)
-            decision = self._decide(session, user, prompt, None, cameos)
+            facts = _facts(session, user, None, cameos)
             user_id = user.id
+        decision = self._decide(prompt, facts)
         if record and decision.decision != ALLOW:
             with self._wb.transaction() as session:
                 record_hits(session, user_id, prompt, decision)
@@ -68,17 +98,11 @@ class PolicyService:
             raise Forbidden(decision.message())
         return decision
 
-    def _decide(self, session: Session, user: User | None, prompt: str, region: str | None, handles) -> Decision:
-        prompt = (prompt or "").strip()
-        if not prompt:
-            raise InvalidInput("the prompt is empty")
-        if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region.strip()):
-            raise InvalidInput("a region is a two-letter code such as US, DE or EU")
-        cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
-        policy = self._wb.prompt_policy.with_ip_entries(active_ip_entries(session))
-        return policy.check(prompt, profile=profile_of(user, region),
-                            cameos=[CameoTerms(c.handle, c.restrictions) for c in cameos],
-                            granted_figures=granted_figures(session, user) if user is not None else ())
+    def _decide(self, prompt: str, facts: "PromptFacts") -> Decision:
+        """The policy itself, run after the transaction that read the facts has ended: its first use in
+        a process loads the sentence model, which must never happen while a database lock is held."""
+        policy = self._wb.prompt_policy.with_ip_entries(facts.ip_entries)
+        return policy.check(prompt, profile=facts.profile, cameos=facts.cameos, granted_figures=facts.granted_figures)
 
     def confirm_public_figure(self, actor: ActorRef, name: str, cameo_handle: str) -> None:
         """Record that a gazetteer figure enrolled this cameo themselves (an admin's decision after

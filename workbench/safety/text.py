@@ -165,15 +165,19 @@ class PhraseIndex(Generic[Payload]):
         self._candidates.clear()
 
     def _first_candidates(self, word: str) -> tuple[str, ...]:
-        """Indexed first words this prompt word may stand for."""
-        if word not in self._candidates:
-            found = [word] if word in self._by_first else []
-            for length in range(len(word) - 2, len(word) + 3):
-                found += [first for first in self._fuzzy_firsts.get(length, ()) if first != word and close(word, first)]
-            if len(self._candidates) > 50_000:
-                self._candidates.clear()
-            self._candidates[word] = tuple(dict.fromkeys(found))
-        return self._candidates[word]
+        """Indexed first words this prompt word may stand for. Safe across threads: a word's entry is
+        computed from the immutable index, so two threads computing it at once store the same tuple,
+        and the answer is the local one (another thread may clear the cache in between)."""
+        cached = self._candidates.get(word)
+        if cached is not None:
+            return cached
+        found = [word] if word in self._by_first else []
+        for length in range(len(word) - 2, len(word) + 3):
+            found += [first for first in self._fuzzy_firsts.get(length, ()) if first != word and close(word, first)]
+        if len(self._candidates) > 50_000:
+            self._candidates.clear()
+        candidates = self._candidates[word] = tuple(dict.fromkeys(found))
+        return candidates
 
     def find(self, words: tuple[str, ...]) -> list[PhraseHit[Payload]]:
         """Every indexed phrase in the token sequence, longest first where they overlap."""
