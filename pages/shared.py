@@ -9,4 +9,6 @@ from workbench import Workbench, open_workbench
 
 @st.cache_resource
 def workbench() -> Workbench:
-    return open_workbench()
+    opened = open_workbench()
+    opened.warm_up_in_background()  # the first Generate or enrollment then finds the models loaded
+    return opened

@@ -130,7 +130,9 @@ def worker(threads: int = typer.Option(1, min=1, max=16, help="Jobs rendered at 
     from workbench import open_workbench
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    open_workbench().queue.run_worker(workers=threads)
+    wb = open_workbench()
+    wb.warm_up_in_background()  # a job taken meanwhile waits for the same loads
+    wb.queue.run_worker(workers=threads)
 
 
 @app.command()

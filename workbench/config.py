@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     queue_url: str = ""
     #: a running job whose heartbeat is older than this (seconds) lost its worker and is retried
     job_stale_after_s: float = 120.0
+    #: how long a SQLite writer waits for another's transaction; every transaction is short (no model
+    #: loads, renders or decodes inside one), so waits are milliseconds and this is a backstop
+    sqlite_busy_timeout_s: float = 30.0
     #: insightface model packs live in FACE_MODEL_ROOT/models/NAME; empty means data_dir / "face_models",
     #: where the default pack (RetinaFace re-exported for FaceAnalysis) is built on first use
     face_model_root: Path | None = None

@@ -9,6 +9,8 @@ Pages, the CLI and notebooks all go through it with the acting user, e.g.::
 """
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
@@ -97,6 +99,28 @@ class Workbench:
         return JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve(),
                         self.settings.job_stale_after_s)
 
+    def warm_up(self) -> None:
+        """Load what a first request would otherwise wait seconds for: the sentence model (the prompt
+        policy's paraphrase matching), the face engine with the public-figure gallery (the output scan,
+        enrollment) and the deepfake detectors. Each loads once per process under its own lock, so a
+        request arriving meanwhile waits for the same load rather than starting another."""
+        self.prompt_policy.embedder(["warming up"])
+        self.public_figures
+        self.deepfake_detectors
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """warm_up in a daemon thread (the app and a worker start serving at once). A failure is
+        logged: the request that needs the model then reports it."""
+        def run() -> None:
+            try:
+                self.warm_up()
+            except Exception:  # noqa: BLE001 - reported by the request that needs it
+                logging.getLogger(__name__).exception("warming up the models failed")
+
+        thread = threading.Thread(target=run, name="workbench-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
 
@@ -113,7 +137,7 @@ def open_workbench(database_url: str | None = None, *, data_dir: str | Path | No
     settings = settings or Settings()
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": Path(data_dir)})
-    engine = make_engine(database_url or settings.resolved_database_url())
+    engine = make_engine(database_url or settings.resolved_database_url(), busy_timeout_s=settings.sqlite_busy_timeout_s)
     upgrade_to_head(engine)
     media = Path(media_dir).resolve() if media_dir else settings.resolved_media_dir()
     media.mkdir(parents=True, exist_ok=True)

@@ -123,8 +123,28 @@ def new_tab(browser, served, **options):
     tab.opened = time.monotonic()
     tab.sent_frames = []  # every message the page sends the app over Streamlit's websocket (counted
     # while playwright is called: use page.wait_for_timeout, not time.sleep, before reading it)
-    tab.on("websocket", lambda socket: socket.on("framesent", lambda frame: tab.sent_frames.append(time.monotonic())))
+    tab.on("websocket", lambda socket: socket.on(
+        "framesent", lambda frame: tab.sent_frames.append((time.monotonic(), what_was_sent(frame)))))
     return tab
+
+
+def what_was_sent(frame) -> str:
+    """A message to the app in a few words: its kind, the page, and the buttons it says were clicked
+    (so a failure report shows whether a click reached the app at all)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    message = BackMsg()
+    try:
+        message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode("latin-1"))
+    except Exception:  # noqa: BLE001 - a report must not fail on what it reports
+        return "unreadable"
+    kind = message.WhichOneof("type") or "?"
+    if kind != "rerun_script":
+        return kind
+    state = message.rerun_script
+    clicked = [widget.id.rsplit("-", 1)[-1] for widget in state.widget_states.widgets
+               if widget.WhichOneof("value") == "trigger_value" and widget.trigger_value]
+    return f"rerun {state.page_name or state.page_script_hash[:8]}" + (f" clicked {clicked}" if clicked else "")
 
 
 def wait_for_playback(page, past_s: float, selector: str = "video", timeout: float = 30_000) -> None:
@@ -160,7 +180,7 @@ def what_the_page_showed(page) -> str:
     """For a failed test's report: the address, the page's text, its videos' log, the server's last lines."""
     server = page.serve_log.read_text().splitlines()[-40:] if page.serve_log.exists() else []
     state = page.locator("[data-testid='stApp']").get_attribute("data-test-script-state", timeout=5_000)
-    sent = [f"{at - page.opened:.1f} s" for at in page.sent_frames]
+    sent = [f"{at - page.opened:.1f} s {what}" for at, what in page.sent_frames]
     return "\n".join([f"page at {page.url} (script {state}; sent the app {len(sent)} messages, at {', '.join(sent)};"
                       f" now {time.monotonic() - page.opened:.1f} s) showed:", page.locator("body").inner_text(timeout=5_000),
                       "its videos:", *page.evaluate("window.mediaLog || []"), "media requests:", *page.media_answers,

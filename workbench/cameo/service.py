@@ -19,10 +19,10 @@ from workbench.faces.challenge import Challenge, Check, LivenessResult, new_chal
 from workbench.faces.gallery import FaceMatch
 from workbench.faces.liveness import check_liveness
 from workbench.files import place_by_content, temp_file
-from workbench.states import videos as video_states
 from workbench.social.consent import load_cameo, refusal
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
+from workbench.states import videos as video_states
 from workbench.store.db import insert_once
 from workbench.store.models import (
     Cameo,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -87,7 +88,14 @@ class FaceGallery:
         return FaceMatch(figure, distance) if self.engine.same_person(embedding, reference) else None
 
 
-@lru_cache(maxsize=8)
+_galleries: dict[object, FaceGallery] = {}  # by engine (kept alive here, as lru_cache kept it)
+_galleries_lock = threading.Lock()
+
+
 def gallery_for(engine) -> FaceGallery:
-    """The gallery embedded with this engine, once per process (engines are shared: cameo.engine.shared_engine)."""
-    return FaceGallery(engine)
+    """The gallery embedded with this engine, once per process (engines are shared: faces.engine.shared_engine);
+    a second thread asking while it is embedded waits for it."""
+    with _galleries_lock:
+        if engine not in _galleries:
+            _galleries[engine] = FaceGallery(engine)
+        return _galleries[engine]

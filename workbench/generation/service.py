@@ -454,14 +454,15 @@ class ClipService:
             parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
             parent_file = self._wb.media_dir / parent.media_path if parent else None
             cameos = require_use(session, user, params.get("cameos", []))
-            shots = split_shots(prompt)
-            request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
-                                        width=params["width"], height=params["height"],
-                                        moods=tuple(params["moods"]), caption=params["caption"],
-                                        shots=shots if len(shots) > 1 else (),
-                                        cameos=identities(cameos, self._wb.media_dir),
-                                        parent=read_clip(parent_file) if parent_file else None)
-            return request, user.handle, parent_file, [cameo.id for cameo in cameos]
+            handle, cameo_ids = user.handle, [cameo.id for cameo in cameos]
+            cameo_identities = identities(cameos, self._wb.media_dir)
+        shots = split_shots(prompt)
+        request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
+                                    width=params["width"], height=params["height"],
+                                    moods=tuple(params["moods"]), caption=params["caption"],
+                                    shots=shots if len(shots) > 1 else (), cameos=cameo_identities,
+                                    parent=read_clip(parent_file) if parent_file else None)  # decoded after the transaction
+        return request, handle, parent_file, cameo_ids
 
     def _progress_writer(self, job_id: int, progress: ProgressCallback | None) -> ProgressCallback:
         """Pass progress on, and write it (with a fresh heartbeat) to the job row now and then."""

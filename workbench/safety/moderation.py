@@ -30,10 +30,10 @@ from workbench.safety.cases import CaseView, case_views
 from workbench.safety.hashing import library_hashes, sample_frames
 from workbench.safety.reports import REPORT_REASONS
 from workbench.safety.scan import fingerprint_bytes
-from workbench.states import videos as video_states
 from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
 from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
+from workbench.states import videos as video_states
 from workbench.store.db import insert_once
 from workbench.store.models import (
     AuditEntry,

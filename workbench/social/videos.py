@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workbench.states import videos as video_states
 from workbench.social.consent import (
     lapsed_grants,
     require_grants,
     without_lapsed_grants,
 )
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
+from workbench.states import videos as video_states
 from workbench.store.db import insert_once
 from workbench.store.models import (
     Cameo,

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout (how long a writer waits for the lock before
+    "database is locked") and enforced foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", busy_timeout_s)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
