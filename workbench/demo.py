@@ -30,6 +30,7 @@ from workbench.media.provenance import SigningCredentials, store_ai_clip
 from workbench.safety.hashing import library_hashes
 from workbench.safety.reports import open_or_merge_case
 from workbench.social.videos import recount_engagement
+from workbench.states import videos as video_states
 from workbench.store.models import (
     Cameo,
     CameoApproval,
@@ -258,7 +259,7 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
             allow_remix=plan.allow_remix, remix_of=videos[plan.parent].id if plan.parent is not None else None,
             cameo_ids=[cameos[h].id for h in plan.cameos], created_at=created, fingerprint=fingerprint)
         if plan.published:
-            video.status, video.published_at = VideoStatus.PUBLISHED, created + timedelta(minutes=5)
+            video_states.publish(session, video, at=created + timedelta(minutes=5))
         videos.append(video)
     session.flush()
 

@@ -22,6 +22,7 @@ from workbench.files import place_by_content, temp_file
 from workbench.social.consent import load_cameo, refusal
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
+from workbench.states import cameos as cameo_states
 from workbench.states import videos as video_states
 from workbench.store.db import insert_once
 from workbench.store.models import (
@@ -122,8 +123,9 @@ class CameoService:
                 session.add(cameo)
             elif cameo.status in (CameoStatus.VERIFIED, CameoStatus.HELD):
                 raise Conflict(f"@{owner.handle}'s cameo is already {cameo.status.value}")
+            else:
+                cameo_states.start_enrollment(session, cameo)
             challenge = new_challenge()
-            cameo.status = CameoStatus.PENDING
             cameo.verification = {**(cameo.verification or {}), "challenge": challenge.as_dict()}
             session.flush()
             audit(session, owner, "cameo.enrollment.start", "cameo", cameo.id)
@@ -160,9 +162,10 @@ class CameoService:
                                   "checks": [_json_safe(asdict(check)) for check in result.checks]}
             if result.passed:
                 cameo.reference_image_path = stored
-                cameo.status, cameo.verified_at = CameoStatus.VERIFIED, utcnow()
                 if match is not None:
                     hold_for_review(session, owner, cameo, match)
+                else:
+                    cameo_states.verify(session, cameo)
             audit(session, owner, "cameo.enrollment.check", "cameo", cameo.id, passed=result.passed,
                   failed=result.failed)
             return EnrollmentResult(cameo.status.value if result.passed else "failed", result.checks, challenge)
@@ -263,7 +266,7 @@ class CameoService:
             raise InvalidInput("say what happens to published clips with the cameo: 'keep' or 'remove'")
         with self._wb.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
-            cameo.status, cameo.revoked_at = CameoStatus.REVOKED, utcnow()
+            cameo_states.revoke(session, cameo)
             links = session.execute(select(VideoCameo, Video).join(Video, Video.id == VideoCameo.video_id)
                                     .where(VideoCameo.cameo_id == cameo.id,
                                            Video.status == VideoStatus.PUBLISHED)).all()
@@ -328,7 +331,7 @@ def _person_cameo(session: Session, owner: User) -> Cameo | None:
 def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatch) -> None:
     """A face that matches a public figure is not verified automatically: the cameo is held and a
     reviewer gets a case with the match as evidence."""
-    cameo.status = CameoStatus.HELD
+    cameo_states.hold(session, cameo)
     case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT, severity=PUBLIC_FIGURE_SEVERITY,
                           signals={"public_figure": match.figure.name, "face_distance": round(match.distance, 4),
                                    "cameo": cameo.handle, "owner": owner.handle})

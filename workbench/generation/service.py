@@ -35,6 +35,7 @@ from workbench.safety.hashing import library_hashes
 from workbench.safety.scan import ScanHit, fingerprint_bytes, open_scan_case
 from workbench.social.consent import identities, require_use
 from workbench.social.videos import VideoView, load_visible_video, video_views
+from workbench.states import videos as video_states
 from workbench.store.models import (
     GenerationJob,
     JobStatus,
@@ -194,8 +195,7 @@ def review_hits(reasons: list[dict]) -> list[ScanHit]:
 def hold(session: Session, video: Video, hits: list[ScanHit], *, provenance: dict | None = None,
          uploader: str | None = None, deepfake: dict | None = None) -> None:
     """Keep a clip back as a draft for review and open (or add to) its moderation case."""
-    video.held_reason = "; ".join(hit.detail for hit in hits)[:200]
-    video.status, video.published_at = VideoStatus.DRAFT, None
+    video_states.hold(session, video, "; ".join(hit.detail for hit in hits))
     open_scan_case(session, video.id, hits, provenance=provenance, uploader=uploader, deepfake=deepfake)
 
 
@@ -387,7 +387,7 @@ class ClipService:
                 if hits:
                     hold(session, video, hits, provenance=scan.provenance, deepfake=scan.deepfake)
                 elif params["publish"]:
-                    video.status, video.published_at = VideoStatus.PUBLISHED, utcnow()
+                    video_states.publish(session, video)
                 job = session.get(GenerationJob, job_id)
                 job.status, job.progress, job.video_id, job.finished_at = JobStatus.SUCCEEDED, 1.0, video.id, utcnow()
                 job.progress_message = "done"

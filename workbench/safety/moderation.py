@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from sqlalchemy import or_, select
@@ -33,12 +34,13 @@ from workbench.safety.scan import fingerprint_bytes
 from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
 from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
+from workbench.states import cameos as cameo_states
+from workbench.states import users as user_states
 from workbench.states import videos as video_states
 from workbench.store.db import insert_once
 from workbench.store.models import (
     AuditEntry,
     Cameo,
-    CameoStatus,
     CaseSource,
     CaseStatus,
     CaseTier,
@@ -54,22 +56,68 @@ from workbench.store.models import (
     utcnow,
 )
 
-#: decision -> what it means, in the words reviewers and the people notified read
-ACTIONS: dict[str, str] = {
-    "remove": "Remove the clip",
-    "keep": "Keep: no violation",
-    "label_ai": "Label as AI-generated",
-    "label_satire": "Label as satire",
-    "age_restrict": "Age-restrict (hidden from teens)",
-    "suspend": "Remove the clip and suspend its creator",
-    "escalate": "Escalate to a senior reviewer",
+
+@dataclass(frozen=True)
+class Subject:
+    """What a case is about: its clip (or its held cameo), and the user a decision acts against."""
+    video: Video | None
+    cameo: Cameo | None
+    user_id: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named transition a decision makes, and the one an appeal takes it back with (None: nothing
+    to take back)."""
+    do: Callable[[Session, Subject], object]
+    undo: Callable[[Session, Subject], object] | None = None
+
+
+RELEASE_HOLD = Step(lambda session, subject: video_states.release(session, subject.video))
+REMOVE_BY_REVIEW = Step(lambda session, subject: video_states.remove(session, subject.video, Removal.REVIEW),
+                        lambda session, subject: video_states.restore(session, subject.video))
+LABEL_AI = Step(lambda session, subject: video_states.label(session, subject.video, "ai_generated"),
+                lambda session, subject: video_states.label(session, subject.video, None))
+LABEL_SATIRE = Step(lambda session, subject: video_states.label(session, subject.video, "satire"),
+                    lambda session, subject: video_states.label(session, subject.video, None))
+AGE_RESTRICT = Step(lambda session, subject: video_states.age_restrict(session, subject.video, True),
+                    lambda session, subject: video_states.age_restrict(session, subject.video, False))
+SUSPEND_USER = Step(lambda session, subject: user_states.suspend(session, subject.user_id),
+                    lambda session, subject: user_states.reinstate(session, subject.user_id))
+VERIFY_CAMEO = Step(lambda session, subject: cameo_states.verify(session, subject.cameo))
+REJECT_CAMEO = Step(lambda session, subject: cameo_states.revoke(session, subject.cameo),
+                    lambda session, subject: cameo_states.reopen(session, subject.cameo))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision: its words, and the steps it takes on a clip's case and on a held cameo's case
+    (None: it cannot decide that kind of case). An appeal undoes the steps in reverse order."""
+    label: str
+    on_clip: tuple[Step, ...] | None
+    on_enrollment: tuple[Step, ...] | None = None
+
+    @property
+    def appealable(self) -> bool:
+        return any(step.undo is not None for step in (*(self.on_clip or ()), *(self.on_enrollment or ())))
+
+
+#: every decision, in the words reviewers and the people notified read; "escalate" hands the case on
+#: (a held cameo's case: keep verifies it, remove rejects it, suspend also suspends its owner)
+DECISIONS: dict[str, Decision] = {
+    "keep": Decision("Keep: no violation", (RELEASE_HOLD,), (VERIFY_CAMEO,)),
+    "remove": Decision("Remove the clip", (RELEASE_HOLD, REMOVE_BY_REVIEW), (REJECT_CAMEO,)),
+    "label_ai": Decision("Label as AI-generated", (RELEASE_HOLD, LABEL_AI)),
+    "label_satire": Decision("Label as satire", (RELEASE_HOLD, LABEL_SATIRE)),
+    "age_restrict": Decision("Age-restrict (hidden from teens)", (RELEASE_HOLD, AGE_RESTRICT)),
+    "suspend": Decision("Remove the clip and suspend its creator", (RELEASE_HOLD, REMOVE_BY_REVIEW, SUSPEND_USER),
+                        (REJECT_CAMEO, SUSPEND_USER)),
+    "escalate": Decision("Escalate to a senior reviewer", (), ()),
 }
-#: a held cameo enrollment (no clip) is verified (keep), rejected (remove), rejected with its owner
-#: suspended, or escalated
-ENROLLMENT_ACTIONS = ("keep", "remove", "suspend", "escalate")
+ACTIONS: dict[str, str] = {name: decision.label for name, decision in DECISIONS.items()}
+ENROLLMENT_ACTIONS = tuple(name for name, decision in DECISIONS.items() if decision.on_enrollment is not None)
 #: decisions the person they act against may appeal, once
-APPEALABLE = ("remove", "label_ai", "label_satire", "age_restrict", "suspend")
-LABELS = {"label_ai": "ai_generated", "label_satire": "satire"}
+APPEALABLE = tuple(name for name, decision in DECISIONS.items() if decision.appealable)
 MAX_REASON_CHARS = 1000
 MAX_QUEUE = 500
 #: the dashboard's time-to-decision window
@@ -264,27 +312,12 @@ class ModerationService:
         return case_views(session, [case])[0]
 
     def _apply(self, session: Session, case: ModerationCase, action: str) -> None:
-        """What a decision does to the clip (or the held cameo) and its creator."""
-        if case.video_id is None:
-            cameo = session.get(Cameo, case.cameo_id)
-            if action == "keep":
-                cameo.status, cameo.verified_at, cameo.revoked_at = CameoStatus.VERIFIED, utcnow(), None
-            else:
-                cameo.status, cameo.revoked_at = CameoStatus.REVOKED, utcnow()
-            if action == "suspend":
-                session.get(User, cameo.owner_id).suspended = True
-            return
-        video = session.get(Video, case.video_id)
-        video_states.release(session, video)
-        if action in ("remove", "suspend"):
-            video_states.remove(session, video, Removal.REVIEW)
-            self._fingerprint(session, video)
-        if action == "suspend":
-            session.get(User, video.author_id).suspended = True
-        if action in LABELS:
-            video.label = LABELS[action]
-        if action == "age_restrict":
-            video.age_restricted = True
+        """Take the decision's steps on what the case is about; a removed clip joins the re-upload list."""
+        subject = _subject(session, case)
+        for step in _steps(case, action):
+            step.do(session, subject)
+        if subject.video is not None and subject.video.removal is Removal.REVIEW:
+            self._fingerprint(session, subject.video)
 
     def _fingerprint(self, session: Session, video: Video) -> None:
         """A removed clip joins the re-upload list: clips stored here were hashed when stored; one
@@ -307,7 +340,7 @@ class ModerationService:
         with self._wb.transaction() as session:
             me = load_user(session, actor)
             original = _locked_case(session, case_id)
-            if me.id != _affected_user_id(session, original):
+            if me.id != _subject(session, original).user_id:
                 raise Forbidden("only the creator a decision acted against can appeal it")
             if original.status is not CaseStatus.DECIDED:
                 raise Conflict(f"case #{original.id} is not decided yet")
@@ -534,38 +567,31 @@ def _unclaim(case: ModerationCase) -> None:
     case.status, case.claimed_by_id, case.claimed_at, case.lease_expires_at = CaseStatus.OPEN, None, None, None
 
 
-def _affected_user_id(session: Session, case: ModerationCase) -> int:
-    """Whom a decision acts against: the clip's author, or the owner of a held cameo."""
-    if case.video_id is not None:
-        return session.get(Video, case.video_id).author_id
-    return session.get(Cameo, case.cameo_id).owner_id
+def _subject(session: Session, case: ModerationCase) -> Subject:
+    video = session.get(Video, case.video_id) if case.video_id is not None else None
+    cameo = session.get(Cameo, case.cameo_id) if video is None else None
+    return Subject(video, cameo, video.author_id if video is not None else cameo.owner_id)
+
+
+def _steps(case: ModerationCase, action: str) -> tuple[Step, ...]:
+    decision = DECISIONS[action]
+    return decision.on_clip if case.video_id is not None else decision.on_enrollment
 
 
 def _undo(session: Session, appealed: ModerationCase) -> None:
-    """Take back what the appealed decision did, before the appeal's own decision is applied."""
-    action = appealed.decision
-    if appealed.video_id is None:
-        cameo = session.get(Cameo, appealed.cameo_id)
-        cameo.status, cameo.revoked_at = CameoStatus.HELD, None
-        if action == "suspend":
-            session.get(User, cameo.owner_id).suspended = False
-        return
-    video = session.get(Video, appealed.video_id)
-    if action in ("remove", "suspend"):
-        video_states.restore(session, video)
-    if action == "suspend":
-        session.get(User, video.author_id).suspended = False
-    if action in LABELS:
-        video.label = None
-    if action == "age_restrict":
-        video.age_restricted = False
+    """Take back what the appealed decision did, step by step in reverse, before the appeal's own
+    decision is applied."""
+    subject = _subject(session, appealed)
+    for step in reversed(_steps(appealed, appealed.decision)):
+        if step.undo is not None:
+            step.undo(session, subject)
 
 
 def _notify_decision(session: Session, case: ModerationCase, appealed: ModerationCase | None, action: str,
                      reason: str) -> None:
     """The creator, every cameo owner in the clip and every reporter hear of the decision."""
     outcome = ACTIONS[action]
-    creator = _affected_user_id(session, case)
+    creator = _subject(session, case).user_id
     subject = f"clip #{case.video_id}" if case.video_id else f"your cameo enrollment (case #{case.id})"
     if appealed is not None:
         verdict = "upheld" if action == appealed.decision else "changed"

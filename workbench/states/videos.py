@@ -10,9 +10,13 @@ then left the clip published with `removed_at` set (PostgreSQL, 32 of 45 races; 
     removed by review --restore (an appeal)--> published, or draft if never published
     held draft --release--> draft
 
-A clip is held when it is created (`generation.service.hold`, on a row no one else can see yet).
+    new draft --hold--> held draft (when it is created: the output scan or the prompt policy flagged it)
+
+A new clip's row is inserted as a draft (`generation.service.insert_video`); every change after that is here.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import case, func, or_, update
 from sqlalchemy.orm import Session
@@ -29,11 +33,19 @@ def _change(session: Session, video: Video, expected, **values) -> bool:
     return changed
 
 
-def publish(session: Session, video: Video) -> bool:
-    """Publish a draft that is not held: True if this call published it, False if it already was;
-    Conflict if meanwhile it was removed or held."""
+def hold(session: Session, video: Video, reason: str) -> None:
+    """Keep a new clip back for review (the output scan or the prompt policy flagged it): only a draft
+    that was never published can be held."""
+    if not _change(session, video, (Video.status == VideoStatus.DRAFT) & Video.published_at.is_(None),
+                   held_reason=reason[:200]):
+        raise Conflict(f"clip #{video.id} is {video.status.value}; only a new draft is held for review")
+
+
+def publish(session: Session, video: Video, at: datetime | None = None) -> bool:
+    """Publish a draft that is not held (at `at`, by default now): True if this call published it,
+    False if it already was; Conflict if meanwhile it was removed or held."""
     if _change(session, video, (Video.status == VideoStatus.DRAFT) & Video.held_reason.is_(None),
-               status=VideoStatus.PUBLISHED, published_at=utcnow()):
+               status=VideoStatus.PUBLISHED, published_at=at or utcnow()):
         return True
     if video.status is VideoStatus.PUBLISHED:
         return False
@@ -61,3 +73,13 @@ def restore(session: Session, video: Video) -> bool:
 def release(session: Session, video: Video) -> bool:
     """End a clip's hold for review (a reviewer decided its case)."""
     return _change(session, video, Video.held_reason.is_not(None), held_reason=None)
+
+
+def label(session: Session, video: Video, value: str | None) -> bool:
+    """Set (or, with None, clear) the label viewers see on the clip ("ai_generated", "satire")."""
+    return _change(session, video, Video.label.is_distinct_from(value), label=value)
+
+
+def age_restrict(session: Session, video: Video, restricted: bool) -> bool:
+    """Hide the clip from teens and signed-out viewers (or show it to them again)."""
+    return _change(session, video, Video.age_restricted.is_not(restricted), age_restricted=restricted)

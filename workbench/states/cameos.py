@@ -1,0 +1,54 @@
+"""The one owner of a cameo's status. Each change is a named transition made as one conditional
+UPDATE on the row's current status, its row count checked, so that an owner revoking while a
+reviewer verifies (or an enrollment finishing) cannot leave a revoked cameo verified.
+
+    (new) | pending | revoked --start_enrollment--> pending
+    pending --verify (liveness passed)--> verified
+    held --verify (a reviewer kept it)--> verified
+    pending | verified | held --hold (a public figure's face)--> held
+    pending | held | verified --revoke (its owner, or a reviewer's rejection)--> revoked
+    revoked --reopen (an appeal against a rejection)--> held
+"""
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from workbench.errors import Conflict
+from workbench.store.models import Cameo, CameoStatus, utcnow
+
+PENDING, HELD, VERIFIED, REVOKED = CameoStatus.PENDING, CameoStatus.HELD, CameoStatus.VERIFIED, CameoStatus.REVOKED
+
+
+def _change(session: Session, cameo: Cameo, expected: tuple[CameoStatus, ...], **values) -> bool:
+    """Apply `values` if the cameo is still in one of the `expected` statuses; reload it."""
+    changed = session.execute(update(Cameo).where(Cameo.id == cameo.id, Cameo.status.in_(expected)).values(**values)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    session.refresh(cameo)
+    return changed
+
+
+def _required(session: Session, cameo: Cameo, expected: tuple[CameoStatus, ...], doing: str, **values) -> None:
+    if not _change(session, cameo, expected, **values):
+        raise Conflict(f"the cameo @{cameo.handle} is {cameo.status.value}: it cannot be {doing} now")
+
+
+def start_enrollment(session: Session, cameo: Cameo) -> None:
+    _required(session, cameo, (PENDING, REVOKED), "enrolled again", status=PENDING)
+
+
+def verify(session: Session, cameo: Cameo) -> None:
+    _required(session, cameo, (PENDING, HELD), "verified", status=VERIFIED, verified_at=utcnow(), revoked_at=None)
+
+
+def hold(session: Session, cameo: Cameo) -> None:
+    _required(session, cameo, (PENDING, VERIFIED, HELD), "held for review", status=HELD)
+
+
+def revoke(session: Session, cameo: Cameo) -> bool:
+    """True if this call revoked it, False if it already was."""
+    return _change(session, cameo, (PENDING, HELD, VERIFIED), status=REVOKED, revoked_at=utcnow())
+
+
+def reopen(session: Session, cameo: Cameo) -> None:
+    _required(session, cameo, (REVOKED,), "reopened for review", status=HELD, revoked_at=None)
