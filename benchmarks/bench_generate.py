@@ -41,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         credentials = ensure_credentials(Path(workdir) / "keys")
         wb = open_workbench(data_dir=Path(workdir) / "wb")
-        wb.public_figures  # load the face engine and the gallery's embeddings before timing
+        wb.models.public_figures  # load the face engine and the gallery's embeddings before timing
         backend.generate(GenerationRequest(prompt="warm-up", seed=0, duration_s=0.5))  # font and import costs
         for run in range(args.runs):
             request = GenerationRequest(prompt=PROMPTS[run % len(PROMPTS)], seed=run, duration_s=args.seconds,

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from workbench import OPERATOR, Conflict, open_workbench  # noqa: E402
 from workbench.config import Settings  # noqa: E402
+from workbench.safety.evidence import Evidence, ReportEntry
 
 DECISIONS = ("keep", "remove", "label_ai", "age_restrict")
 
@@ -36,7 +37,14 @@ def seed(url: str, data_dir: Path, cases: int, reviewers: int, rng_seed: int = 7
     """Reviewers rev0..revN-1, an author, and `cases` open report cases, one per published clip."""
     from sqlalchemy import insert, select
 
-    from workbench.store.models import CaseSource, ModerationCase, Video, VideoFingerprint, VideoStatus, utcnow
+    from workbench.store.models import (
+        CaseSource,
+        ModerationCase,
+        Video,
+        VideoFingerprint,
+        VideoStatus,
+        utcnow,
+    )
 
     wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
     try:
@@ -56,7 +64,7 @@ def seed(url: str, data_dir: Path, cases: int, reviewers: int, rng_seed: int = 7
             session.execute(insert(VideoFingerprint), [{"video_id": i, "frame_hashes": fingerprint} for i in ids])
             session.execute(insert(ModerationCase), [
                 {"video_id": i, "source": CaseSource.REPORT, "severity": round(rng.random(), 3),
-                 "signals": {"reports": [{"reason": "spam", "reporter": "author", "own_likeness": False}]},
+                 "signals": Evidence(reports=(ReportEntry("spam", "author"),)).to_json(),
                  "opened_at": now} for i in ids])
             return list(session.scalars(select(ModerationCase.id).order_by(ModerationCase.id)))
     finally:

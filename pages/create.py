@@ -21,7 +21,7 @@ st.write("Describe a clip; separate shots with `|` for a multi-shot clip. It ren
 with st.form("create"):
     prompt = st.text_area("Prompt", placeholder="an otter juggling shells at sunset | the otter takes a bow",
                           max_chars=2000)
-    duration = st.slider("Duration (seconds)", 2, 12, 4)
+    duration = st.slider("Duration (seconds)", int(wb.settings.clip_min_s), int(wb.settings.clip_max_generated_s), 4)
     moods = st.multiselect("Moods (optional; otherwise read from the prompt)", mood_names(),
                            format_func=lambda m: mood(m)["label"], max_selections=3)
     usable = wb.cameos.usable(actor.handle)
@@ -78,7 +78,7 @@ with st.expander("Upload a clip made elsewhere"):
         upload_caption = st.text_input("Caption", max_chars=300)
         if st.form_submit_button("Upload") and upload_file is not None:
             try:
-                uploaded = wb.clips.upload(actor.handle, upload_file.getvalue(), caption=upload_caption)
+                uploaded = wb.uploads.upload(actor.handle, upload_file.getvalue(), caption=upload_caption)
             except WorkbenchError as error:
                 show_error(error)
             else:

@@ -7,10 +7,16 @@ import uuid
 
 import streamlit as st
 
-from pages.common import attempt, require_actor, result_or_stop, show_error, watch_telemetry
+from pages.common import (
+    attempt,
+    require_actor,
+    result_or_stop,
+    show_error,
+    watch_telemetry,
+)
 from workbench import WorkbenchError
 from workbench.media.moods import mood, mood_names
-from workbench.safety.reports import REPORT_REASONS
+from workbench.safety.evidence import REPORT_REASONS
 from workbench.social.feed import FeedItem
 from workbench.social.lineage import lineage_figure
 from workbench.social.ranking import POLICIES

@@ -9,8 +9,8 @@ import streamlit as st
 
 from pages.common import attempt, require_actor, result_or_stop, show_error
 from workbench import WorkbenchError
+from workbench.safety.evidence import REPORT_REASONS
 from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS
-from workbench.safety.reports import REPORT_REASONS
 
 wb, actor = require_actor()
 
@@ -24,29 +24,28 @@ st.caption(f"Media stays blurred and greyscale until you reveal it. You revealed
 
 def evidence(case) -> list[str]:
     """What opened the case, one line per signal."""
-    lines = [f"Report: {REPORT_REASONS[r['reason']][0]} (by @{r['reporter']})"
-             + (" — their own likeness" if r.get("own_likeness") else "") for r in case.signals.get("reports", [])]
-    lines += [f"Scan: {hit['detail']}" + (f" (uploaded by @{hit['uploader']})" if hit.get("uploader") else "")
-              for hit in case.signals.get("scan", [])]
-    if "deepfake" in case.signals:
-        scores = {k: v for k, v in case.signals["deepfake"].items() if k != "frames"}
+    found = case.evidence
+    lines = [f"Report: {REPORT_REASONS[r.reason][0]} (by @{r.reporter})" + (" — their own likeness" if r.own_likeness else "")
+             for r in found.reports]
+    lines += [f"Scan: {hit.detail}" + (f" (uploaded by @{hit.uploader})" if hit.uploader else "") for hit in found.scan]
+    if found.deepfake is not None:
         lines.append("Deepfake detectors, P(manipulated or generated): "
-                     + ", ".join(f"{name} {score:.2f}" for name, score in scores.items())
-                     + f" (over {case.signals['deepfake']['frames']} frames; trained on synthetic data, a hint only)")
-    if "public_figure" in case.signals:
-        lines.append(f"Enrollment of @{case.signals['cameo']}: the face matches {case.signals['public_figure']} "
-                     f"(distance {case.signals['face_distance']})")
-    if "appeal" in case.signals:
-        appeal = case.signals["appeal"]
-        lines.append(f"Appeal by @{appeal['by']} against “{ACTIONS[appeal['decision']]}” ({appeal['reason']}): "
-                     f"“{appeal['statement']}”")
-    lines += [f"Escalated by @{e['by']}: {e['reason']}" for e in case.signals.get("escalations", [])]
+                     + ", ".join(f"{name} {score:.2f}" for name, score in found.deepfake.scores.items())
+                     + f" (over {found.deepfake.frames} frames; trained on synthetic data, a hint only)")
+    if found.enrollment is not None:
+        lines.append(f"Enrollment of @{found.enrollment.cameo}: the face matches {found.enrollment.public_figure} "
+                     f"(distance {found.enrollment.face_distance})")
+    if found.appeal is not None:
+        appeal = found.appeal
+        lines.append(f"Appeal by @{appeal.by} against “{ACTIONS[appeal.decision]}” ({appeal.reason}): "
+                     f"“{appeal.statement}”")
+    lines += [f"Escalated by @{e.by}: {e.reason}" for e in found.escalations]
     return lines
 
 
 def show_media(case, detail) -> None:
     if detail.cameo_reference is not None:
-        st.image(str(detail.cameo_reference), caption=f"The face enrolled as @{case.signals.get('cameo', '?')}",
+        st.image(str(detail.cameo_reference), caption=f"The face enrolled as @{case.evidence.enrollment.cameo if case.evidence.enrollment else '?'}",
                  width=200)
         return
     revealed = st.session_state.setdefault("revealed_cases", {})

@@ -213,7 +213,7 @@ def policy_check(prompt: str = typer.Argument(..., help="The prompt to check."),
     whatever the decision (read "decision")."""
     from workbench import open_workbench
 
-    decision = open_workbench().policy.check(actor, prompt, region=region, cameos=cameo)
+    decision = open_workbench().prompt_policy.check(actor, prompt, region=region, cameos=cameo)
     _emit(decision.as_dict(), as_json)
 
 
@@ -227,7 +227,7 @@ def policy_confirm_figure(admin: str = typer.Option(..., "--as", help="An admin'
     are then allowed for whoever their cameo is granted to."""
     from workbench import open_workbench
 
-    open_workbench().policy.confirm_public_figure(admin, name, cameo)
+    open_workbench().prompt_policy.confirm_public_figure(admin, name, cameo)
     _emit({"figure": name, "cameo": cameo.lstrip("@")}, as_json)
 
 
@@ -260,7 +260,7 @@ def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A
     """Upload a clip: it passes the prompt policy (its caption) and the output scan like a generated one."""
     from workbench import open_workbench
 
-    clip = open_workbench().clips.upload(actor, file.read_bytes(), caption=caption)
+    clip = open_workbench().uploads.upload(actor, file.read_bytes(), caption=caption)
     _emit({"video_id": clip.id, "path": str(clip.media_file), "status": clip.status, "held": clip.held_reason,
            "duration_s": clip.duration_s, "width": clip.width, "height": clip.height}, as_json)
 

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     case_lease_s: float = 900.0
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
+    #: how long a clip may be, in seconds: at least clip_min_s; at most clip_max_generated_s when
+    #: generated here, clip_max_upload_s when uploaded (the one place these limits are set)
+    clip_min_s: float = 1.0
+    clip_max_generated_s: float = 20.0
+    clip_max_upload_s: float = 60.0
     #: built deepfake benchmarks and cached face tracks; empty means data_dir / "deepfake"
     deepfake_dir: Path | None = None
 

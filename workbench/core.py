@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
@@ -24,6 +25,7 @@ from workbench.faces.engine import FaceEngine, shared_engine
 from workbench.faces.gallery import FaceGallery, gallery_for
 from workbench.generation.jobs import JobQueue
 from workbench.generation.service import ClipService
+from workbench.generation.uploads import UploadService
 from workbench.media.provenance import SigningCredentials, ensure_credentials
 from workbench.rights.service import RightsService
 from workbench.safety.embeddings import SentenceEmbedder
@@ -37,44 +39,21 @@ from workbench.social.feed import FeedService
 from workbench.social.notifications import NotificationService
 from workbench.social.users import UserService
 from workbench.social.videos import VideoService
-from workbench.store.db import make_engine, transaction, upgrade_to_head
+from workbench.store.db import Store, make_engine, upgrade_to_head
 
 
-class Workbench:
-    def __init__(self, engine: Engine, media_dir: Path, settings: Settings) -> None:
-        self.engine = engine
-        self.media_dir = media_dir
-        self.settings = settings
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self.users = UserService(self)
-        self.videos = VideoService(self)
-        self.clips = ClipService(self)
-        self.feed = FeedService(self)
-        self.reports = ReportService(self)
-        self.moderation = ModerationService(self)
-        self.notifications = NotificationService(self)
-        self.cameos = CameoService(self)
-        self.rights = RightsService(self)
-        self.policy = PolicyService(self)
-        self.scanner = OutputScanner(self)
-        self.analytics = AnalyticsService(self)
+class Models:
+    """The heavy resources of a process's services, each loaded at its first use (or by warm_up) and
+    shared by every thread; none changes after loading."""
 
-    @property
-    def credentials(self) -> SigningCredentials:
-        """The local C2PA signing chain (created under the data folder on first use)."""
-        return ensure_credentials(self.settings.provenance_dir())
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loading = threading.Lock()  # cached_property has no lock of its own from Python 3.12
 
     @cached_property
     def faces(self) -> FaceEngine:
-        """The face engine (insightface FaceAnalysis over the configured pack), loaded on first use."""
-        return shared_engine(self.settings.resolved_face_model_root(), self.settings.face_pack)
-
-    @cached_property
-    def deepfake_detectors(self) -> dict:
-        """The output scan's deepfake detectors (data/detectors/: JSON weights, loaded on first use)."""
-        from workbench.safety.deepfake.harness import load_detectors
-
-        return load_detectors()
+        """The face engine (insightface FaceAnalysis over the configured pack)."""
+        return shared_engine(self._settings.resolved_face_model_root(), self._settings.face_pack)
 
     @cached_property
     def public_figures(self) -> FaceGallery:
@@ -82,38 +61,73 @@ class Workbench:
         return gallery_for(self.faces)
 
     @cached_property
+    def deepfake_detectors(self) -> dict:
+        """The output scan's deepfake detectors (the package's data/detectors/: JSON weights)."""
+        from workbench.safety.deepfake.harness import load_detectors
+
+        with self._loading:
+            return load_detectors()
+
+    @cached_property
     def text_embedder(self) -> SentenceEmbedder:
-        """The offline sentence-embedding model (loaded at its first use): the prompt policy's
-        paraphrase matching and the feed's free-text steering."""
-        return SentenceEmbedder(self.settings.text_model)
+        """The offline sentence-embedding model: the prompt policy's paraphrase matching and the
+        feed's free-text steering."""
+        return SentenceEmbedder(self._settings.text_model)
 
     @cached_property
     def prompt_policy(self) -> PromptPolicy:
-        """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model;
-        the registry is added per check."""
+        """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model; the
+        rights registry is added per check."""
         return shared_policy().with_embedder(self.text_embedder)
 
-    @cached_property
-    def queue(self) -> JobQueue:
-        """The job queue (opened on first use: only pages that submit jobs, and workers, need it)."""
-        return JobQueue(self, self.settings.queue_url, self.settings.data_dir.resolve(),
-                        self.settings.job_stale_after_s)
-
     def warm_up(self) -> None:
-        """Load what a first request would otherwise wait seconds for: the sentence model (the prompt
-        policy's paraphrase matching), the face engine with the public-figure gallery (the output scan,
-        enrollment) and the deepfake detectors. Each loads once per process under its own lock, so a
-        request arriving meanwhile waits for the same load rather than starting another."""
+        """Load what a first request would otherwise wait seconds for: the sentence model, the face
+        engine with the public-figure gallery, and the deepfake detectors. Each loads once per process
+        under its own lock, so a request arriving meanwhile waits for the same load."""
         self.prompt_policy.embedder(["warming up"])
         self.public_figures
         self.deepfake_detectors
 
+
+class Workbench:
+    """The services over one database and media folder, wired here: each receives what it uses."""
+
+    def __init__(self, engine: Engine, media_dir: Path, settings: Settings) -> None:
+        self.store = Store(engine, media_dir)
+        self.engine, self.media_dir, self.settings = engine, media_dir, settings
+        self.models = Models(settings)
+        self.users = UserService(self.store)
+        self.videos = VideoService(self.store)
+        self.feed = FeedService(self.store, self.models)
+        self.notifications = NotificationService(self.store)
+        self.analytics = AnalyticsService(self.store)
+        self.reports = ReportService(self.store)
+        self.moderation = ModerationService(self.store, timedelta(seconds=settings.case_lease_s))
+        self.prompt_policy = PolicyService(self.store, self.models)
+        self.scanner = OutputScanner(self.store, self.models)
+        self.cameos = CameoService(self.store, self.models)
+        self.rights = RightsService(self.store, self.models)
+        self.clips = ClipService(self.store, settings, self.prompt_policy, self.scanner,
+                                 enqueue=lambda job_id: self.queue.enqueue(job_id))
+        self.uploads = UploadService(self.store, settings, self.prompt_policy, self.scanner)
+
+    @property
+    def credentials(self) -> SigningCredentials:
+        """The local C2PA signing chain (created under the data folder on first use)."""
+        return ensure_credentials(self.settings.provenance_dir())
+
+    @cached_property
+    def queue(self) -> JobQueue:
+        """The job queue (opened on first use: only pages that submit jobs, and workers, need it)."""
+        return JobQueue(self.clips, self.settings.queue_url, self.settings.data_dir.resolve(),
+                        self.settings.job_stale_after_s)
+
     def warm_up_in_background(self) -> threading.Thread:
-        """warm_up in a daemon thread (the app and a worker start serving at once). A failure is
-        logged: the request that needs the model then reports it."""
+        """Models.warm_up in a daemon thread (the app and a worker start serving at once). A failure
+        is logged: the request that needs the model then reports it."""
         def run() -> None:
             try:
-                self.warm_up()
+                self.models.warm_up()
             except Exception:  # noqa: BLE001 - reported by the request that needs it
                 logging.getLogger(__name__).exception("warming up the models failed")
 
@@ -122,7 +136,7 @@ class Workbench:
         return thread
 
     def transaction(self) -> AbstractContextManager[Session]:
-        return transaction(self._sessions)
+        return self.store.transaction()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -254,7 +254,7 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
         created = now - span + span * (plan.index + 0.5) / len(plans)
         video = insert_video(
             session, author_id=users[plan.author].id, request=task.request,
-            clip=_RenderedClip(duration, width, height, fps),
+            clip=_ClipFacts(duration, width, height, fps),
             media_path=Path(path).relative_to(media_dir).as_posix(), media_sha256=sha256, backend="procedural",
             allow_remix=plan.allow_remix, remix_of=videos[plan.parent].id if plan.parent is not None else None,
             cameo_ids=[cameos[h].id for h in plan.cameos], created_at=created, fingerprint=fingerprint)
@@ -293,7 +293,7 @@ def _write_world(session, media_dir: Path, rng: random.Random, fixture: dict, pl
 
 
 @dataclass(frozen=True)
-class _RenderedClip:
+class _ClipFacts:
     """The measurements of a rendered clip, without its frames."""
     duration_s: float
     width: int

@@ -148,13 +148,14 @@ def test_moderation_page_shows_scan_evidence(world):
 
 
 def test_moderation_page_shows_the_deepfake_detectors_scores(world):
-    from workbench.safety.scan import ScanHit, open_scan_case
+    from workbench.safety.evidence import DeepfakeScores, ScanHit
+    from workbench.safety.scan import open_scan_case
 
     clip = world.clips.create("ana", "a quiet lake at dawn", seed=9, duration_s=1.0, size=(64, 112))
     with world.transaction() as session:
         open_scan_case(session, clip.id, [ScanHit("face_without_consent", "shows the face of @leo without their grant",
-                                                  {"cameo": "leo"})],
-                       deepfake={"frequency": 0.912, "blending": 0.4, "temporal": 0.705, "frames": 6})
+                                                  cameo="leo")],
+                       deepfake=DeepfakeScores({"frequency": 0.912, "blending": 0.4, "temporal": 0.705}, 6))
     table = app_as("rosa_reviews", "pages/moderation.py").dataframe[0].value
     row = table[table["clip"] == clip.id].iloc[0]
     assert "@leo without their grant" in row["evidence"]
@@ -219,7 +220,7 @@ def test_inbox_shows_a_decision_and_takes_one_appeal(world):
     at.text_area[0].input("it was posted once")
     next(b for b in at.button if b.label == "Appeal (once)").click().run()
     appeal = next(c for c in world.moderation.queue("rosa_reviews") if c.appeal_of_id == case.id)
-    assert appeal.signals["appeal"]["statement"] == "it was posted once"
+    assert appeal.evidence.appeal.statement == "it was posted once"
 
 
 def test_a_suspended_persona_sees_why_and_can_still_appeal(world):
@@ -266,7 +267,7 @@ def test_feed_search_and_report(world):
     next(b for b in at.button if b.label == "Send report").click().run()
     assert any("reviewer will look" in s.value for s in at.success)
     case = next(c for c in world.moderation.queue("rosa_reviews") if c.video_id == clip.id)
-    assert case.signals["reports"][0]["reason"] == "copyright"
+    assert case.evidence.reports[0].reason == "copyright"
 
 
 def test_rights_page_registers_an_entry(world):

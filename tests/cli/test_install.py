@@ -22,6 +22,8 @@ def run(*command, **kwargs):
 
 
 def test_a_wheel_installed_into_a_fresh_venv_seeds_the_demo_from_another_folder(tmp_path):
+    # nothing of the test environment's own workbench: no settings, no PYTHONPATH pointing into a checkout
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WORKBENCH_") and key != "PYTHONPATH"}
     source = tmp_path / "source"  # a copy, so the build leaves nothing in the repository
     shutil.copytree(ROOT / "workbench", source / "workbench", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
@@ -29,17 +31,16 @@ def test_a_wheel_installed_into_a_fresh_venv_seeds_the_demo_from_another_folder(
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path / "dist", source)
     wheel = next((tmp_path / "dist").glob("workbench-*.whl"))
     venv = tmp_path / "venv"
-    run(sys.executable, "-m", "venv", venv)
+    run(sys.executable, "-m", "venv", venv, env=env)
     python = venv / "bin" / "python"
     # The dependencies are the test environment's (lines of a .pth file go on sys.path as they are, so
     # its editable workbench, hooked in by its own .pth files, is not); the workbench is the wheel's.
-    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", env=env).stdout.strip())
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    run(python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel)
+    run(python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel, env=env)
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("WORKBENCH_")}
     env["WORKBENCH_DATA_DIR"] = str(tmp_path / "data")
     located = run(python, "-c", "import workbench, workbench.files as f; print(workbench.__file__); "
                   "print(f.packaged_data('moods.json'))", cwd=elsewhere, env=env).stdout.split()

@@ -29,7 +29,7 @@ def test_simultaneous_reports_merge_into_one_case(people):
     cases = run_at_once([lambda h=h: people.reports.report(h, clip.id, "spam") for h in reporters])
     assert len({case.id for case in cases}) == 1
     queue = people.moderation.queue("rita")
-    assert len(queue) == 1 and len(queue[0].signals["reports"]) == THREADS
+    assert len(queue) == 1 and len(queue[0].evidence.reports) == THREADS
 
 
 def test_simultaneous_follows_of_one_person(people):

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from workbench import OPERATOR, Conflict, InvalidInput
 from workbench.faces.alignment import detect_faces, synthetic_person
-from workbench.media.codec import read_frames
-from workbench.faces.gallery import PublicFigure
 from workbench.faces.challenge import Challenge
+from workbench.faces.gallery import PublicFigure
+from workbench.media.codec import read_frames
 from workbench.store.models import Cameo, User
 
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("liveness")]
@@ -87,17 +87,17 @@ def test_bad_uploads_fail_cleanly(people):
 
 
 def test_a_public_figures_face_is_held_instead_of_verified(people, record):
-    engine = people.faces
+    engine = people.models.faces
     face = synthetic_person(3)
     found = engine.detect(face)
     figure = PublicFigure("A Famous Person", (), "entertainer", None, None, 0)
-    people.public_figures = people.public_figures.with_reference(figure, engine.embed(face, found[0]))  # as if shipped
+    people.models.public_figures = people.models.public_figures.with_reference(figure, engine.embed(face, found[0]))  # as if shipped
     challenge = start(people, "ana")
     result = people.cameos.complete_enrollment("ana", record(challenge, person=3))
     assert result.status == "held"
     case = people.moderation.queue("rita")[0]
-    assert case.source == "enrollment" and case.signals["public_figure"] == "A Famous Person"
-    assert np.isfinite(case.signals["face_distance"])
+    assert case.source == "enrollment" and case.evidence.enrollment.public_figure == "A Famous Person"
+    assert np.isfinite(case.evidence.enrollment.face_distance)
 
 
 def test_two_enrollments_and_two_prompt_checks_in_threads_match_one_at_a_time(people, record):
@@ -126,9 +126,9 @@ def test_two_enrollments_and_two_prompt_checks_in_threads_match_one_at_a_time(pe
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(at_once, enrol, "ana"), pool.submit(at_once, enrol, "ben"),
-                   *(pool.submit(at_once, wb.policy.check, handle, prompt) for handle, prompt in prompts)]
+                   *(pool.submit(at_once, wb.prompt_policy.check, handle, prompt) for handle, prompt in prompts)]
         together = [future.result(timeout=300) for future in futures]
-    alone = [enrol("cy"), enrol("dee"), *(wb.policy.check(handle, prompt) for handle, prompt in prompts)]
+    alone = [enrol("cy"), enrol("dee"), *(wb.prompt_policy.check(handle, prompt) for handle, prompt in prompts)]
 
     for (status, checks), (status_alone, checks_alone) in zip(together[:2], alone[:2]):
         assert status == status_alone

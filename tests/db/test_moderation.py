@@ -114,7 +114,7 @@ def test_a_removed_clip_vanishes_everywhere_and_its_reupload_is_caught(team, tmp
         wb.videos.get("ben", clip.id)
     assert wb.videos.get("rita", clip.id).status == "removed"  # reviewers still see it
     with pytest.raises(Forbidden, match=f"repeats clip #{clip.id}"):
-        wb.clips.upload("ben", reencoded(clip.media_file, tmp_path, scale=0.5), caption="my fox")
+        wb.uploads.upload("ben", reencoded(clip.media_file, tmp_path, scale=0.5), caption="my fox")
     # the author, the cameo owner and the reporter hear of it, each in their own words
     kinds = {handle: [(n.kind, n.case_id) for n in wb.notifications.list(handle)] for handle in ("ana", "tess", "holly")}
     assert kinds == {"ana": [("decision", case.id)], "tess": [("cameo_decision", case.id)],
@@ -162,7 +162,7 @@ def test_suspension_and_an_appeal_decided_by_someone_else(team):
         wb.moderation.claim("rita", appeal.id)
     assert wb.moderation.claim("rex").id == appeal.id
     detail = wb.moderation.case("rex", appeal.id)
-    assert detail.appeal_of.decision == "suspend" and detail.case.signals["appeal"]["statement"].startswith("it was")
+    assert detail.appeal_of.decision == "suspend" and detail.case.evidence.appeal.statement.startswith("it was")
     wb.moderation.decide("rex", appeal.id, "keep", "a joke among friends, not harassment")
     assert not wb.users.get("ana").suspended
     assert wb.videos.get("ben", clip.id).status == "published" and in_feeds(wb, "ben", other.id)
@@ -211,6 +211,19 @@ def test_reviewers_never_get_cases_about_themselves(team):
     with pytest.raises(Forbidden, match="your own"):
         wb.moderation.claim("rita", case.id)
     assert wb.moderation.claim("rex").id == case.id
+
+
+def test_a_held_cameo_is_offered_to_a_reviewer_who_has_clips_of_their_own(team):
+    """A case about a cameo has no clip: the conflict-of-interest test must not turn its NULL clip into
+    "about your own clip" (in SQL, NULL IN (...) is NULL, and NOT NULL excluded the case from the queue
+    of every reviewer who had made a clip, while a claim by id let it through)."""
+    wb = team
+    clip_by(wb, "rita", "rita's own clip")
+    cameo = wb.cameos.create_character("ana", "otto", "Otto the otter", visibility="everyone")
+    with wb.transaction() as session:
+        session.add(ModerationCase(cameo_id=cameo.id, source="enrollment", severity=0.9, signals={}))
+    claimed = wb.moderation.claim("rita")
+    assert claimed is not None and claimed.cameo_id == cameo.id
 
 
 def test_the_case_view_has_what_a_decision_needs(team):

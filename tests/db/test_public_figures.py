@@ -31,7 +31,7 @@ def test_a_public_figures_face_is_held_for_review(ana_cameo):
     assert held.status == "held"
     queue = wb.moderation.queue("rita")
     assert len(queue) == 1 and queue[0].source == "enrollment" and queue[0].video_id is None
-    assert queue[0].signals["public_figure"] == "Tom Hanks" and queue[0].signals["face_distance"] < 0.4
+    assert queue[0].evidence.enrollment.public_figure == "Tom Hanks" and queue[0].evidence.enrollment.face_distance < 0.4
     with pytest.raises(Forbidden, match="held"):
         wb.clips.create("ben", "ben with ana", cameos=("ana",))
 

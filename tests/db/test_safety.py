@@ -7,9 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.db.test_cameo_consent import add_person_cameo
-from tests.helpers import encode_like_a_reuploader, media_files, resize_frames, row_counts
-from workbench.faces.alignment import synthetic_person
+from tests.helpers import (
+    encode_like_a_reuploader,
+    media_files,
+    resize_frames,
+    row_counts,
+)
 from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.faces.alignment import synthetic_person
 from workbench.media.backend import CameoIdentity
 from workbench.media.codec import read_clip
 from workbench.media.procedural import ProceduralBackend
@@ -43,7 +48,7 @@ def test_blocks_are_recorded_and_counted_against_the_entry(people):
             ("ip", entry.id, "block"), ("public_figure", None, "block")]
     assert [e.blocks for e in wb.rights.opt_outs("holly")] == [1]
     # a dry-run check records nothing
-    assert wb.policy.check("ben", "Pikachu again").decision == "block"
+    assert wb.prompt_policy.check("ben", "Pikachu again").decision == "block"
     assert [e.blocks for e in wb.rights.opt_outs("holly")] == [1]
 
 
@@ -62,34 +67,34 @@ def test_holders_edit_test_and_withdraw_their_entries(people):
         wb.rights.add_opt_out("holly", "Ghibli style", scope="rules")
     wb.rights.retire_opt_out("holly", entry.id)
     assert wb.rights.opt_outs("holly") == []
-    assert wb.policy.check("ben", "Spider-Man flying a kite").decision == "allow"
+    assert wb.prompt_policy.check("ben", "Spider-Man flying a kite").decision == "allow"
 
 
 def test_profiles_come_from_the_user(people):
     wb = people
     gore = "a knight decapitated, blood everywhere"
-    assert wb.policy.check("ben", gore).decision == "review"
-    assert wb.policy.check("tess", gore).decision == "block"  # a teen
-    assert wb.policy.check("ben", "a deepfake of my neighbour", region="DE").decision == "block"
-    assert wb.policy.check(None, "a deepfake of my neighbour").decision == "review"
+    assert wb.prompt_policy.check("ben", gore).decision == "review"
+    assert wb.prompt_policy.check("tess", gore).decision == "block"  # a teen
+    assert wb.prompt_policy.check("ben", "a deepfake of my neighbour", region="DE").decision == "block"
+    assert wb.prompt_policy.check(None, "a deepfake of my neighbour").decision == "review"
     with pytest.raises(InvalidInput):
-        wb.policy.check("ben", "a cat", region="Europe")
+        wb.prompt_policy.check("ben", "a cat", region="Europe")
     with pytest.raises(NotFound):
-        wb.policy.check("nobody", "a cat")
+        wb.prompt_policy.check("nobody", "a cat")
 
 
 def test_a_public_figure_who_enrolled_may_be_named_by_those_they_granted(people):
     wb = people
     add_person_cameo(wb, "ana", permission="approved")
-    wb.policy.confirm_public_figure("ada", "Taylor Swift", "ana")
+    wb.prompt_policy.confirm_public_figure("ada", "Taylor Swift", "ana")
     with pytest.raises(Forbidden):
         wb.clips.create("ben", "Taylor Swift waving", **SMALL)
     wb.cameos.approve("ana", "ana", "ben")
     assert wb.clips.create("ben", "Taylor Swift waving", seed=1, **SMALL).id
     with pytest.raises(Forbidden):
-        wb.policy.confirm_public_figure("ben", "Taylor Swift", "ana")  # admins only
+        wb.prompt_policy.confirm_public_figure("ben", "Taylor Swift", "ana")  # admins only
     with pytest.raises(NotFound):
-        wb.policy.confirm_public_figure("ada", "Nobody Famous", "ana")
+        wb.prompt_policy.confirm_public_figure("ada", "Nobody Famous", "ana")
 
 
 def test_a_prompt_sent_to_review_holds_its_clip(people):
@@ -101,7 +106,7 @@ def test_a_prompt_sent_to_review_holds_its_clip(people):
     with pytest.raises(NotFound):
         wb.videos.get("ana", clip.id)
     case = wb.moderation.queue("rita")[0]
-    assert case.video_id == clip.id and case.source == "scan" and case.signals["scan"][0]["kind"] == "prompt_review"
+    assert case.video_id == clip.id and case.source == "scan" and case.evidence.scan[0].kind == "prompt_review"
 
 
 class LeakyBackend(ProceduralBackend):
@@ -130,8 +135,8 @@ def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others
     with pytest.raises(Forbidden, match="held"):
         wb.videos.publish("ben", clip.id)
     case = next(c for c in wb.moderation.queue("rita") if c.video_id == clip.id)
-    evidence = case.signals["scan"][0]
-    assert evidence["kind"] == "face_without_consent" and evidence["cameo"] == "ana" and evidence["distance"] < 0.6
+    evidence = case.evidence.scan[0]
+    assert evidence.kind == "face_without_consent" and evidence.cameo == "ana" and evidence.distance < 0.6
     assert wb.videos.get("rita", clip.id).id == clip.id  # reviewers see it
     # the same face with the owner's grant is fine
     wb.cameos.set_permission("ana", "ana", "everyone")
@@ -145,22 +150,22 @@ def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(
     original = wb.clips.create("ana", "a red fox running through snow", seed=11, publish=True, duration_s=2.0)
     # an author's own deletion is not a takedown: she may upload her clip again
     wb.videos.remove("ana", original.id, reason="changed my mind")
-    again = wb.clips.upload("ana", reencoded(original.media_file, tmp_path, scale=1.0), caption="my fox, again")
+    again = wb.uploads.upload("ana", reencoded(original.media_file, tmp_path, scale=1.0), caption="my fox, again")
     assert again.held_reason is None and wb.videos.get("ana", original.id).state == "deleted by its author"
     wb.videos.remove("ada", original.id, reason="spam")  # the platform's removal puts it on the list
     assert wb.videos.get("ana", original.id).state == "removed by review"
     copy = reencoded(original.media_file, tmp_path, scale=0.5)
     before_videos = row_counts(wb)["videos"]
     with pytest.raises(Forbidden, match=f"repeats clip #{original.id}"):
-        wb.clips.upload("ben", copy, caption="my fox")
+        wb.uploads.upload("ben", copy, caption="my fox")
     assert row_counts(wb)["videos"] == before_videos
     case = next(c for c in wb.moderation.queue("rita") if c.video_id == original.id)
-    entry = case.signals["scan"][0]
-    assert entry["kind"] == "reupload_of_removed" and entry["uploader"] == "ben" and entry["fraction"] >= 0.5
-    assert (wb.media_dir / entry["evidence_file"]).exists()
+    entry = case.evidence.scan[0]
+    assert entry.kind == "reupload_of_removed" and entry.uploader == "ben" and entry.fraction >= 0.5
+    assert (wb.media_dir / entry.evidence_file).exists()
     # a different clip uploads fine, and comes out watermarked and signed
     other = wb.clips.create("ana", "a blue whale under the sea", seed=12, duration_s=2.0)
-    uploaded = wb.clips.upload("ben", reencoded(other.media_file, tmp_path, scale=1.0), caption="whale")
+    uploaded = wb.uploads.upload("ben", reencoded(other.media_file, tmp_path, scale=1.0), caption="whale")
     assert uploaded.status == "draft" and uploaded.held_reason is None and uploaded.backend == "upload"
     from workbench.media.provenance import verify
 
@@ -172,17 +177,17 @@ def test_bad_uploads_are_refused_clearly_and_leave_nothing(people):
     wb = people
     before, files = row_counts(wb), media_files(wb.media_dir)
     with pytest.raises(InvalidInput, match="empty"):
-        wb.clips.upload("ben", b"")
+        wb.uploads.upload("ben", b"")
     with pytest.raises(InvalidInput, match="not a playable video"):
-        wb.clips.upload("ben", b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
+        wb.uploads.upload("ben", b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100)
     wb.settings.max_upload_bytes = 1000
     with pytest.raises(InvalidInput, match="limit"):
-        wb.clips.upload("ben", b"x" * 2000)
+        wb.uploads.upload("ben", b"x" * 2000)
     with pytest.raises(NotFound):
-        wb.clips.upload("nobody", b"x")
+        wb.uploads.upload("nobody", b"x")
     wb.settings.max_upload_bytes = 10**8
     with pytest.raises(Forbidden, match="public figure"):  # the caption is checked before the file is read
-        wb.clips.upload("ben", b"x" * 10, caption="Taylor Swift dancing")
+        wb.uploads.upload("ben", b"x" * 10, caption="Taylor Swift dancing")
     assert row_counts(wb) == before and media_files(wb.media_dir) == files
     with wb.transaction() as session:
         assert session.scalar(select(ModerationCase.id)) is None and session.scalar(select(Video.id)) is None
@@ -192,9 +197,14 @@ def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detect
     """Impersonation: @ben uploads a clip in which @ana's enrolled face was swapped onto someone filmed
     with a camera (the shipped benchmark's autoencoder swap). Her face without her grant holds it and
     opens a case; the deepfake detectors' scores join the case's signals."""
-    from workbench.media.backend import Clip
+    from workbench.media.backend import RenderedClip
     from workbench.media.codec import encode_mp4
-    from workbench.safety.deepfake.benchmark import BenchmarkConfig, person_in, real_people, render_take
+    from workbench.safety.deepfake.benchmark import (
+        BenchmarkConfig,
+        person_in,
+        real_people,
+        render_take,
+    )
 
     wb = people
     add_person_cameo(wb, "ana", permission="only_me")
@@ -203,16 +213,16 @@ def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detect
     config = BenchmarkConfig(clips_per_person=1, frames=24, fps=12)
     frames, _ = render_take(real_people()[2], "neural_swap", ana, [5, 0], config)
     path = tmp_path / "deepfake.mp4"
-    encode_mp4(Clip(frames=np.stack(frames), fps=12, audio=np.zeros(32_000, np.float32), sample_rate=16_000), path)
+    encode_mp4(RenderedClip(frames=np.stack(frames), fps=12, audio=np.zeros(32_000, np.float32), sample_rate=16_000), path)
 
-    clip = wb.clips.upload("ben", path.read_bytes(), caption="look who I met")
+    clip = wb.uploads.upload("ben", path.read_bytes(), caption="look who I met")
     assert clip.status == "draft" and "@ana" in clip.held_reason
     with pytest.raises(NotFound):
         wb.videos.get("tess", clip.id)
     case = next(c for c in wb.moderation.queue("rita") if c.video_id == clip.id)
-    hit = case.signals["scan"][0]
-    assert hit["kind"] == "face_without_consent" and hit["cameo"] == "ana" and hit["uploader"] == "ben"
-    scores = case.signals["deepfake"]
-    assert set(scores) == {"frequency", "blending", "temporal", "frames"} and scores["frames"] >= 4
-    assert all(0.0 <= scores[name] <= 1.0 for name in ("frequency", "blending", "temporal"))
-    assert max(scores[name] for name in ("frequency", "blending", "temporal")) > 0.5  # manipulated, and seen
+    hit = case.evidence.scan[0]
+    assert hit.kind == "face_without_consent" and hit.cameo == "ana" and hit.uploader == "ben"
+    scores = case.evidence.deepfake
+    assert set(scores.scores) == {"frequency", "blending", "temporal"} and scores.frames >= 4
+    assert all(0.0 <= score <= 1.0 for score in scores.scores.values())
+    assert max(scores.scores.values()) > 0.5  # manipulated, and seen

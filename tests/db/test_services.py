@@ -206,7 +206,7 @@ def test_reports_merge_into_one_case_and_only_reviewers_see_the_queue(people):
     clip = make_clip(people, "ana")
     first = people.reports.report("ben", clip.id, "spam", "same clip over and over")
     second = people.reports.report("tess", clip.id, "harassment")
-    assert first.id == second.id and len(second.signals["reports"]) == 2
+    assert first.id == second.id and len(second.evidence.reports) == 2
     assert second.severity > first.severity
     with pytest.raises(Conflict):
         people.reports.report("ben", clip.id, "other")

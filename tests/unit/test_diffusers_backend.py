@@ -19,7 +19,7 @@ import pytest
 import huggingface_hub.constants  # noqa: E402
 import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
-from workbench.media.backend import CameoIdentity, Clip, GenerationRequest  # noqa: E402
+from workbench.media.backend import CameoIdentity, RenderedClip, GenerationRequest  # noqa: E402
 from workbench.media.diffusers_backend import (  # noqa: E402
     SAMPLE_RATE, DiffusersBackend, video_to_video_pipeline_for)
 from workbench.media.codec import encode_mp4, probe  # noqa: E402
@@ -165,7 +165,7 @@ def test_wan_remix_denoises_the_parent_video(wan: DiffusersBackend) -> None:
 
 
 def test_ltx2_remix_falls_back_to_prompt_and_seed(ltx2: DiffusersBackend) -> None:
-    parent = Clip(frames=np.full((12, 88, 72, 3), 200, np.uint8), fps=12, audio=np.zeros(SAMPLE_RATE, np.float32),
+    parent = RenderedClip(frames=np.full((12, 88, 72, 3), 200, np.uint8), fps=12, audio=np.zeros(SAMPLE_RATE, np.float32),
                   sample_rate=SAMPLE_RATE)
     remix = ltx2.generate(request(seed=2, parent=parent))
     plain = ltx2.generate(request(seed=2))

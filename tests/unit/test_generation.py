@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.media.backend import CameoIdentity, Clip, GenerationRequest, split_shots
+from workbench.media.backend import CameoIdentity, RenderedClip, GenerationRequest, split_shots
 from workbench.media.codec import encode_mp4, probe, read_frames, write_content_addressed
 from workbench.media.moods import classify_prompt, default_mood, mood, mood_names
 from workbench.media.procedural import SAMPLE_RATE, ProceduralBackend, objects_in
@@ -17,12 +17,12 @@ from workbench.media.procedural import SAMPLE_RATE, ProceduralBackend, objects_i
 BACKEND = ProceduralBackend()
 
 
-def generate(prompt: str = "a cat chasing a laser in space", **fields) -> Clip:
+def generate(prompt: str = "a cat chasing a laser in space", **fields) -> RenderedClip:
     return BACKEND.generate(GenerationRequest(prompt=prompt, seed=fields.pop("seed", 7), **fields))
 
 
 @pytest.fixture(scope="module")
-def clip() -> Clip:
+def clip() -> RenderedClip:
     return generate()
 
 
@@ -77,14 +77,14 @@ def test_mood_lookup_returns_a_copy_and_rejects_unknown_names() -> None:
 
 # --- procedural backend ------------------------------------------------------------------------------------
 
-def test_same_request_gives_identical_frames_and_audio(clip: Clip) -> None:
+def test_same_request_gives_identical_frames_and_audio(clip: RenderedClip) -> None:
     again = generate()
     assert np.array_equal(clip.frames, again.frames)
     assert np.array_equal(clip.audio, again.audio)
     assert clip.metadata == again.metadata
 
 
-def test_seed_changes_the_clip(clip: Clip) -> None:
+def test_seed_changes_the_clip(clip: RenderedClip) -> None:
     other = generate(seed=8)
     assert mean_abs_diff(clip.frames[::8], other.frames[::8]) > 5
 
@@ -108,18 +108,18 @@ def test_mood_sets_the_dominant_colour() -> None:
             assert np.linalg.norm(means[first] - means[second]) > 50, (first, second)
 
 
-def test_frames_have_the_requested_shape_dtype_and_count(clip: Clip) -> None:
+def test_frames_have_the_requested_shape_dtype_and_count(clip: RenderedClip) -> None:
     assert clip.frames.shape == (96, 640, 360, 3) and clip.frames.dtype == np.uint8
     small = generate(duration_s=2.5, fps=12, width=128, height=256)
     assert small.frames.shape == (30, 256, 128, 3)
     assert small.duration_s == pytest.approx(2.5)
 
 
-def test_frames_move(clip: Clip) -> None:
+def test_frames_move(clip: RenderedClip) -> None:
     assert mean_abs_diff(clip.frames[0], clip.frames[48]) > 1
 
 
-def test_audio_matches_duration_is_audible_and_sounds_the_mood_tone(clip: Clip) -> None:
+def test_audio_matches_duration_is_audible_and_sounds_the_mood_tone(clip: RenderedClip) -> None:
     audio = clip.audio
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert clip.sample_rate == SAMPLE_RATE == 48_000
@@ -152,7 +152,7 @@ def test_invalid_requests_are_rejected(change: dict) -> None:
 
 # --- media -------------------------------------------------------------------------------------------------
 
-def test_encode_mp4_writes_a_browser_ready_file(clip: Clip, tmp_path: Path) -> None:
+def test_encode_mp4_writes_a_browser_ready_file(clip: RenderedClip, tmp_path: Path) -> None:
     path = tmp_path / "clip.mp4"
     encode_mp4(clip, path)
     info = probe(path)
@@ -170,7 +170,7 @@ def test_encode_mp4_writes_a_browser_ready_file(clip: Clip, tmp_path: Path) -> N
     assert files_under(tmp_path) == [path]
 
 
-def test_write_content_addressed_is_idempotent(clip: Clip, tmp_path: Path) -> None:
+def test_write_content_addressed_is_idempotent(clip: RenderedClip, tmp_path: Path) -> None:
     first = write_content_addressed(clip, tmp_path / "media")
     second = write_content_addressed(clip, tmp_path / "media")
     path, sha256, is_new = first
@@ -181,7 +181,7 @@ def test_write_content_addressed_is_idempotent(clip: Clip, tmp_path: Path) -> No
     assert files_under(tmp_path) == [path]  # one file, no temporary leftovers
 
 
-def test_failing_encode_leaves_no_files(clip: Clip, tmp_path: Path) -> None:
+def test_failing_encode_leaves_no_files(clip: RenderedClip, tmp_path: Path) -> None:
     odd = dataclasses.replace(clip, frames=np.zeros((4, 640, 361, 3), dtype=np.uint8))
     with pytest.raises(ValueError, match="even"):
         encode_mp4(odd, tmp_path / "odd.mp4")
@@ -190,7 +190,7 @@ def test_failing_encode_leaves_no_files(clip: Clip, tmp_path: Path) -> None:
     assert files_under(tmp_path) == []
 
 
-def test_failure_after_video_was_written_keeps_the_old_file_and_no_temp(clip: Clip, tmp_path: Path) -> None:
+def test_failure_after_video_was_written_keeps_the_old_file_and_no_temp(clip: RenderedClip, tmp_path: Path) -> None:
     target = tmp_path / "clip.mp4"
     target.write_bytes(b"previous version")
     broken_audio = dataclasses.replace(clip, audio=np.zeros((2, 2, 2), dtype=np.float32))

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.media.backend import Clip, GenerationRequest
+from workbench.media.backend import RenderedClip, GenerationRequest
 from workbench.media.codec import encode_mp4, read_frames
 from workbench.media.procedural import ProceduralBackend
 from workbench.media.provenance import SigningCredentials, burn_watermark, ensure_credentials, sign_mp4, verify
 
 
 @pytest.fixture(scope="module")
-def clip() -> Clip:
+def clip() -> RenderedClip:
     return ProceduralBackend().generate(GenerationRequest(prompt="a cat chasing a laser in space", seed=1,
                                                           duration_s=1.0))
 
@@ -79,11 +79,11 @@ def test_watermark_is_a_small_moving_patch_and_leaves_the_input_alone(clip):
 
 def test_watermark_fits_the_smallest_frames_and_refuses_smaller():
     frames = np.full((30, 64, 64, 3), 40, dtype=np.uint8)
-    tiny = Clip(frames=frames, fps=24, audio=np.zeros(100, np.float32), sample_rate=48_000)
+    tiny = RenderedClip(frames=frames, fps=24, audio=np.zeros(100, np.float32), sample_rate=48_000)
     marked = burn_watermark(tiny, "someone_with_a_really_long_handle")
     assert all(np.any(marked.frames[i] != 40) for i in range(30))
     with pytest.raises(ValueError):
-        burn_watermark(Clip(frames=frames[:, :63], fps=24, audio=tiny.audio, sample_rate=48_000), "x")
+        burn_watermark(RenderedClip(frames=frames[:, :63], fps=24, audio=tiny.audio, sample_rate=48_000), "x")
 
 
 # --- credentials ------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_truncation_and_a_flipped_byte_read_invalid(signed, credentials, tmp_pat
 
 
 def test_reencoding_strips_the_manifest(signed, clip, tmp_path):
-    decoded = Clip(frames=read_frames(signed), fps=clip.fps, audio=clip.audio, sample_rate=clip.sample_rate)
+    decoded = RenderedClip(frames=read_frames(signed), fps=clip.fps, audio=clip.audio, sample_rate=clip.sample_rate)
     encode_mp4(decoded, tmp_path / "reencoded.mp4")
     report = verify(tmp_path / "reencoded.mp4")
     assert report["manifest"] is False and report["state"] is None and not report["ai_generated"]

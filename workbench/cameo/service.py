@@ -19,12 +19,14 @@ from workbench.faces.challenge import Challenge, Check, LivenessResult, new_chal
 from workbench.faces.gallery import FaceMatch
 from workbench.faces.liveness import check_liveness
 from workbench.files import place_by_content, temp_file
+from workbench.safety.cases import record_evidence
+from workbench.safety.evidence import EnrollmentMatch, Evidence
 from workbench.social.consent import load_cameo, refusal
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
 from workbench.states import cameos as cameo_states
 from workbench.states import videos as video_states
-from workbench.store.db import insert_once
+from workbench.store.db import Store, insert_once
 from workbench.store.models import (
     Cameo,
     CameoApproval,
@@ -69,27 +71,28 @@ class CameoView:
 
 
 class CameoService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, models) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
+        self._store, self._models = store, models
 
     def mine(self, actor: ActorRef) -> list[CameoView]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             cameos = session.scalars(select(Cameo).where(Cameo.owner_id == owner.id).order_by(Cameo.id))
-            return [_view(session, cameo, self._wb.media_dir) for cameo in cameos]
+            return [_view(session, cameo, self._store.media_dir) for cameo in cameos]
 
     def usable(self, actor: ActorRef) -> list[CameoView]:
         """Every verified cameo the actor may put in a clip right now (their own included)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             cameos = session.scalars(select(Cameo).where(Cameo.status == CameoStatus.VERIFIED).order_by(Cameo.handle))
-            return [_view(session, cameo, self._wb.media_dir) for cameo in cameos if refusal(session, user, cameo) is None]
+            return [_view(session, cameo, self._store.media_dir) for cameo in cameos if refusal(session, user, cameo) is None]
 
     def set_reference_image(self, actor: ActorRef, cameo_handle: str, image: bytes | np.ndarray) -> CameoView:
         """Store the image clips draw the cameo from. A person's photo must show exactly one face,
         which is aligned; a character's picture (a pet, a mascot) is stored as it is, squared."""
         pixels = _decode_image(image)
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             _, cameo = self._owned(session, actor, cameo_handle)
         if cameo.kind is CameoKind.PERSON:
             faces = detect_faces(pixels)
@@ -98,23 +101,23 @@ class CameoService:
             if len(faces) > 1:
                 raise InvalidInput(f"{len(faces)} faces were found: a reference photo must show only you")
             reference = align_face(pixels, faces[0])
-            engine = self._wb.faces
-            match = self._wb.public_figures.match(engine.embed(pixels, engine.detect(pixels)[0]))
+            engine = self._models.faces
+            match = self._models.public_figures.match(engine.embed(pixels, engine.detect(pixels)[0]))
         else:
             reference, match = _square(pixels, ALIGNED_SIZE), None
-        stored, _ = store_reference_image(reference, self._wb.media_dir)
-        with self._wb.transaction() as session:
+        stored, _ = store_reference_image(reference, self._store.media_dir)
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             cameo.reference_image_path = stored
             audit(session, owner, "cameo.reference_image", "cameo", cameo.id)
             if match is not None:
                 hold_for_review(session, owner, cameo, match)
-            return _view(session, cameo, self._wb.media_dir)
+            return _view(session, cameo, self._store.media_dir)
 
     def start_enrollment(self, actor: ActorRef) -> Challenge:
         """Issue a fresh challenge for the actor's own cameo (created pending on first use). One
         challenge answers one clip: a failed or expired one means starting again."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             cameo = _person_cameo(session, owner)
             if cameo is None:
@@ -139,7 +142,7 @@ class CameoService:
             raise InvalidInput("the clip is empty")
         if len(clip) > MAX_ENROLLMENT_BYTES:
             raise InvalidInput(f"the clip is {len(clip) / 2**20:.0f} MB; the limit is {MAX_ENROLLMENT_BYTES // 2**20} MB")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             cameo = _person_cameo(session, owner)
             if cameo is None or cameo.status is not CameoStatus.PENDING or "challenge" not in cameo.verification:
@@ -150,12 +153,12 @@ class CameoService:
                 audit(session, owner, "cameo.enrollment.expired", "cameo", cameo.id)
                 return EnrollmentResult("expired", (), challenge)
         result = self._check_clip(clip, challenge)
-        match = self._wb.public_figures.match(result.embedding) if result.passed else None
+        match = self._models.public_figures.match(result.embedding) if result.passed else None
         stored = None
         if result.passed:
             frontal = detect_faces(result.reference_frame)[:1]
-            stored = store_reference_image(align_face(result.reference_frame, frontal[0]), self._wb.media_dir)[0]
-        with self._wb.transaction() as session:
+            stored = store_reference_image(align_face(result.reference_frame, frontal[0]), self._store.media_dir)[0]
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             cameo = _person_cameo(session, owner)
             cameo.verification = {**cameo.verification, "method": "liveness",
@@ -175,7 +178,7 @@ class CameoService:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "enrollment.mp4"
             path.write_bytes(clip)
-            return check_liveness(path, challenge, self._wb.faces)
+            return check_liveness(path, challenge, self._models.faces)
 
     def create_character(self, actor: ActorRef, handle: str, display_name: str, *, visibility: str = "private",
                          image: bytes | np.ndarray | None = None) -> CameoView:
@@ -187,7 +190,7 @@ class CameoService:
         display_name = (display_name or "").strip()
         if not display_name or len(display_name) > 80:
             raise InvalidInput("a character needs a name of 1-80 characters")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             if session.scalar(select(Cameo.id).where(Cameo.handle == handle)) is not None or (
                     session.scalar(select(User.id).where(User.handle == handle)) not in (None, owner.id)):
@@ -203,15 +206,15 @@ class CameoService:
         return self.get(actor, handle)
 
     def get(self, actor: ActorRef, cameo_handle: str) -> CameoView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             load_actor(session, actor)
-            return _view(session, load_cameo(session, cameo_handle), self._wb.media_dir)
+            return _view(session, load_cameo(session, cameo_handle), self._store.media_dir)
 
     def set_permission(self, actor: ActorRef, cameo_handle: str, level: str) -> CameoView:
         """Who may use the cameo: a person's is only_me, approved, mutuals or everyone; a character's
         is only_me (private), followers or everyone. Clips already published under a grant that this
         takes away stop being shown to others, unless the owner keeps them (see revoke)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             allowed = PERSON_LEVELS if cameo.kind is CameoKind.PERSON else tuple(CHARACTER_VISIBILITY.values())
             try:
@@ -223,21 +226,21 @@ class CameoService:
                                    f"{', '.join(p.value for p in allowed)}")
             cameo.permission = permission
             audit(session, owner, "cameo.permission", "cameo", cameo.id, level=permission.value)
-            return _view(session, cameo, self._wb.media_dir)
+            return _view(session, cameo, self._store.media_dir)
 
     def approve(self, actor: ActorRef, cameo_handle: str, user: ActorRef) -> CameoView:
         """Grant one person the use of the cameo (used when the permission is 'approved')."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             person = load_user(session, user)
             if person.id == owner.id:
                 raise InvalidInput("you can always use your own cameo")
             insert_once(session, CameoApproval(cameo_id=cameo.id, user_id=person.id))
             audit(session, owner, "cameo.approve", "cameo", cameo.id, user=person.handle)
-            return _view(session, cameo, self._wb.media_dir)
+            return _view(session, cameo, self._store.media_dir)
 
     def unapprove(self, actor: ActorRef, cameo_handle: str, user: ActorRef) -> CameoView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             person = load_user(session, user)
             approval = session.get(CameoApproval, (cameo.id, person.id))
@@ -245,7 +248,7 @@ class CameoService:
                 session.delete(approval)
                 audit(session, owner, "cameo.unapprove", "cameo", cameo.id, user=person.handle)
             session.flush()
-            return _view(session, cameo, self._wb.media_dir)
+            return _view(session, cameo, self._store.media_dir)
 
     def set_restrictions(self, actor: ActorRef, cameo_handle: str, restrictions: str) -> CameoView:
         """The owner's own words on what the cameo must never be shown doing (the prompt policy
@@ -253,18 +256,18 @@ class CameoService:
         restrictions = (restrictions or "").strip()
         if len(restrictions) > MAX_RESTRICTIONS_CHARS:
             raise InvalidInput(f"restrictions are at most {MAX_RESTRICTIONS_CHARS} characters")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             cameo.restrictions = restrictions
             audit(session, owner, "cameo.restrictions", "cameo", cameo.id)
-            return _view(session, cameo, self._wb.media_dir)
+            return _view(session, cameo, self._store.media_dir)
 
     def revoke(self, actor: ActorRef, cameo_handle: str, published: str) -> dict:
         """Withdraw the cameo: no new clip may use it and nobody's draft with it can be published.
         For clips already published with it the owner chooses: 'keep' them up or 'remove' them."""
         if published not in ("keep", "remove"):
             raise InvalidInput("say what happens to published clips with the cameo: 'keep' or 'remove'")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             cameo_states.revoke(session, cameo)
             links = session.execute(select(VideoCameo, Video).join(Video, Video.id == VideoCameo.video_id)
@@ -282,14 +285,14 @@ class CameoService:
 
     def remove_appearance(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
         """A cameo owner co-owns every clip their cameo is in: they may take any of them down."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             video = session.get(Video, video_id) if isinstance(video_id, int) else None
             if video is None or owner.id not in cameo_owner_ids(session, video.id):
                 raise NotFound(f"no clip #{video_id} with your cameo in it")
             if video_states.remove(session, video, Removal.CAMEO_OWNER):
                 audit(session, owner, "cameo.remove_appearance", "video", video.id, reason=reason)
-            return video_views(session, [video], self._wb.media_dir)[0]
+            return video_views(session, [video], self._store.media_dir)[0]
 
     def _owned(self, session: Session, actor: ActorRef, cameo_handle: str) -> tuple[User, Cameo]:
         owner = load_actor(session, actor)
@@ -301,12 +304,12 @@ class CameoService:
     def appearances(self, actor: ActorRef) -> list[VideoView]:
         """Every clip, draft or published, by anyone, that uses one of the actor's cameos; the owner
         co-owns them, so drafts are included."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             owner = load_actor(session, actor)
             videos = session.scalars(select(Video).join(VideoCameo, VideoCameo.video_id == Video.id)
                                      .join(Cameo, Cameo.id == VideoCameo.cameo_id)
                                      .where(Cameo.owner_id == owner.id).order_by(Video.id.desc()).distinct())
-            return video_views(session, list(videos), self._wb.media_dir)
+            return video_views(session, list(videos), self._store.media_dir)
 
 
 #: a character cameo's visibility, in the words the owner picks
@@ -316,8 +319,6 @@ PERSON_LEVELS = (CameoPermission.ONLY_ME, CameoPermission.APPROVED, CameoPermiss
 MAX_RESTRICTIONS_CHARS = 500
 #: an enrollment clip larger than this is refused before it is read
 MAX_ENROLLMENT_BYTES = 50 * 1024 * 1024
-#: a cameo whose face matches a public figure is a likely impersonation: near the top of the queue
-PUBLIC_FIGURE_SEVERITY = 0.9
 #: uploads larger than this are refused before decoding
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096
@@ -332,9 +333,9 @@ def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatc
     """A face that matches a public figure is not verified automatically: the cameo is held and a
     reviewer gets a case with the match as evidence."""
     cameo_states.hold(session, cameo)
-    case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT, severity=PUBLIC_FIGURE_SEVERITY,
-                          signals={"public_figure": match.figure.name, "face_distance": round(match.distance, 4),
-                                   "cameo": cameo.handle, "owner": owner.handle})
+    case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT)
+    record_evidence(case, Evidence(enrollment=EnrollmentMatch(cameo.handle, owner.handle, match.figure.name,
+                                                              round(match.distance, 4))))
     session.add(case)
     session.flush()
     audit(session, owner, "cameo.held", "cameo", cameo.id, public_figure=match.figure.name, case_id=case.id)

@@ -34,7 +34,7 @@ import numpy as np
 
 from workbench.faces.alignment import landmarks68, synthetic_person
 from workbench.faces.challenge import Challenge
-from workbench.media.backend import Clip
+from workbench.media.backend import RenderedClip
 from workbench.media.codec import encode_mp4
 
 ATTACKS = (None, "still_photo", "looped", "other_person_halfway", "wrong_digits", "silence")
@@ -244,5 +244,5 @@ def enrollment_clip(path: Path, challenge: Challenge, person: int = 0, *, attack
     else:
         frames = [render(i, second if attack == "other_person_halfway" and i >= count // 2 else person,
                          still=attack == "still_photo") for i in range(count)]
-    encode_mp4(Clip(frames=np.stack(frames), fps=FPS, audio=audio, sample_rate=SAMPLE_RATE), Path(path))
+    encode_mp4(RenderedClip(frames=np.stack(frames), fps=FPS, audio=audio, sample_rate=SAMPLE_RATE), Path(path))
     return Path(path)

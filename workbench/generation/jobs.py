@@ -14,9 +14,10 @@ RECOVERY_CRONTAB = {"minute": "*"}
 
 
 class JobQueue:
-    """Queues render jobs for a Workbench; `run_worker` is the consumer side."""
+    """Queues render jobs for the clip service; `run_worker` is the consumer side."""
 
-    def __init__(self, workbench, url: str, data_dir: Path, stale_after_s: float) -> None:
+    def __init__(self, clips, url: str, data_dir: Path, stale_after_s: float) -> None:
+        """`clips`: the ClipService whose run_job renders a job and whose recover_stale_jobs finds lost ones."""
         from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
         if url.startswith("redis://"):
@@ -29,10 +30,10 @@ class JobQueue:
             data_dir.mkdir(parents=True, exist_ok=True)
             self.huey = SqliteHuey("workbench", filename=str(data_dir / "queue.db"))
         self.url = url
-        self._render = self.huey.task(name="render_job")(workbench.clips.run_job)
+        self._render = self.huey.task(name="render_job")(clips.run_job)
 
         def recover() -> dict:
-            return workbench.clips.recover_stale_jobs(stale_after_s)
+            return clips.recover_stale_jobs(stale_after_s)
 
         self.huey.periodic_task(crontab(**RECOVERY_CRONTAB), name="recover_stale_jobs")(recover)
         self.huey.on_startup(name="recover_on_start")(recover)

@@ -12,30 +12,38 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
+from workbench.config import Settings
 from workbench.errors import Forbidden, InvalidInput, NotFound
-from workbench.files import TEMP_PREFIX, file_sha256, temp_file
+from workbench.files import TEMP_PREFIX
 from workbench.media.backend import (
-    Clip,
     GenerationBackend,
     GenerationRequest,
     ProgressCallback,
+    RenderedClip,
     split_shots,
 )
 from workbench.media.codec import read_clip
 from workbench.media.moods import classify_prompt, mood_names
 from workbench.media.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
-from workbench.media.provenance import store_ai_clip
-from workbench.safety.hashing import library_hashes
-from workbench.safety.scan import ScanHit, fingerprint_bytes, open_scan_case
+from workbench.media.provenance import (
+    SigningCredentials,
+    ensure_credentials,
+    store_ai_clip,
+)
+from workbench.safety.evidence import DeepfakeScores, ScanHit
+from workbench.safety.scan import OutputScanner, fingerprint_bytes, open_scan_case
+from workbench.safety.service import PolicyService
 from workbench.social.consent import identities, require_use
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.states import videos as video_states
+from workbench.store.db import Store
 from workbench.store.models import (
     GenerationJob,
     JobStatus,
@@ -50,7 +58,6 @@ from workbench.store.models import (
 )
 
 MAX_PROMPT_CHARS = 2000
-MIN_DURATION_S, MAX_DURATION_S = 1.0, 20.0
 #: vertical 9:16, the feed's format
 DEFAULT_SIZE = (360, 640)
 #: a job is tried this many times when its worker dies; a render that raises is not retried
@@ -108,7 +115,7 @@ def check_remixable(session: Session, user: User, parent_id: int) -> Video:
     return parent
 
 
-def insert_video(session: Session, *, author_id: int, request: GenerationRequest, clip: Clip, media_path: str,
+def insert_video(session: Session, *, author_id: int, request: GenerationRequest, clip: RenderedClip, media_path: str,
                  media_sha256: str, backend: str, allow_remix: bool, remix_of: int | None,
                  cameo_ids: list[int] | tuple[int, ...] = (), created_at: datetime | None = None,
                  fingerprint: np.ndarray | None = None) -> Video:
@@ -133,77 +140,34 @@ def insert_video(session: Session, *, author_id: int, request: GenerationRequest
     return video
 
 
-#: uploads longer than this, or larger than MAX_SIDE on a side, are refused before decoding
-MAX_UPLOAD_SECONDS = 60.0
-
-
-def _temp_file(directory: Path, data: bytes) -> Path:
-    """The upload's bytes in a temporary file beside the media (swept by job recovery if left)."""
-    path = temp_file(directory, ".upload")
-    path.write_bytes(data)
-    return path
-
-
-def read_upload(path: Path) -> Clip:
-    """Decode an uploaded file after checking, from its headers, that it is a video of a sane
-    size and length; anything unreadable is InvalidInput (nothing has been stored yet)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise InvalidInput("the upload has no video track")
-            stream = container.streams.video[0]
-            width, height = stream.codec_context.width, stream.codec_context.height
-            duration = float(container.duration / 1e6) if container.duration else None
-        if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE):
-            raise InvalidInput(f"a clip is {MIN_SIDE}-{MAX_SIDE} pixels on each side (this one is {width}x{height})")
-        if duration is not None and duration > MAX_UPLOAD_SECONDS:
-            raise InvalidInput(f"a clip lasts at most {MAX_UPLOAD_SECONDS:g} s (this one {duration:.0f} s)")
-        clip = read_clip(path)
-    except (av.error.FFmpegError, ValueError, IndexError) as error:
-        raise InvalidInput(f"the upload is not a playable video ({type(error).__name__})") from None
-    if clip.duration_s < MIN_DURATION_S or clip.duration_s > MAX_UPLOAD_SECONDS:
-        raise InvalidInput(f"a clip lasts {MIN_DURATION_S:g}-{MAX_UPLOAD_SECONDS:g} seconds "
-                           f"(this one {clip.duration_s:.1f} s)")
-    if clip.audio.size == 0:  # every stored clip has an AAC track (silence where the upload had none)
-        clip.audio = np.zeros(int(round(clip.duration_s * clip.sample_rate)), np.float32)
-    if clip.width % 2 or clip.height % 2:  # H.264 in yuv420p wants even sides
-        clip.frames = clip.frames[:, :clip.height - clip.height % 2, :clip.width - clip.width % 2]
-    return clip
-
-
-def keep_as_evidence(path: Path, media_dir: Path) -> str:
-    """Copy a refused upload under media_dir/evidence, named by its sha256, for the reviewer."""
-    import shutil
-
-    folder = media_dir / "evidence"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = file_sha256(path)
-    final = folder / f"{digest}.mp4"
-    if not final.exists():
-        shutil.copyfile(path, final)
-    return final.relative_to(media_dir).as_posix()
 
 
 def review_hits(reasons: list[dict]) -> list[ScanHit]:
     """A prompt the policy sent to review holds its clip like a scan hit does."""
     return [ScanHit("prompt_review", f"the prompt was sent to review ({reason['code']}: {reason['matched']})",
-                    {"reason": reason}) for reason in reasons]
+                    reason=reason) for reason in reasons]
 
 
 def hold(session: Session, video: Video, hits: list[ScanHit], *, provenance: dict | None = None,
-         uploader: str | None = None, deepfake: dict | None = None) -> None:
+         uploader: str | None = None, deepfake: DeepfakeScores | None = None) -> None:
     """Keep a clip back as a draft for review and open (or add to) its moderation case."""
     video_states.hold(session, video, "; ".join(hit.detail for hit in hits))
     open_scan_case(session, video.id, hits, provenance=provenance, uploader=uploader, deepfake=deepfake)
 
 
 class ClipService:
-    def __init__(self, workbench, backends: dict[str, GenerationBackend] | None = None) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, settings: Settings, policy: PolicyService, scanner: OutputScanner,
+                 enqueue: Callable[[int], None], backends: dict[str, GenerationBackend] | None = None) -> None:
+        """`enqueue(job_id)` hands a job to the queue's workers (which call run_job)."""
+        self._store, self._settings, self._policy, self._scanner = store, settings, policy, scanner
+        self._enqueue = enqueue
         self.backends = backends or {"procedural": ProceduralBackend()}
         self._backends_lock = threading.Lock()
+
+    @property
+    def _credentials(self) -> SigningCredentials:
+        """The local C2PA signing chain (created under the data folder on first use)."""
+        return ensure_credentials(self._settings.provenance_dir())
 
     def submit(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
@@ -213,7 +177,7 @@ class ClipService:
         job = self._record_job(actor, prompt, seed=seed, duration_s=duration_s, moods=moods, allow_remix=allow_remix,
                                remix_of=remix_of, backend=backend, model=model, publish=publish, cameos=cameos,
                                size=size)
-        self._wb.queue.enqueue(job.id)
+        self._enqueue(job.id)
         return self.job(actor, job.id)
 
     def create(self, actor: ActorRef, prompt: str, *, progress: ProgressCallback | None = None,
@@ -225,75 +189,8 @@ class ClipService:
     def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
         return self.create(actor, prompt, remix_of=video_id, **options)
 
-    def upload(self, actor: ActorRef, data: bytes, *, caption: str = "", moods: tuple[str, ...] | None = None,
-               allow_remix: bool = True) -> VideoView:
-        """Add a clip made elsewhere. It passes the same checks as a generated one: its caption
-        goes through the prompt policy, its frames through the output scan. A copy of a removed
-        clip is refused (and the attempt opens a case, the file kept as evidence); faces without
-        consent hold it for review. Stored like every clip: re-encoded for browsers, watermarked,
-        signed with the upload as its ingredient (its own Content Credentials, if any, kept)."""
-        if not data:
-            raise InvalidInput("the upload is empty: choose an mp4, mov or webm file")
-        if len(data) > self._wb.settings.max_upload_bytes:
-            raise InvalidInput(f"the upload is {len(data) / 1e6:.0f} MB; the limit is "
-                               f"{self._wb.settings.max_upload_bytes / 1e6:.0f} MB")
-        caption = (caption or "").strip()
-        if len(caption) > MAX_PROMPT_CHARS:
-            raise InvalidInput(f"a caption is at most {MAX_PROMPT_CHARS} characters")
-        unknown = [m for m in (moods or ()) if m not in mood_names()]
-        if unknown:
-            raise InvalidInput(f"unknown mood {unknown[0]!r}; choose from {', '.join(mood_names())}")
-        with self._wb.transaction() as session:
-            handle = load_actor(session, actor).handle
-        if caption:
-            self._wb.policy.screen(actor, caption)
-        self._wb.media_dir.mkdir(parents=True, exist_ok=True)
-        upload = _temp_file(self._wb.media_dir, data)
-        created_file: Path | None = None
-        try:
-            clip = read_upload(upload)
-            scan = self._wb.scanner.scan(upload, match_variants=True)
-            repeat = scan.hit("reupload_of_removed")
-            if repeat is not None:
-                evidence = keep_as_evidence(upload, self._wb.media_dir)
-                with self._wb.transaction() as session:
-                    user = load_actor(session, actor)
-                    open_scan_case(session, repeat.evidence["video_id"], [ScanHit(
-                        repeat.kind, repeat.detail, {**repeat.evidence, "evidence_file": evidence})],
-                        uploader=user.handle, provenance=scan.provenance, deepfake=scan.deepfake)
-                    audit(session, user, "upload.refused", "video", repeat.evidence["video_id"], evidence=evidence)
-                raise Forbidden(f"this upload repeats clip #{repeat.evidence['video_id']}, which was removed; "
-                                "it was not posted and a reviewer will look at it")
-            request = GenerationRequest(prompt=caption or "uploaded clip", seed=0, duration_s=clip.duration_s,
-                                        width=clip.width, height=clip.height, fps=clip.fps,
-                                        moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
-                                        caption=caption or "uploaded clip")
-            stored = store_ai_clip(clip, self._wb.media_dir, author=handle, credentials=self._wb.credentials,
-                                   parent=upload, tool="workbench upload")
-            created_file = stored.path if stored.is_new else None
-            fingerprint = library_hashes(stored.path)
-            with self._wb.transaction() as session:
-                user = load_actor(session, actor)
-                video = insert_video(session, author_id=user.id, request=request, clip=clip,
-                                     media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
-                                     media_sha256=stored.sha256, backend="upload", allow_remix=allow_remix,
-                                     remix_of=None, fingerprint=fingerprint)
-                if scan.hits:
-                    hold(session, video, list(scan.hits), provenance=scan.provenance, uploader=user.handle,
-                         deepfake=scan.deepfake)
-                audit(session, user, "video.upload", "video", video.id, held=video.held_reason,
-                      provenance={k: scan.provenance.get(k) for k in ("manifest", "state", "ai_generated", "author")})
-                session.flush()
-                return video_views(session, [video], self._wb.media_dir)[0]
-        except BaseException:
-            if created_file is not None:
-                created_file.unlink(missing_ok=True)
-            raise
-        finally:
-            upload.unlink(missing_ok=True)
-
     def job(self, actor: ActorRef, job_id: int) -> JobView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             job = session.get(GenerationJob, job_id)
             if job is None or job.requester_id != user.id:
@@ -302,7 +199,7 @@ class ClipService:
 
     def jobs(self, actor: ActorRef, limit: int = 10) -> list[JobView]:
         """The actor's most recent jobs, newest first."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             rows = session.scalars(select(GenerationJob).where(GenerationJob.requester_id == user.id)
                                    .order_by(GenerationJob.id.desc()).limit(limit))
@@ -317,8 +214,9 @@ class ClipService:
         width, height = size
         if not all(isinstance(side, int) and MIN_SIDE <= side <= MAX_SIDE and side % 2 == 0 for side in size):
             raise InvalidInput(f"width and height are even numbers of pixels from {MIN_SIDE} to {MAX_SIDE}")
-        if not (MIN_DURATION_S <= duration_s <= MAX_DURATION_S):
-            raise InvalidInput(f"a clip lasts {MIN_DURATION_S:g}-{MAX_DURATION_S:g} seconds")
+        limits = self._settings
+        if not (limits.clip_min_s <= duration_s <= limits.clip_max_generated_s):
+            raise InvalidInput(f"a clip lasts {limits.clip_min_s:g}-{limits.clip_max_generated_s:g} seconds")
         if backend not in self.backends and backend != "diffusers":
             raise InvalidInput(f"unknown backend {backend!r}; available: {', '.join(sorted({*self.backends, 'diffusers'}))}")
         unknown = [m for m in (moods or ()) if m not in mood_names()]
@@ -328,9 +226,9 @@ class ClipService:
             seed = secrets.randbelow(2**31)
         if not (0 <= seed < 2**31):
             raise InvalidInput("a seed is a whole number from 0 to 2147483647")
-        decision = self._wb.policy.screen(actor, prompt, cameos=cameos)
+        decision = self._policy.screen(actor, prompt, cameos=cameos)
 
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             caption = prompt
             parent_moods: tuple[str, ...] = ()
@@ -354,7 +252,7 @@ class ClipService:
 
     def run_job(self, job_id: int, progress: ProgressCallback | None = None) -> VideoView | None:
         """Render one queued job (the worker's task). Returns None if another worker already took it."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             claimed = session.execute(
                 update(GenerationJob).where(GenerationJob.id == job_id, GenerationJob.status == JobStatus.QUEUED)
                 .values(status=JobStatus.RUNNING, attempts=GenerationJob.attempts + 1, started_at=utcnow(),
@@ -370,17 +268,17 @@ class ClipService:
             reporter = self._progress_writer(job_id, progress)
             clip = self._backend(params["backend"], params.get("model")).generate(request, reporter)
             reporter(1.0, "storing the clip")
-            stored = store_ai_clip(clip, self._wb.media_dir, author=author_handle, credentials=self._wb.credentials,
+            stored = store_ai_clip(clip, self._store.media_dir, author=author_handle, credentials=self._credentials,
                                    parent=parent_file)
             created_file = stored.path if stored.is_new else None
             reporter(1.0, "scanning the clip")
-            scan = self._wb.scanner.scan(stored.path, granted_cameo_ids=set(cameo_ids))
+            scan = self._scanner.scan(stored.path, granted_cameo_ids=set(cameo_ids))
             hits = list(scan.hits) + review_hits(params.get("review", []))
-            with self._wb.transaction() as session:
+            with self._store.transaction() as session:
                 if self._lost(session, job_id, attempt):
                     raise JobLost(f"job #{job_id} was given to another worker")
                 video = insert_video(session, author_id=requester_id, request=request, clip=clip,
-                                     media_path=stored.path.relative_to(self._wb.media_dir).as_posix(),
+                                     media_path=stored.path.relative_to(self._store.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend=params["backend"],
                                      allow_remix=params["allow_remix"], remix_of=params["remix_of"],
                                      cameo_ids=cameo_ids, fingerprint=scan.fingerprint)
@@ -395,13 +293,13 @@ class ClipService:
                       backend=params["backend"], remix_of=params["remix_of"], published=params["publish"] and not hits,
                       cameos=params.get("cameos", []), held=video.held_reason)
                 session.flush()
-                return video_views(session, [video], self._wb.media_dir)[0]
+                return video_views(session, [video], self._store.media_dir)[0]
         except BaseException as error:
             if created_file is not None:
                 created_file.unlink(missing_ok=True)
             if isinstance(error, JobLost):
                 return None
-            with self._wb.transaction() as session:
+            with self._store.transaction() as session:
                 if not self._lost(session, job_id, attempt):
                     job = session.get(GenerationJob, job_id)
                     job.status, job.error, job.finished_at = JobStatus.FAILED, f"{type(error).__name__}: {error}", utcnow()
@@ -419,7 +317,7 @@ class ClipService:
         after MAX_ATTEMPTS; re-send queued jobs nobody took; delete temporary media files they left."""
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
         retried, failed, resent = [], [], []
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             stale = session.scalars(select(GenerationJob).where(
                 GenerationJob.status.in_([JobStatus.RUNNING, JobStatus.QUEUED]),
                 GenerationJob.heartbeat_at < cutoff).with_for_update())
@@ -436,9 +334,9 @@ class ClipService:
                     retried.append(job.id)
                 job.heartbeat_at = utcnow()
         for job_id in retried + resent:
-            self._wb.queue.enqueue(job_id)
+            self._enqueue(job_id)
         removed = 0
-        for temp in self._wb.media_dir.glob(f"{TEMP_PREFIX}*"):
+        for temp in self._store.media_dir.glob(f"{TEMP_PREFIX}*"):
             if datetime.fromtimestamp(temp.stat().st_mtime, timezone.utc) < cutoff:
                 temp.unlink(missing_ok=True)
                 removed += 1
@@ -448,14 +346,14 @@ class ClipService:
                  params: dict) -> tuple[GenerationRequest, str, Path | None, list[int]]:
         """Re-check what may have changed since the job was queued (a removed parent, a revoked
         cameo), and build the backend's request."""
-        self._wb.policy.screen(requester_id, prompt, cameos=params.get("cameos", []), record=False)
-        with self._wb.transaction() as session:
+        self._policy.screen(requester_id, prompt, cameos=params.get("cameos", []), record=False)
+        with self._store.transaction() as session:
             user = load_actor(session, requester_id)
             parent = check_remixable(session, user, params["remix_of"]) if params["remix_of"] is not None else None
-            parent_file = self._wb.media_dir / parent.media_path if parent else None
+            parent_file = self._store.media_dir / parent.media_path if parent else None
             cameos = require_use(session, user, params.get("cameos", []))
             handle, cameo_ids = user.handle, [cameo.id for cameo in cameos]
-            cameo_identities = identities(cameos, self._wb.media_dir)
+            cameo_identities = identities(cameos, self._store.media_dir)
         shots = split_shots(prompt)
         request = GenerationRequest(prompt=prompt, seed=params["seed"], duration_s=params["duration_s"],
                                     width=params["width"], height=params["height"],
@@ -475,7 +373,7 @@ class ClipService:
             now = time.monotonic()
             if now - last_write >= PROGRESS_INTERVAL_S or fraction >= 1.0:
                 last_write = now
-                with self._wb.transaction() as session:
+                with self._store.transaction() as session:
                     session.execute(update(GenerationJob).where(GenerationJob.id == job_id).values(
                         progress=min(max(fraction, 0.0), 1.0), progress_message=message[:120], heartbeat_at=utcnow()))
 
@@ -485,7 +383,7 @@ class ClipService:
         """The backend for a job; diffusers backends are built on first use, one per model."""
         if name != "diffusers":
             return self.backends[name]
-        model = model or self._wb.settings.diffusers_model
+        model = model or self._settings.diffusers_model
         key = f"diffusers:{model}"
         with self._backends_lock:  # two sessions' first jobs must not load the same pipeline twice
             if key not in self.backends:

@@ -1,6 +1,6 @@
 """The one interface every clip generator implements (procedural on CPU now, diffusers on GPU later).
 
-A backend turns a :class:`GenerationRequest` into a :class:`Clip` (raw frames plus audio); encoding,
+A backend turns a :class:`GenerationRequest` into a :class:`RenderedClip` (raw frames plus audio); encoding,
 storage and database rows are somebody else's job, so a backend stays a pure function of the
 request: the same request (seed included) gives the same clip.
 """
@@ -41,7 +41,7 @@ class GenerationRequest:
     #: cameos to put in the clip
     cameos: tuple[CameoIdentity, ...] = ()
     #: the clip being remixed, decoded; a backend builds on its scene (or says in metadata that it could not)
-    parent: Clip | None = None
+    parent: RenderedClip | None = None
 
     @property
     def scenes(self) -> tuple[str, ...]:
@@ -56,7 +56,9 @@ def split_shots(prompt: str) -> tuple[str, ...]:
 
 
 @dataclass
-class Clip:
+class RenderedClip:
+    """What a backend makes: the frames and the sound of a clip, before it is encoded and stored (a
+    stored clip, with its author and state, is a Video)."""
     #: (frame_count, height, width, 3) uint8 RGB
     frames: np.ndarray
     fps: int
@@ -81,4 +83,4 @@ class Clip:
 class GenerationBackend(Protocol):
     name: str
 
-    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> Clip: ...
+    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> RenderedClip: ...

@@ -1,4 +1,4 @@
-"""Turning a Clip into a file a browser plays, and reading such files back.
+"""Turning a RenderedClip into a file a browser plays, and reading such files back.
 
 Files are H.264 (yuv420p) + AAC in MP4 with the index (moov) at the front, which is what Chromium
 needs to start playing before the whole file has arrived. Every write is atomic: a temporary file
@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from workbench.files import StoredFile, place_by_content, replacing, temp_file
-from workbench.media.backend import Clip
+from workbench.media.backend import RenderedClip
 
 #: Identical clips must give identical bytes, or content addressing stores duplicates. x264's macroblock
 #: tree (mbtree) made runs differ now and then (its SIMD path, worse with frame threads), so it is off, and
@@ -24,14 +24,14 @@ VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high", "threads"
 AUDIO_BITRATE = 128_000
 
 
-def encode_mp4(clip: Clip, path: Path, *, crf: int = 23) -> None:
+def encode_mp4(clip: RenderedClip, path: Path, *, crf: int = 23) -> None:
     """Encode the clip to path, atomically: the file is either complete or not there at all. `crf` is
     x264's constant rate factor (lower: better quality, bigger file)."""
     with replacing(Path(path)) as temp:
         _encode(clip, temp, crf=crf)
 
 
-def write_content_addressed(clip: Clip, media_dir: Path,
+def write_content_addressed(clip: RenderedClip, media_dir: Path,
                             sign: Callable[[Path, Path], None] | None = None) -> StoredFile:
     """Store the clip as media_dir/ab/abcdef….mp4 named by its sha256; an identical file is reused.
 
@@ -76,24 +76,24 @@ def read_frames(path: Path) -> np.ndarray:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
 
 
-def read_clip(path: Path) -> Clip:
-    """Decode a stored file back into a Clip (frames and mono audio): what a remix builds on."""
+def read_clip(path: Path) -> RenderedClip:
+    """Decode a stored file back into a RenderedClip (frames and mono audio): what a remix builds on."""
     with av.open(str(path)) as container:
         video = container.streams.video[0]
         fps = round(float(video.average_rate))
         frames = np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
     with av.open(str(path)) as container:
         if not container.streams.audio:
-            return Clip(frames=frames, fps=fps, audio=np.zeros(0, np.float32), sample_rate=48_000)
+            return RenderedClip(frames=frames, fps=fps, audio=np.zeros(0, np.float32), sample_rate=48_000)
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=stream.sample_rate)
         chunks = [resampled.to_ndarray().reshape(-1) for frame in container.decode(stream)
                   for resampled in resampler.resample(frame)]
         audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-        return Clip(frames=frames, fps=fps, audio=audio, sample_rate=stream.sample_rate)
+        return RenderedClip(frames=frames, fps=fps, audio=audio, sample_rate=stream.sample_rate)
 
 
-def _encode(clip: Clip, path: Path, crf: int = 23) -> None:
+def _encode(clip: RenderedClip, path: Path, crf: int = 23) -> None:
     if clip.width % 2 or clip.height % 2:
         raise ValueError(f"H.264 (yuv420p) needs even dimensions, got {clip.width}x{clip.height}")
     if clip.frames.dtype != np.uint8 or clip.frames.ndim != 4 or clip.frames.shape[3] != 3:

@@ -3,7 +3,7 @@
 The backend is a thin, explicit driver around ``DiffusionPipeline.from_pretrained``: it loads the
 pipeline once, asks it for frames at the nearest size and length the model accepts, and cuts the
 result back to exactly what the request asked for, so the rest of the app sees the same kind of
-Clip the procedural backend makes. torch and diffusers are imported only when a pipeline is loaded,
+RenderedClip the procedural backend makes. torch and diffusers are imported only when a pipeline is loaded,
 so importing this module costs nothing on a machine without them.
 
 What each request feature becomes (also written into ``clip.metadata``):
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from PIL import Image
 
-from workbench.media.backend import Clip, GenerationRequest, ProgressCallback
+from workbench.media.backend import GenerationRequest, ProgressCallback, RenderedClip
 from workbench.media.procedural import validate_request
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class DiffusersBackend:
             self._pipeline = self._load()
         return self._pipeline
 
-    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> Clip:
+    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> RenderedClip:
         report = progress or (lambda fraction, message: None)
         validate_request(request)
         report(0.0, f"loading {self.model}" if self._pipeline is None else "starting")
@@ -137,7 +137,7 @@ class DiffusersBackend:
             "cameo_mode": "not_supported_by_pipeline" if request.cameos else "none",
             "timings": {"load_s": round(self._load_s, 3), "generate_s": round(time.perf_counter() - started, 3)},
         }
-        return Clip(frames=np.concatenate(frames), fps=request.fps, audio=np.concatenate(audio),
+        return RenderedClip(frames=np.concatenate(frames), fps=request.fps, audio=np.concatenate(audio),
                     sample_rate=SAMPLE_RATE, metadata=metadata)
 
     def _load(self) -> DiffusionPipeline:

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from workbench.media.backend import Clip, GenerationRequest, ProgressCallback
+from workbench.media.backend import GenerationRequest, ProgressCallback, RenderedClip
 from workbench.media.moods import classify_prompt, mood
 
 SAMPLE_RATE = 48_000
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 MIN_SIDE, MAX_SIDE = 64, 1920
-MIN_DURATION_S, MAX_DURATION_S = 0.5, 60.0
 MAX_CAPTION_LINES = 4
 SHAPE_KINDS = ("circle", "rectangle", "triangle")
 
@@ -57,7 +56,7 @@ class ProceduralBackend:
 
     name = "procedural"
 
-    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> Clip:
+    def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> RenderedClip:
         report = progress or (lambda fraction, message: None)
         validate_request(request)
         width, height, fps = request.width, request.height, request.fps
@@ -120,7 +119,7 @@ class ProceduralBackend:
                     "objects": objects_shown, "cameos": [c.handle for c in request.cameos if c.face is not None],
                     "remix_mode": "parent_scene" if request.parent is not None else None,
                     "seed": request.seed, "render_seed": render_seed}
-        return Clip(frames=frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, metadata=metadata)
+        return RenderedClip(frames=frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, metadata=metadata)
 
 
 def validate_request(request: GenerationRequest) -> None:
@@ -130,8 +129,8 @@ def validate_request(request: GenerationRequest) -> None:
             raise ValueError(f"{side} must be an even number of pixels from {MIN_SIDE} to {MAX_SIDE}, got {value}")
     if not (1 <= request.fps <= 60):
         raise ValueError(f"fps must be from 1 to 60, got {request.fps}")
-    if not (MIN_DURATION_S <= request.duration_s <= MAX_DURATION_S):
-        raise ValueError(f"duration must be {MIN_DURATION_S:g}-{MAX_DURATION_S:g} seconds, got {request.duration_s:g}")
+    if not request.duration_s * request.fps >= 1:  # how long a clip may be is the workbench's setting
+        raise ValueError(f"a clip needs at least one frame, got {request.duration_s:g} s at {request.fps} fps")
     for name in request.moods:
         mood(name)  # raises ValueError naming the known moods
 
@@ -513,7 +512,7 @@ def _blend_sprite(frame: np.ndarray, sprite: _Sprite, cx: int, cy: int) -> None:
 
 # --- remixes and cameos ------------------------------------------------------------------------------------
 
-def _fit_parent(parent: Clip, frame_count: int, width: int, height: int) -> np.ndarray:
+def _fit_parent(parent: RenderedClip, frame_count: int, width: int, height: int) -> np.ndarray:
     """The parent's frames stretched in time to the remix's length and resized to its frame size."""
     picks = np.minimum((np.arange(frame_count) * parent.frames.shape[0]) // frame_count, parent.frames.shape[0] - 1)
     frames = parent.frames[picks]

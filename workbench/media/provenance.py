@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from workbench.files import StoredFile, replacing, write_atomically
-from workbench.media.backend import Clip
+from workbench.media.backend import RenderedClip
 from workbench.media.codec import write_content_addressed
 from workbench.media.procedural import font
 
@@ -50,7 +50,7 @@ MP4 = "video/mp4"
 
 # --- the visible watermark ------------------------------------------------------------------------
 
-def burn_watermark(clip: Clip, handle: str) -> Clip:
+def burn_watermark(clip: RenderedClip, handle: str) -> RenderedClip:
     """A copy of the clip with "AI · @handle" drifting over the frames; the input is left untouched.
 
     The mark is rendered once into a small RGBA patch and alpha-blended per frame, so the cost is one
@@ -167,7 +167,7 @@ def _generate(credentials: SigningCredentials, root_key_path: Path) -> None:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
             .sign(root_key, hashes.SHA256()))
     signer = (x509.CertificateBuilder()
-              .subject_name(name("Workbench Clip Signer")).issuer_name(root.subject)
+              .subject_name(name("Workbench RenderedClip Signer")).issuer_name(root.subject)
               .public_key(signer_key.public_key()).serial_number(x509.random_serial_number())
               .not_valid_before(start).not_valid_after(now + datetime.timedelta(days=3 * 365))
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -282,7 +282,7 @@ def _context(trust_anchors: Path | None):
 
 # --- the one way clips are stored ---------------------------------------------------------------------------
 
-def store_ai_clip(clip: Clip, media_dir: Path, *, author: str, credentials: SigningCredentials,
+def store_ai_clip(clip: RenderedClip, media_dir: Path, *, author: str, credentials: SigningCredentials,
                   parent: Path | None = None, tool: str = "workbench") -> StoredFile:
     """Watermark, encode, sign and store a generated clip under its content address.
 

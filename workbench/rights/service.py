@@ -9,6 +9,7 @@ from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.errors import InvalidInput, NotFound
 from workbench.safety.policy import Decision
 from workbench.safety.service import active_ip_entries
+from workbench.store.db import Store
 from workbench.store.models import IpOptOut, OptOutScope, PolicyHit, Role, User, utcnow
 
 
@@ -26,13 +27,14 @@ class OptOutView:
 
 
 class RightsService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, models) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
+        self._store, self._models = store, models
 
     def add_opt_out(self, actor: ActorRef, name: str, *, aliases: list[str] | tuple[str, ...] = (),
                     description: str = "", scope: str = "block", rules: str = "") -> OptOutView:
         fields = _validated(name, aliases, description, scope, rules)
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             holder = load_actor(session, actor)
             require_role(holder, Role.RIGHTS_HOLDER)
             entry = IpOptOut(holder_id=holder.id, **fields)
@@ -46,7 +48,7 @@ class RightsService:
                        description: str = "", scope: str = "block", rules: str = "") -> OptOutView:
         """Rewrite an entry (its past blocks stay counted against it)."""
         fields = _validated(name, aliases, description, scope, rules)
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             holder, entry = self._own_entry(session, actor, entry_id)
             for key, value in fields.items():
                 setattr(entry, key, value)
@@ -57,14 +59,14 @@ class RightsService:
 
     def retire_opt_out(self, actor: ActorRef, entry_id: int) -> None:
         """Withdraw an entry: prompts are no longer checked against it."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             holder, entry = self._own_entry(session, actor, entry_id)
             entry.retired_at = utcnow()
             audit(session, holder, "rights.opt_out.retire", "ip_opt_out", entry.id, name=entry.name)
 
     def opt_outs(self, actor: ActorRef) -> list[OptOutView]:
         """The holder's current entries with how often each blocked a prompt (an admin sees everyone's)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             require_role(user, Role.RIGHTS_HOLDER)
             query = (select(IpOptOut, User.handle).join(User, User.id == IpOptOut.holder_id)
@@ -77,14 +79,14 @@ class RightsService:
 
     def test_prompt(self, actor: ActorRef, prompt: str) -> Decision:
         """How the holder's own entries judge a prompt (the rest of the policy is left out)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             require_role(user, Role.RIGHTS_HOLDER)
             entries = active_ip_entries(session, None if user.role is Role.ADMIN else user.id)
         prompt = (prompt or "").strip()
         if not prompt:
             raise InvalidInput("type a prompt to test")
-        return self._wb.prompt_policy.with_ip_entries(entries).check_registry(prompt)
+        return self._models.prompt_policy.with_ip_entries(entries).check_registry(prompt)
 
     @staticmethod
     def _own_entry(session, actor: ActorRef, entry_id: int) -> tuple[User, IpOptOut]:

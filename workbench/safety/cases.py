@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.safety.evidence import Evidence
 from workbench.store.models import (
     CaseSource,
     CaseStatus,
@@ -28,7 +29,7 @@ class CaseView:
     #: "reviewer", or "senior" once escalated (admins only)
     tier: str
     severity: float
-    signals: dict
+    evidence: Evidence
     #: what the case is about, for reviewers' exposure counts: report reasons, scan hit kinds, ...
     categories: tuple[str, ...]
     opened_at: datetime
@@ -42,30 +43,32 @@ class CaseView:
     appeal_of_id: int | None = None
 
 
-def case_categories(signals: dict) -> tuple[str, ...]:
-    """The kinds of harm a case's signals point at (report reasons, scan hit kinds, an enrollment
-    that matched a public figure, an appeal)."""
-    categories = {report["reason"] for report in signals.get("reports", [])}
-    categories |= {hit["kind"] for hit in signals.get("scan", [])}
-    if "public_figure" in signals:
-        categories.add("public_figure_enrollment")
-    if "appeal" in signals:
-        categories.add("appeal")
-    return tuple(sorted(categories))
+def evidence_of(case: ModerationCase) -> Evidence:
+    return Evidence.from_json(case.signals)
+
+
+def record_evidence(case: ModerationCase, evidence: Evidence) -> None:
+    """Store the case's evidence, and its severity from it (never lowered: a merged report does not
+    make a case less urgent than it was)."""
+    case.signals = evidence.to_json()
+    case.severity = max(case.severity or 0.0, evidence.severity())
 
 
 def case_views(session: Session, cases: list[ModerationCase]) -> list[CaseView]:
     """Views of cases, with the handles of who holds and who decided them (one query)."""
     user_ids = {c.claimed_by_id for c in cases} | {c.decided_by_id for c in cases}
     handles = dict(session.execute(select(User.id, User.handle).where(User.id.in_(user_ids - {None}))).all())
-    return [CaseView(
-        c.id, c.video_id, c.cameo_id, c.source.value, c.status.value, c.tier.value, c.severity, dict(c.signals),
-        case_categories(c.signals), as_utc(c.opened_at),
-        claimed_by=handles.get(c.claimed_by_id) if c.status is CaseStatus.CLAIMED else None,
-        lease_expires_at=as_utc(c.lease_expires_at) if c.status is CaseStatus.CLAIMED else None,
-        decided_by=handles.get(c.decided_by_id), decision=c.decision, decision_reason=c.decision_reason,
-        decided_at=as_utc(c.decided_at), appeal_of_id=c.appeal_of_id,
-    ) for c in cases]
+    views = []
+    for c in cases:
+        evidence = evidence_of(c)
+        views.append(CaseView(
+            c.id, c.video_id, c.cameo_id, c.source.value, c.status.value, c.tier.value, c.severity, evidence,
+            evidence.categories(), as_utc(c.opened_at),
+            claimed_by=handles.get(c.claimed_by_id) if c.status is CaseStatus.CLAIMED else None,
+            lease_expires_at=as_utc(c.lease_expires_at) if c.status is CaseStatus.CLAIMED else None,
+            decided_by=handles.get(c.decided_by_id), decision=c.decision, decision_reason=c.decision_reason,
+            decided_at=as_utc(c.decided_at), appeal_of_id=c.appeal_of_id))
+    return views
 
 
 def undecided_case(session: Session, video_id: int, source: CaseSource) -> ModerationCase:

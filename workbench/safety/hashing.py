@@ -119,7 +119,7 @@ def clip_hashes(source, *, every_s: float = 0.5, max_frames: int = 32, fps: floa
                 dihedral: bool = False, letterbox: bool = False) -> np.ndarray:
     """PDQ hashes of frames sampled evenly in time from a clip: (n, 32) uint8, or (n, V, 32) with variants.
 
-    ``source`` is a video file (path), a :class:`~workbench.media.backend.Clip`, or a
+    ``source`` is a video file (path), a :class:`~workbench.media.backend.RenderedClip`, or a
     (T, H, W, 3) uint8 array of frames together with its ``fps``. One frame is taken from the
     middle of each of equal intervals at most ``every_s`` long that cover the clip (the middles
     skip fades at the very start and end); a clip longer than ``every_s * max_frames`` gets
@@ -292,7 +292,7 @@ def sample_frames(source, *, every_s: float, max_frames: int, fps: float | None 
     if isinstance(source, (str, Path)):
         return _decode_sampled(Path(source), every_s, max_frames)
     frames = getattr(source, "frames", None)
-    if frames is not None:  # a Clip
+    if frames is not None:  # a RenderedClip
         fps = source.fps
     else:
         frames = np.asarray(source)

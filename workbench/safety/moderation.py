@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.files import write_atomically
 from workbench.media.provenance import verify
-from workbench.safety.cases import CaseView, case_views
+from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
+from workbench.safety.evidence import REPORT_REASONS, AppealEntry, Escalation, Evidence
 from workbench.safety.hashing import library_hashes, sample_frames
-from workbench.safety.reports import REPORT_REASONS
 from workbench.safety.scan import fingerprint_bytes
 from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
@@ -37,7 +37,7 @@ from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_
 from workbench.states import cameos as cameo_states
 from workbench.states import users as user_states
 from workbench.states import videos as video_states
-from workbench.store.db import insert_once
+from workbench.store.db import Store, insert_once
 from workbench.store.models import (
     AuditEntry,
     Cameo,
@@ -195,12 +195,9 @@ class Dashboard:
 
 
 class ModerationService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
-
-    @property
-    def _lease(self) -> timedelta:
-        return timedelta(seconds=self._wb.settings.case_lease_s)
+    def __init__(self, store: Store, lease: timedelta) -> None:
+        """`lease`: how long a claim holds a case before another reviewer may take it."""
+        self._store, self._lease = store, lease
 
     # -- the queue -------------------------------------------------------------------------------
 
@@ -208,7 +205,7 @@ class ModerationService:
         """Undecided cases this reviewer's tier works, most severe first, oldest first among equals;
         claimed ones included (with who holds them). Escalated cases are listed for admins only."""
         limit = max(1, min(int(limit), MAX_QUEUE))
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             query = select(ModerationCase).where(ModerationCase.status != CaseStatus.DECIDED)
             if me.role is not Role.ADMIN:
@@ -220,7 +217,7 @@ class ModerationService:
 
         A reviewer holds one case at a time: claiming again while holding one renews and returns it
         (a double click is harmless); claiming a different case first needs a release or a decision."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             now = utcnow()
             held = session.scalar(select(ModerationCase).where(
@@ -249,7 +246,7 @@ class ModerationService:
 
     def release(self, actor: ActorRef, case_id: int) -> CaseView:
         """Give a claimed case back to the queue undecided (the holder, or an admin)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             case = _locked_case(session, case_id)
             if case.status is not CaseStatus.CLAIMED:
@@ -274,7 +271,7 @@ class ModerationService:
             raise InvalidInput("a decision needs a reason (the people notified read it)")
         if len(reason) > MAX_REASON_CHARS:
             raise InvalidInput(f"a reason is at most {MAX_REASON_CHARS} characters")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             case = _locked_case(session, case_id)
             if case.status is CaseStatus.DECIDED:
@@ -304,8 +301,7 @@ class ModerationService:
         if case.tier is CaseTier.SENIOR:
             raise InvalidInput(f"case #{case.id} is already with senior reviewers; decide it")
         case.tier = CaseTier.SENIOR
-        case.signals = {**case.signals, "escalations": list(case.signals.get("escalations", []))
-                        + [{"by": me.handle, "reason": reason}]}
+        record_evidence(case, evidence_of(case).with_escalation(Escalation(me.handle, reason)))
         _unclaim(case)
         audit(session, me, "case.escalate", "case", case.id, reason=reason, video_id=case.video_id)
         session.flush()
@@ -324,7 +320,7 @@ class ModerationService:
         that predates fingerprints is hashed now."""
         if session.get(VideoFingerprint, video.id) is None:
 
-            hashes = library_hashes(self._wb.media_dir / video.media_path)
+            hashes = library_hashes(self._store.media_dir / video.media_path)
             session.add(VideoFingerprint(video_id=video.id, frame_hashes=fingerprint_bytes(hashes)))
 
     # -- appeals ---------------------------------------------------------------------------------
@@ -337,7 +333,7 @@ class ModerationService:
             raise InvalidInput("say why the decision was wrong")
         if len(statement) > MAX_REASON_CHARS:
             raise InvalidInput(f"an appeal is at most {MAX_REASON_CHARS} characters")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_user(session, actor)
             original = _locked_case(session, case_id)
             if me.id != _subject(session, original).user_id:
@@ -350,9 +346,9 @@ class ModerationService:
                 raise Conflict(f"a {original.decision!r} decision cannot be appealed")
             appeal = ModerationCase(
                 video_id=original.video_id, cameo_id=original.cameo_id, source=CaseSource.APPEAL,
-                severity=original.severity, appeal_of_id=original.id, excluded_reviewer_id=original.decided_by_id,
-                signals={"appeal": {"by": me.handle, "statement": statement, "decision": original.decision,
-                                    "reason": original.decision_reason}})
+                appeal_of_id=original.id, excluded_reviewer_id=original.decided_by_id)
+            record_evidence(appeal, Evidence(appeal=AppealEntry(me.handle, statement, original.decision,
+                                                                original.decision_reason, original.severity)))
             if not insert_once(session, appeal):
                 raise Conflict(f"case #{original.id} was already appealed; a decision is appealed once")
             audit(session, me, "case.appeal", "case", appeal.id, appeal_of=original.id, video_id=original.video_id)
@@ -363,18 +359,18 @@ class ModerationService:
     def case(self, actor: ActorRef, case_id: int) -> CaseDetail:
         """A case with its clip, lineage, remixes, cameos, reports, history and provenance."""
 
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             _reviewer(session, actor)
             case = _load_case(session, case_id)
             view = case_views(session, [case])[0]
             video = session.get(Video, case.video_id) if case.video_id else None
             lineage, remixes, cameos, provenance = [], [], [], None
             if video is not None:
-                lineage = video_views(session, ancestry(session, video), self._wb.media_dir)
+                lineage = video_views(session, ancestry(session, video), self._store.media_dir)
                 remixes = video_views(session, list(session.scalars(
-                    select(Video).where(Video.remix_parent_id == video.id).order_by(Video.id))), self._wb.media_dir)
+                    select(Video).where(Video.remix_parent_id == video.id).order_by(Video.id))), self._store.media_dir)
                 cameos = _cameos_in(session, video)
-                media = self._wb.media_dir / video.media_path
+                media = self._store.media_dir / video.media_path
                 provenance = verify(media) if media.exists() else {"state": None, "errors": ["the file is missing"]}
             reports = [ReportView(r.reason, REPORT_REASONS[r.reason][0], r.details, handle, as_utc(r.created_at))
                        for r, handle in session.execute(select(Report, User.handle).join(User, User.id == Report.reporter_id)
@@ -383,7 +379,7 @@ class ModerationService:
                 AuditEntry.target_type == "case", AuditEntry.target_id == case.id).order_by(AuditEntry.id))
             appealed = case_views(session, [session.get(ModerationCase, case.appeal_of_id)])[0] if case.appeal_of_id else None
             enrolled = session.get(Cameo, case.cameo_id) if case.video_id is None and case.cameo_id else None
-            reference = (self._wb.media_dir / enrolled.reference_image_path
+            reference = (self._store.media_dir / enrolled.reference_image_path
                          if enrolled is not None and enrolled.reference_image_path else None)
             return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),
                               tuple(reports), tuple(history), appealed, provenance, reference)
@@ -391,14 +387,14 @@ class ModerationService:
     def preview(self, actor: ActorRef, case_id: int) -> bytes | None:
         """The case's clip as a strip of blurred greyscale frames (PNG), shown instead of the clip
         until the reviewer chooses to look; None for a case without a clip. Not counted as exposure."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             _reviewer(session, actor)
             case = _load_case(session, case_id)
             video = session.get(Video, case.video_id) if case.video_id else None
             if video is None:
                 return None
-            media, sha256 = self._wb.media_dir / video.media_path, video.media_sha256
-        cached = self._wb.media_dir / "previews" / f"{sha256}.png"
+            media, sha256 = self._store.media_dir / video.media_path, video.media_sha256
+        cached = self._store.media_dir / "previews" / f"{sha256}.png"
         if not cached.exists():
 
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -407,7 +403,7 @@ class ModerationService:
 
     def reveal(self, actor: ActorRef, case_id: int) -> VideoView:
         """The case's clip itself, for a reviewer who chose to look: counted in their exposure today."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             case = _load_case(session, case_id)
             if case.video_id is None:
@@ -415,13 +411,13 @@ class ModerationService:
             video = session.get(Video, case.video_id)
             audit(session, me, "case.reveal", "case", case.id, video_id=video.id,
                   categories=list(case_views(session, [case])[0].categories))
-            return video_views(session, [video], self._wb.media_dir)[0]
+            return video_views(session, [video], self._store.media_dir)[0]
 
     # -- oversight -------------------------------------------------------------------------------
 
     def dashboard(self, actor: ActorRef) -> Dashboard:
         """Backlog, time to decision and exposure. Reviewers see their own exposure, admins everyone's."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = _reviewer(session, actor)
             now = utcnow()
             undecided = session.execute(select(ModerationCase.status, ModerationCase.tier, ModerationCase.source,
@@ -456,7 +452,7 @@ class ModerationService:
         """The audit log, newest first, filtered by target, acting user or action prefix ("case.").
         Admins only."""
         limit = max(1, min(int(limit), 5000))
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             require_role(load_actor(session, actor), Role.ADMIN)
             query = select(AuditEntry)
             if target_type:
@@ -527,39 +523,52 @@ def _locked_case(session: Session, case_id: int) -> ModerationCase:
 
 
 def _own_cases(me: User):
-    """Cases about the reviewer's own clips or own likeness: a conflict of interest."""
+    """Cases about the reviewer's own clips or own likeness: a conflict of interest. (A case has a clip or
+    a cameo, not both: each test is guarded, since `NULL IN (...)` is NULL in SQL and NOT NULL excludes.)"""
     own_videos = select(Video.id).where(Video.author_id == me.id)
     own_cameos = select(Cameo.id).where(Cameo.owner_id == me.id)
     appearing = select(VideoCameo.video_id).where(VideoCameo.cameo_id.in_(own_cameos))
-    return or_(ModerationCase.video_id.in_(own_videos), ModerationCase.video_id.in_(appearing),
-               ModerationCase.cameo_id.in_(own_cameos))
+    about_a_clip = ModerationCase.video_id.is_not(None) & (ModerationCase.video_id.in_(own_videos)
+                                                           | ModerationCase.video_id.in_(appearing))
+    about_a_cameo = ModerationCase.cameo_id.is_not(None) & ModerationCase.cameo_id.in_(own_cameos)
+    return about_a_clip | about_a_cameo
 
 
-def _claimable_by(me: User, now: datetime) -> list:
-    """The SQL form of _check_claimable (the next case is picked with it)."""
-    conditions = [
-        or_(ModerationCase.status == CaseStatus.OPEN,
-            (ModerationCase.status == CaseStatus.CLAIMED) & (ModerationCase.lease_expires_at <= now)),
-        or_(ModerationCase.excluded_reviewer_id.is_(None), ModerationCase.excluded_reviewer_id != me.id),
-        ~_own_cases(me),
+def _claim_rules(me: User, now: datetime) -> list[tuple[str, ColumnElement[bool]]]:
+    """What a reviewer needs to claim a case, each an SQL condition named by the refusal it gives: the
+    queue picks the next case with all of them (_claimable_by), and a claim of one case reports the
+    first that fails (_check_claimable)."""
+    rules = [
+        ("decided", ModerationCase.status != CaseStatus.DECIDED),
+        ("held", or_(ModerationCase.status == CaseStatus.OPEN, ModerationCase.lease_expires_at <= now)),
+        ("excluded", or_(ModerationCase.excluded_reviewer_id.is_(None), ModerationCase.excluded_reviewer_id != me.id)),
+        ("own", ~_own_cases(me)),
     ]
     if me.role is not Role.ADMIN:
-        conditions.append(ModerationCase.tier == CaseTier.REVIEWER)
-    return conditions
+        rules.insert(2, ("senior", ModerationCase.tier == CaseTier.REVIEWER))
+    return rules
+
+
+def _claimable_by(me: User, now: datetime) -> list[ColumnElement[bool]]:
+    return [condition for _, condition in _claim_rules(me, now)]
 
 
 def _check_claimable(session: Session, case: ModerationCase, me: User, now: datetime) -> None:
-    """Why this reviewer may not claim this case, as the error to show; silent when they may."""
-    if case.status is CaseStatus.DECIDED:
+    """Refuse, with the reason, a claim of this case that the queue would not have offered this reviewer."""
+    rules = _claim_rules(me, now)
+    verdicts = session.execute(select(*(condition for _, condition in rules))
+                               .where(ModerationCase.id == case.id)).one()
+    failed = next((name for (name, _), passed in zip(rules, verdicts) if not passed), None)
+    if failed == "decided":
         raise Conflict(f"case #{case.id} is already decided")
-    if case.status is CaseStatus.CLAIMED and as_utc(case.lease_expires_at) > now and case.claimed_by_id != me.id:
+    if failed == "held":
         holder = session.get(User, case.claimed_by_id)
         raise Conflict(f"case #{case.id} is held by @{holder.handle} until {as_utc(case.lease_expires_at):%H:%M} UTC")
-    if case.tier is CaseTier.SENIOR and me.role is not Role.ADMIN:
+    if failed == "senior":
         raise Forbidden(f"case #{case.id} was escalated; only a senior reviewer (admin) can take it")
-    if case.excluded_reviewer_id == me.id:
+    if failed == "excluded":
         raise Forbidden(f"you decided the case this appeal is about; another reviewer must take case #{case.id}")
-    if session.scalar(select(ModerationCase.id).where(ModerationCase.id == case.id, _own_cases(me))) is not None:
+    if failed == "own":
         raise Forbidden(f"case #{case.id} is about your own clip or likeness; another reviewer must take it")
 
 

@@ -17,7 +17,7 @@ moderation case with the evidence; an upload that repeats a removed clip is refu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.media.provenance import verify
-from workbench.safety.cases import undecided_case
+from workbench.safety.cases import evidence_of, record_evidence, undecided_case
 from workbench.safety.deepfake.tracks import largest, track_from_faces
+from workbench.safety.evidence import DeepfakeScores, ScanHit
 from workbench.safety.hashing import (
     HASH_BYTES,
     clip_hashes,
@@ -34,6 +35,7 @@ from workbench.safety.hashing import (
     match_clip,
     sample_frames,
 )
+from workbench.store.db import Store
 from workbench.store.models import (
     Cameo,
     CameoKind,
@@ -47,28 +49,15 @@ from workbench.store.models import (
 
 #: faces are looked for in this many frames spread over the clip
 FACE_FRAMES = 6
-#: severities of the cases scan hits open (reports' scale: 0-1, plus 1 for a person's own likeness)
-SEVERITY = {"face_without_consent": 1.5, "public_figure_face": 0.9, "reupload_of_removed": 1.2,
-            "prompt_review": 0.6}
-
-
-@dataclass(frozen=True)
-class ScanHit:
-    kind: str
-    #: one line for the author and the reviewer
-    detail: str
-    evidence: dict = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class ScanResult:
     hits: tuple[ScanHit, ...]
     #: PDQ hashes of the clip's frames sampled densely, (n, 32) uint8: stored as its fingerprint
     fingerprint: np.ndarray
     provenance: dict
-    #: P(fake) by deepfake detector for the clip's largest face, and the frames scored; empty without a
+    #: P(fake) by deepfake detector for the clip's largest face, and the frames scored; None without a
     #: face (or without trained detectors)
-    deepfake: dict = field(default_factory=dict)
+    deepfake: DeepfakeScores | None = None
 
     def hit(self, kind: str) -> ScanHit | None:
         return next((h for h in self.hits if h.kind == kind), None)
@@ -83,8 +72,9 @@ def fingerprint_array(data: bytes) -> np.ndarray:
 
 
 class OutputScanner:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, models) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
+        self._store, self._models = store, models
 
     def scan(self, path: Path, *, granted_cameo_ids: set[int] | frozenset[int] = frozenset(),
              match_variants: bool = False) -> ScanResult:
@@ -94,12 +84,12 @@ class OutputScanner:
         # held in memory whole): an interval this short always leaves the cap to decide
         picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES)
         hits: list[ScanHit] = []
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             cameos = self._cameo_embeddings(session)
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
-        engine = self._wb.faces
+        engine = self._models.faces
         others = [(handle, reference) for cameo_id, handle, reference in cameos if cameo_id not in granted_cameo_ids]
         references = np.stack([reference for _, reference in others]) if others else np.zeros((0, 1), np.float32)
         seen_cameos: dict[str, float] = {}
@@ -116,36 +106,36 @@ class OutputScanner:
                 for index in np.flatnonzero(distances <= engine.threshold):
                     handle = others[index][0]
                     seen_cameos[handle] = min(float(distances[index]), seen_cameos.get(handle, 2.0))
-                figure = self._wb.public_figures.match(embedding)
+                figure = self._models.public_figures.match(embedding)
                 if figure is not None:
                     seen_figures[figure.figure.name] = min(figure.distance, seen_figures.get(figure.figure.name, 2.0))
         for handle, distance in seen_cameos.items():
             hits.append(ScanHit("face_without_consent", f"shows the face of @{handle} without their grant",
-                                {"cameo": handle, "distance": round(distance, 3)}))
+                                cameo=handle, distance=round(distance, 3)))
         for name, distance in seen_figures.items():
             hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {name}",
-                                {"figure": name, "distance": round(distance, 3)}))
+                                figure=name, distance=round(distance, 3)))
         fingerprint = library_hashes(path)
         query = clip_hashes(path, dihedral=match_variants, letterbox=match_variants)
         repeat = match_clip(query, removed) if removed else None
         if repeat is not None:
             hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
-                                {"video_id": repeat.id, "fraction": round(repeat.fraction, 3),
-                                 "median_distance": repeat.median_distance, "transform": repeat.transform}))
-        scores = deepfake_scores(self._wb.deepfake_detectors, largest_faces, len(picks)) if largest_faces else {}
+                                video_id=repeat.id, fraction=round(repeat.fraction, 3),
+                                median_distance=repeat.median_distance, transform=repeat.transform))
+        scores = deepfake_scores(self._models.deepfake_detectors, largest_faces, len(picks)) if largest_faces else None
         return ScanResult(tuple(hits), fingerprint, verify(path), scores)
 
     def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
         """Every verified person cameo's reference embedding for the engine in use (computed from
         its reference image, and stored, the first time it is needed)."""
-        engine = self._wb.faces
+        engine = self._models.faces
         out = []
         for cameo in session.scalars(select(Cameo).where(Cameo.kind == CameoKind.PERSON,
                                                          Cameo.status == CameoStatus.VERIFIED,
                                                          Cameo.reference_image_path.is_not(None))):
             stored = cameo.face_embedding or {}
             if stored.get("kind") != engine.embedding_kind:
-                vector = reference_embedding(engine, self._wb.media_dir / cameo.reference_image_path)
+                vector = reference_embedding(engine, self._store.media_dir / cameo.reference_image_path)
                 if vector is None:
                     continue
                 stored = cameo.face_embedding = {"kind": engine.embedding_kind, "vector": vector.tolist()}
@@ -153,14 +143,14 @@ class OutputScanner:
         return out
 
 
-def deepfake_scores(detectors: dict, faces: list, sampled: int) -> dict:
+def deepfake_scores(detectors: dict, faces: list, sampled: int) -> DeepfakeScores | None:
     """Each detector's P(fake) for the track of the faces found (frame number, frame, face, embedding)
     in `sampled` frames, rounded, with the number of frames it read."""
     if not detectors:
-        return {}
+        return None
     track = track_from_faces(faces, sampled)
     scores = {name: round(float(detector.predict_proba([track])[0, 1]), 3) for name, detector in detectors.items()}
-    return {**scores, "frames": len(track)}
+    return DeepfakeScores(scores, len(track))
 
 
 def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
@@ -176,16 +166,12 @@ def reference_embedding(engine, image_path: Path) -> np.ndarray | None:
 
 
 def open_scan_case(session: Session, video_id: int, hits: list[ScanHit] | tuple[ScanHit, ...], *,
-                   uploader: str | None = None, provenance: dict | None = None, deepfake: dict | None = None):
-    """Attach scan hits (with their evidence, and the deepfake detectors' scores) to the clip's
-    undecided case, or open one."""
-
+                   uploader: str | None = None, provenance: dict | None = None,
+                   deepfake: DeepfakeScores | None = None):
+    """Attach scan hits (with who uploaded the clip, what its Content Credentials said, and the deepfake
+    detectors' scores) to the clip's undecided case, or open one."""
     case = undecided_case(session, video_id, CaseSource.SCAN)
-    entries = [{"kind": hit.kind, "detail": hit.detail, **hit.evidence,
-                **({"uploader": uploader} if uploader else {}),
-                **({"provenance": provenance} if provenance is not None else {})} for hit in hits]
-    case.signals = {**case.signals, "scan": list(case.signals.get("scan", [])) + entries,
-                    **({"deepfake": deepfake} if deepfake else {})}
-    case.severity = max([case.severity or 0.0] + [SEVERITY[hit.kind] for hit in hits])
+    entries = [replace(hit, uploader=uploader or hit.uploader, provenance=provenance) for hit in hits]
+    record_evidence(case, evidence_of(case).with_scan(entries, deepfake))
     session.flush()
     return case

@@ -20,6 +20,7 @@ from workbench.safety.policy import (
     load_gazetteer,
 )
 from workbench.social.consent import load_cameo, refusal
+from workbench.store.db import Store
 from workbench.store.models import Cameo, IpOptOut, PolicyHit, PublicFigure, Role, User
 
 
@@ -68,15 +69,16 @@ def _facts(session: Session, user: User | None, region: str | None, handles) -> 
 
 
 class PolicyService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, models) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
+        self._store, self._models = store, models
 
     def check(self, actor: ActorRef | None, prompt: str, *, region: str | None = None,
               cameos: tuple[str, ...] | list[str] = ()) -> Decision:
         """What the policy decides for this user's prompt (nothing is recorded: a dry run). Without
         a user: an adult with no grants, in `region` (default US)."""
         prompt = _valid_prompt(prompt, region)
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             facts = _facts(session, user, region, cameos)
         return self._decide(prompt, facts)
@@ -86,13 +88,13 @@ class PolicyService:
         """Check a prompt that is about to be generated: a block raises Forbidden with the reason;
         a block or review is recorded first (in its own transaction, so the refusal keeps it)."""
         prompt = _valid_prompt(prompt, None)
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             facts = _facts(session, user, None, cameos)
             user_id = user.id
         decision = self._decide(prompt, facts)
         if record and decision.decision != ALLOW:
-            with self._wb.transaction() as session:
+            with self._store.transaction() as session:
                 record_hits(session, user_id, prompt, decision)
         if decision.blocked:
             raise Forbidden(decision.message())
@@ -101,13 +103,13 @@ class PolicyService:
     def _decide(self, prompt: str, facts: "PromptFacts") -> Decision:
         """The policy itself, run after the transaction that read the facts has ended: its first use in
         a process loads the sentence model, which must never happen while a database lock is held."""
-        policy = self._wb.prompt_policy.with_ip_entries(facts.ip_entries)
+        policy = self._models.prompt_policy.with_ip_entries(facts.ip_entries)
         return policy.check(prompt, profile=facts.profile, cameos=facts.cameos, granted_figures=facts.granted_figures)
 
     def confirm_public_figure(self, actor: ActorRef, name: str, cameo_handle: str) -> None:
         """Record that a gazetteer figure enrolled this cameo themselves (an admin's decision after
         review): prompts naming them are then allowed for whoever their cameo is granted to."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             admin = load_actor(session, actor)
             require_role(admin, Role.ADMIN)
             known = {f["name"].casefold(): f for f in load_gazetteer()["figures"]}

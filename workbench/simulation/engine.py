@@ -15,15 +15,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.media.moods import mood_names
-from workbench.social.ranking import (
-    TIE_CAMEO,
-    TIE_FOLLOWING,
-    TIE_MUTUAL,
-    TIE_NONE,
-    TIE_REMIX,
-    Features,
-    policy_named,
-)
+from workbench.social.ranking import Features, policy_named, tie_levels
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _PHASES = {"population": 0, "create": 1, "watch": 2}
@@ -170,8 +162,8 @@ def _watch_chunk(world: _World, day: int, chunk: int, viewers: np.ndarray, pool:
     author = clip["author"][pool][None, :]
     parent_author = np.where(clip["parent"][pool] >= 0, clip["author"][np.maximum(clip["parent"][pool], 0)], -1)[None, :]
     followed = world.follows(v, author)
-    tie = np.select([followed & world.follows(author, v), followed, world.follows(v, clip["cameo_owner"][pool][None, :]),
-                     world.follows(v, parent_author)], [TIE_MUTUAL, TIE_FOLLOWING, TIE_CAMEO, TIE_REMIX], TIE_NONE)
+    tie = tie_levels(followed, world.follows(author, v), world.follows(v, clip["cameo_owner"][pool][None, :]),
+                     world.follows(v, parent_author))  # the app's own rule
     features = Features(likes=clip["likes"][pool][None, :].astype(float), views=clip["views"][pool][None, :].astype(float),
                         completed=clip["completed"][pool][None, :].astype(float),
                         age_hours=((day - clip["day"][pool]) * 24.0 + 12.0)[None, :], tie=tie)

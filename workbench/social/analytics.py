@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from workbench import metrics
 from workbench.actors import OPERATOR, ActorRef, load_actor, load_user
 from workbench.errors import Forbidden, InvalidInput
+from workbench.store.db import Store
 from workbench.store.models import (
     Cameo,
     Role,
@@ -47,15 +48,15 @@ WATCH_COLUMNS = ["event_id", "video_id", "viewer_id", "author", "watched_s", "cl
 
 
 class AnalyticsService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def watch_events(self, actor):
         """Watch events as a DataFrame: all of them for the OPERATOR (notebooks) and admins,
         otherwise those on the actor's own clips (creator analytics)."""
         import pandas as pd
 
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             query = (select(WatchEvent.id, WatchEvent.video_id, WatchEvent.viewer_id, User.handle,
                             WatchEvent.watched_s, WatchEvent.clip_duration_s, WatchEvent.loops,
                             WatchEvent.completed, WatchEvent.source, WatchEvent.created_at)
@@ -72,7 +73,7 @@ class AnalyticsService:
         import pandas as pd
 
 
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             viewer = None if actor is OPERATOR else load_actor(session, actor)
             if viewer is None and creator is None:
                 raise InvalidInput("name the creator to report on")

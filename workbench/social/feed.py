@@ -34,6 +34,7 @@ from workbench.social.ranking import (
 from workbench.social.steering import parse_steering
 from workbench.social.users import follows_of
 from workbench.social.videos import VideoView, listed_for, moods_of, video_views
+from workbench.store.db import Store
 from workbench.store.models import (
     Cameo,
     FeedExperiment,
@@ -80,8 +81,9 @@ def experiment_arm(name: str, arms: list[str] | tuple[str, ...], user_id: int) -
 class FeedService:
     TABS = ("for_you", "following")
 
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store, models) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
+        self._store, self._models = store, models
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
              policy: str | None = None, limit: int = 20, offset: int = 0) -> list[FeedItem]:
@@ -96,7 +98,7 @@ class FeedService:
         if policy is not None and policy not in POLICIES:
             raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
         steering = self._steering(steer) if steer and steer.strip() else None
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             base = listed_for(select(Video), me).where(Video.author_id != me.id)
             if mood is not None:
@@ -107,7 +109,7 @@ class FeedService:
                                        .order_by(Video.published_at.desc(), Video.id.desc())
                                        .offset(offset).limit(limit)).all()
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
-                        for v in video_views(session, without_lapsed_grants(session, list(rows)), self._wb.media_dir)]
+                        for v in video_views(session, without_lapsed_grants(session, list(rows)), self._store.media_dir)]
             name = _policy_name(session, me, policy)
             personal = name != TEEN_POLICY
             candidates = _candidates(session, base, follows if personal else set())
@@ -125,13 +127,13 @@ class FeedService:
             rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
             shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted])}
             kept = [r for r in wanted if r.video_id in shown][:limit]
-            views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._wb.media_dir)}
+            views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
             return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name) for r in kept]
 
     def _steering(self, text: str):
 
         try:
-            return parse_steering(text, self._wb.text_embedder)
+            return parse_steering(text, self._models.text_embedder)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
 
@@ -144,14 +146,14 @@ class FeedService:
 
     def policy_of(self, actor: ActorRef) -> str:
         """The For You policy this person gets now (see the module's docstring for the order)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             return _policy_name(session, load_actor(session, actor), None)
 
     def set_policy(self, actor: ActorRef, policy: str | None) -> str:
         """Choose your For You policy (None: back to the experiment's arm or the default)."""
         if policy is not None and policy not in POLICIES:
             raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             me.feed_policy = policy
             audit(session, me, "feed.policy", "user", me.id, policy=policy)
@@ -166,7 +168,7 @@ class FeedService:
             raise InvalidInput("an experiment needs a name of at most 48 characters")
         if len(arms) < 2 or any(arm not in POLICIES for arm in arms):
             raise InvalidInput(f"an experiment compares two or more of: {', '.join(POLICIES)}")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             require_role(me, Role.ADMIN)
             running = _running_experiment(session)
@@ -181,7 +183,7 @@ class FeedService:
             return _experiment_view(experiment)
 
     def stop_experiment(self, actor: ActorRef, name: str) -> ExperimentView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             require_role(me, Role.ADMIN)
             experiment = session.get(FeedExperiment, name)
@@ -193,7 +195,7 @@ class FeedService:
             return _experiment_view(experiment)
 
     def experiments(self) -> list[ExperimentView]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             return [_experiment_view(e) for e in session.scalars(select(FeedExperiment).order_by(FeedExperiment.started_at))]
 
 

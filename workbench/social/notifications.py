@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, load_user
+from workbench.store.db import Store
 from workbench.store.models import Notification, as_utc, utcnow
 
 MAX_LISTED = 200
@@ -33,14 +34,14 @@ def notify(session: Session, user_ids, kind: str, body: str, *, video_id: int | 
 
 
 class NotificationService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def list(self, actor: ActorRef, *, unread_only: bool = False, limit: int = 50) -> list[NotificationView]:
         """The actor's messages, newest first. Suspended people still read theirs: the decision
         that suspended them, and how to appeal it, arrives here."""
         limit = max(1, min(int(limit), MAX_LISTED))
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_user(session, actor)
             query = select(Notification).where(Notification.user_id == user.id)
             if unread_only:
@@ -50,14 +51,14 @@ class NotificationService:
                                      n.read_at is not None) for n in rows]
 
     def unread_count(self, actor: ActorRef) -> int:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_user(session, actor)
             return session.scalar(select(func.count()).select_from(Notification)
                                   .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
 
     def mark_read(self, actor: ActorRef) -> int:
         """Mark every unread message of the actor read; returns how many there were."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_user(session, actor)
             result = session.execute(update(Notification)
                                      .where(Notification.user_id == user.id, Notification.read_at.is_(None))

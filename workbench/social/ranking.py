@@ -90,36 +90,43 @@ def popularity_score(likes, views, age_hours):
     return (1.0 + 2.0 * likes + views) / (np.maximum(age_hours, 0.0) + 2.0) ** GRAVITY
 
 
+def tie_levels(follows_author, followed_back, follows_cameo_owner, follows_parent_author) -> np.ndarray:
+    """The viewer's tie to each clip, the strongest that holds: mutual follow, following its author,
+    following a person whose cameo is in it, following the author of the clip it remixes (boolean
+    arrays of one shape: one viewer's candidates here, viewers x clips in the simulator)."""
+    return np.select([follows_author & followed_back, follows_author, follows_cameo_owner, follows_parent_author],
+                     [TIE_MUTUAL, TIE_FOLLOWING, TIE_CAMEO, TIE_REMIX], TIE_NONE)
+
+
 def features_of(context: FeedContext, candidates: list[Candidate]) -> tuple[Features, list[str]]:
     """One viewer's candidates as Features, with the reason each tie gives ("" for none)."""
-    mutuals = context.follows & context.followers
-    ties, reasons = [], []
-    for c in candidates:
-        tie, reason = _tie(c, context.follows, mutuals)
-        ties.append(tie)
-        reasons.append(reason)
+    follows = context.follows
 
     def column(values, dtype=float) -> np.ndarray:
         return np.fromiter(values, dtype=dtype, count=len(candidates))
 
+    tie = tie_levels(column((c.author_id in follows for c in candidates), bool),
+                     column((c.author_id in context.followers for c in candidates), bool),
+                     column((any(owner in follows for owner, _ in c.cameo_owners) for c in candidates), bool),
+                     column((c.remix_parent_author is not None and c.remix_parent_author[0] in follows
+                             for c in candidates), bool))
     return Features(
         likes=column(c.like_count for c in candidates), views=column(c.view_count for c in candidates),
         completed=column(c.completed_view_count for c in candidates),
         age_hours=column((context.now - c.published_at).total_seconds() / 3600 for c in candidates),
-        tie=column(ties, int)), reasons
+        tie=tie.astype(int)), [_tie_reason(c, level, follows) for c, level in zip(candidates, tie)]
 
 
-def _tie(c: Candidate, follows: frozenset[int], mutuals: frozenset[int]) -> tuple[int, str]:
-    if c.author_id in mutuals:
-        return TIE_MUTUAL, f"From @{c.author}: you follow each other"
-    if c.author_id in follows:
-        return TIE_FOLLOWING, f"From @{c.author}, whom you follow"
-    known = [handle for owner, handle in c.cameo_owners if owner in follows]
-    if known:
-        return TIE_CAMEO, f"Features @{known[0]}'s cameo: you follow them"
-    if c.remix_parent_author is not None and c.remix_parent_author[0] in follows:
-        return TIE_REMIX, f"Remixes a clip by @{c.remix_parent_author[1]}, whom you follow"
-    return TIE_NONE, ""
+def _tie_reason(c: Candidate, level: int, follows: frozenset[int]) -> str:
+    if level == TIE_MUTUAL:
+        return f"From @{c.author}: you follow each other"
+    if level == TIE_FOLLOWING:
+        return f"From @{c.author}, whom you follow"
+    if level == TIE_CAMEO:
+        return f"Features @{next(handle for owner, handle in c.cameo_owners if owner in follows)}'s cameo: you follow them"
+    if level == TIE_REMIX:
+        return f"Remixes a clip by @{c.remix_parent_author[1]}, whom you follow"
+    return ""
 
 
 def _popular_reason(candidate: Candidate) -> str:

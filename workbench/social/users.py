@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import OPERATOR, ActorRef, UserView, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput
-from workbench.store.db import insert_once
+from workbench.store.db import Store, insert_once
 from workbench.store.models import Follow, Role, User
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{2,32}$")
@@ -23,8 +23,8 @@ def normalize_handle(handle: str) -> str:
 
 
 class UserService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def create(self, actor, handle: str, *, display_name: str | None = None, role: str | Role = Role.USER,
                is_teen: bool = False, region: str = "US", bio: str = "") -> UserView:
@@ -38,7 +38,7 @@ class UserService:
         region = (region or "").strip().upper()
         if not REGION_PATTERN.match(region):
             raise InvalidInput("a region is a two-letter country code such as US or DE")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             creator = None
             if actor is not None and actor is not OPERATOR:
                 creator = load_actor(session, actor)
@@ -54,16 +54,16 @@ class UserService:
             return UserView.of(user)
 
     def get(self, ref: ActorRef) -> UserView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             return UserView.of(load_user(session, ref))
 
     def list(self) -> list[UserView]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             return [UserView.of(u) for u in session.scalars(select(User).order_by(User.handle))]
 
     def follow(self, actor: ActorRef, target: ActorRef) -> bool:
         """Follow someone; following twice is harmless. Returns True if a new follow was made."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             other = load_user(session, target)
             if other.id == me.id:
@@ -71,20 +71,20 @@ class UserService:
             return insert_once(session, Follow(follower_id=me.id, followee_id=other.id))
 
     def unfollow(self, actor: ActorRef, target: ActorRef) -> bool:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_actor(session, actor)
             other = load_user(session, target)
             result = session.execute(delete(Follow).where(Follow.follower_id == me.id, Follow.followee_id == other.id))
             return result.rowcount > 0
 
     def following(self, ref: ActorRef) -> list[str]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_user(session, ref)
             return list(session.scalars(select(User.handle).join(Follow, Follow.followee_id == User.id)
                                         .where(Follow.follower_id == me.id).order_by(User.handle)))
 
     def followers(self, ref: ActorRef) -> list[str]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             me = load_user(session, ref)
             return list(session.scalars(select(User.handle).join(Follow, Follow.follower_id == User.id)
                                         .where(Follow.followee_id == me.id).order_by(User.handle)))

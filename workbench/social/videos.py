@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
@@ -20,7 +20,7 @@ from workbench.social.consent import (
 )
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.states import videos as video_states
-from workbench.store.db import insert_once
+from workbench.store.db import Store, insert_once
 from workbench.store.models import (
     Cameo,
     Comment,
@@ -97,14 +97,21 @@ def cameo_owner_ids(session: Session, video_id: int) -> set[int]:
                                .where(VideoCameo.video_id == video_id)))
 
 
-def listed_for(query, viewer: User):
-    """Narrow a query of clips to those a viewer may find in feeds and search: published, not by a
-    suspended creator, and not age-restricted when the viewer is a teen (the SQL form of the public
-    part of can_view; cameo grants are checked on the rows, by without_lapsed_grants)."""
+def publicly_visible(viewer: User | None) -> ColumnElement[bool]:
+    """The SQL form of "anyone may see this clip", for this viewer: published, its creator not
+    suspended, and not age-restricted when the viewer is a teen or signed out. Cameo grants are checked
+    on the rows (lapsed_grants), where feeds and search filter them with without_lapsed_grants."""
     author = aliased(User)
     suspended_author = select(author.id).where(author.id == Video.author_id, author.suspended.is_(True)).exists()
-    query = query.where(Video.status == VideoStatus.PUBLISHED, ~suspended_author)
-    return query.where(Video.age_restricted.is_(False)) if viewer.is_teen else query
+    condition = (Video.status == VideoStatus.PUBLISHED) & ~suspended_author
+    if viewer is None or viewer.is_teen:
+        condition = condition & Video.age_restricted.is_(False)
+    return condition
+
+
+def listed_for(query, viewer: User | None):
+    """Narrow a query of clips to those a viewer may find in feeds and search."""
+    return query.where(publicly_visible(viewer))
 
 
 def can_view(session: Session, user: User | None, video: Video) -> bool:
@@ -113,8 +120,8 @@ def can_view(session: Session, user: User | None, video: Video) -> bool:
     teens or to anyone signed out. Otherwise, and for drafts, a clip is seen by its author and by
     every person whose cameo is in it (they co-own it). Reviewers also see removed and withheld
     clips, and drafts the output scan held for review (a held clip is never published)."""
-    if (video.status is VideoStatus.PUBLISHED and not video.author.suspended
-            and not (video.age_restricted and (user is None or user.is_teen)) and not lapsed_grants(session, video)):
+    public = session.scalar(select(Video.id).where(Video.id == video.id, publicly_visible(user))) is not None
+    if public and not lapsed_grants(session, video):
         return True
     if user is None:
         return False
@@ -179,25 +186,25 @@ def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[
 
 
 class VideoService:
-    def __init__(self, workbench) -> None:
-        self._wb = workbench
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._ticket_key = secrets.token_bytes(32)  # signs this process's view tickets (view_tickets.py)
 
     def _view(self, session: Session, video: Video) -> VideoView:
-        return video_views(session, [video], self._wb.media_dir)[0]
+        return video_views(session, [video], self._store.media_dir)[0]
 
     def get(self, actor: ActorRef | None, video_id: int) -> VideoView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             return self._view(session, load_visible_video(session, user, video_id))
 
     def by_author(self, actor: ActorRef | None, author: ActorRef) -> list[VideoView]:
         """An author's clips that the actor may see, newest first."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             owner = load_user(session, author)
             rows = session.scalars(select(Video).where(Video.author_id == owner.id).order_by(Video.id.desc()))
-            return video_views(session, [v for v in rows if can_view(session, user, v)], self._wb.media_dir)
+            return video_views(session, [v for v in rows if can_view(session, user, v)], self._store.media_dir)
 
     def search(self, actor: ActorRef, text: str, *, limit: int = 20) -> list[VideoView]:
         """Published clips the actor may see whose caption, prompt or author's handle contains every
@@ -206,7 +213,7 @@ class VideoService:
         if not words or len(words) > MAX_SEARCH_WORDS or any(len(w) > MAX_SEARCH_WORD_CHARS for w in words):
             raise InvalidInput(f"search for 1-{MAX_SEARCH_WORDS} words of at most {MAX_SEARCH_WORD_CHARS} characters")
         limit = max(1, min(int(limit), MAX_SEARCH_RESULTS))
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             query = listed_for(select(Video).join(User, User.id == Video.author_id), user)
             for word in words:
@@ -214,10 +221,10 @@ class VideoService:
                                         Video.prompt.icontains(word, autoescape=True),
                                         User.handle.icontains(word.lstrip("@"), autoescape=True)))
             rows = session.scalars(query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit * 2))
-            return video_views(session, without_lapsed_grants(session, list(rows))[:limit], self._wb.media_dir)
+            return video_views(session, without_lapsed_grants(session, list(rows))[:limit], self._store.media_dir)
 
     def publish(self, actor: ActorRef, video_id: int) -> VideoView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             if video.author_id != user.id:
@@ -240,7 +247,7 @@ class VideoService:
     def remove(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
         """Take a clip down: it leaves every feed at once. Its author may delete it; an admin's
         removal is the platform's (it joins the re-upload list)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             if video.author_id == user.id:
@@ -254,7 +261,7 @@ class VideoService:
             return self._view(session, video)
 
     def set_remix_allowed(self, actor: ActorRef, video_id: int, allowed: bool) -> VideoView:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             if video.author_id != user.id:
@@ -265,25 +272,25 @@ class VideoService:
 
     def lineage(self, actor: ActorRef | None, video_id: int) -> list[VideoView]:
         """The clip's ancestors from the root down to the clip itself (those the actor may see)."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             chain = ancestry(session, load_visible_video(session, user, video_id))
-            return video_views(session, [v for v in chain if can_view(session, user, v)], self._wb.media_dir)
+            return video_views(session, [v for v in chain if can_view(session, user, v)], self._store.media_dir)
 
     def remix_tree(self, actor: ActorRef | None, video_id: int) -> list[VideoView]:
         """The whole remix tree the clip belongs to (its root and every remix under it, at any depth)
         as far as the actor may see it, root first, then by id."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             clip = load_visible_video(session, user, video_id)
             root = clip.remix_root_id or clip.id
             rows = session.scalars(select(Video).where(or_(Video.id == root, Video.remix_root_id == root))
                                    .order_by(Video.remix_depth, Video.id))
-            return video_views(session, [v for v in rows if can_view(session, user, v)], self._wb.media_dir)
+            return video_views(session, [v for v in rows if can_view(session, user, v)], self._store.media_dir)
 
     def like(self, actor: ActorRef, video_id: int) -> bool:
         """Like a clip; liking twice is harmless. Returns True if a new like was recorded."""
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             added = insert_once(session, Like(user_id=user.id, video_id=video.id))
@@ -292,7 +299,7 @@ class VideoService:
             return added
 
     def unlike(self, actor: ActorRef, video_id: int) -> bool:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             removed = session.execute(delete(Like).where(Like.user_id == user.id, Like.video_id == video.id)).rowcount
@@ -301,7 +308,7 @@ class VideoService:
             return bool(removed)
 
     def liked(self, actor: ActorRef, video_id: int) -> bool:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             return session.get(Like, (user.id, video_id)) is not None
 
@@ -311,7 +318,7 @@ class VideoService:
             raise InvalidInput("a comment cannot be empty")
         if len(body) > MAX_COMMENT_CHARS:
             raise InvalidInput(f"a comment is at most {MAX_COMMENT_CHARS} characters (this one has {len(body)})")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             comment = Comment(video_id=video.id, author_id=user.id, body=body)
@@ -320,7 +327,7 @@ class VideoService:
             return CommentView(comment.id, user.handle, comment.body, as_utc(comment.created_at))
 
     def comments(self, actor: ActorRef | None, video_id: int) -> list[CommentView]:
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             video = load_visible_video(session, user, video_id)
             rows = session.execute(select(Comment, User.handle).join(User, User.id == Comment.author_id)
@@ -341,7 +348,7 @@ class VideoService:
             raise InvalidInput("loops must be a whole number >= 0")
         if view_key is not None and not VIEW_KEY.fullmatch(str(view_key)):
             raise InvalidInput("a view key is 8-36 letters, digits or dashes")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             video = load_visible_video(session, user, video_id)
             longest_possible = video.duration_s * (loops + 1) + COMPLETION_TOLERANCE_S
@@ -372,7 +379,7 @@ class VideoService:
         (``report_view``); checked now as far as it can be, and again at each report."""
         if not VIEW_KEY.fullmatch(str(view_key)):
             raise InvalidInput("a view key is 8-36 letters, digits or dashes")
-        with self._wb.transaction() as session:
+        with self._store.transaction() as session:
             user = load_actor(session, actor)
             load_visible_video(session, user, video_id)
             return sign_ticket(self._ticket_key, ViewTicket(user.handle, video_id, view_key, feed_policy))

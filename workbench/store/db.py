@@ -1,7 +1,7 @@
 """Engines, sessions and migrations. SQLite is the embedded default; PostgreSQL runs the same code."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -64,6 +64,19 @@ def insert_once(session: Session, row) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+class Store:
+    """The database and the media folder: what every service reads and writes through (each service
+    is handed this at construction, in workbench.core)."""
+
+    def __init__(self, engine: Engine, media_dir: Path) -> None:
+        self.engine = engine
+        self.media_dir = media_dir
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
 
 
 @contextmanager

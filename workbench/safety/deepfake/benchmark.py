@@ -53,7 +53,7 @@ from workbench.faces.alignment import (
 )
 from workbench.filelock import exclusive
 from workbench.files import write_atomically
-from workbench.media.backend import CameoIdentity, Clip, GenerationRequest
+from workbench.media.backend import CameoIdentity, GenerationRequest, RenderedClip
 from workbench.media.codec import encode_mp4
 from workbench.media.procedural import ProceduralBackend
 from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, LabelledVideo
@@ -415,7 +415,7 @@ def _build(folder: Path, config: BenchmarkConfig, progress: Callable[[int, int],
         if target.exists():  # left by an interrupted build of this configuration: same bytes again
             return
         frames, crf = job.make()
-        encode_mp4(Clip(frames=np.stack(frames), fps=config.fps, audio=silence, sample_rate=16_000), target, crf=crf)
+        encode_mp4(RenderedClip(frames=np.stack(frames), fps=config.fps, audio=silence, sample_rate=16_000), target, crf=crf)
 
     done = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
