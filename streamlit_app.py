@@ -6,6 +6,7 @@ Run it with `workbench serve` (which seeds the demo world first when the databas
 import streamlit as st
 
 from pages.common import current_actor, personas, workbench
+from workbench import Role
 
 st.set_page_config(page_title="Workbench", page_icon=":material/movie:", layout="centered")
 
@@ -20,9 +21,9 @@ pages = [
 if actor is not None:
     unread = wb.notifications.unread_count(actor.handle)
     pages.append(st.Page("pages/inbox.py", title=f"Inbox ({unread})" if unread else "Inbox", icon=":material/inbox:"))
-if actor is not None and actor.role in ("reviewer", "admin"):
+if actor is not None and actor.role in (Role.REVIEWER, Role.ADMIN):
     pages.append(st.Page("pages/moderation.py", title="Moderation", icon=":material/shield:"))
-if actor is not None and actor.role in ("rights_holder", "admin"):
+if actor is not None and actor.role in (Role.RIGHTS_HOLDER, Role.ADMIN):
     pages.append(st.Page("pages/rights.py", title="Rights", icon=":material/copyright:"))
 pages.append(st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"))
 

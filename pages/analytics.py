@@ -7,12 +7,13 @@ import plotly.express as px
 import streamlit as st
 
 from pages.common import require_actor, result_or_stop
+from workbench import Role
 
 wb, actor = require_actor()
 
 st.title("Analytics")
 creator = actor.handle
-if actor.role == "admin":
+if actor.role == Role.ADMIN:
     handles = [u.handle for u in wb.users.list()]
     creator = st.selectbox("Creator", handles, index=handles.index(actor.handle), key="analytics_creator")
 report = result_or_stop(wb.analytics.creator_report, actor.handle, creator)

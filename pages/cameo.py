@@ -3,7 +3,7 @@ You co-own those clips: you see every draft and can take any of them down."""
 import streamlit as st
 
 from pages.common import attempt, record_clip, require_actor, show_error
-from workbench import WorkbenchError
+from workbench import CameoKind, CameoStatus, WorkbenchError
 
 PERSON_LEVELS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
 CHARACTER_LEVELS = {"only_me": "Private", "followers": "Followers", "everyone": "Everyone"}
@@ -17,7 +17,7 @@ st.write("A cameo lets a verified, consenting person (or a character: a pet, a m
          "any of them down. Revoking stops new uses at once.")
 
 cameos = wb.cameos.mine(actor.handle)
-if not any(c.kind == "person" and c.status in ("verified", "held") for c in cameos):
+if not any(c.kind == CameoKind.PERSON and c.status in (CameoStatus.VERIFIED, CameoStatus.HELD) for c in cameos):
     with st.container(border=True):
         st.subheader("Enroll your cameo")
         st.write("Record a short selfie clip (with sound) that follows a random challenge, then upload it. "

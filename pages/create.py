@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from pages.common import attempt, require_actor, show_error
-from workbench import WorkbenchError
+from workbench import JobStatus, VideoStatus, WorkbenchError
 from workbench.media.moods import mood, mood_names
 
 #: a job still queued after this long suggests no worker is running
@@ -56,14 +56,14 @@ def job_progress() -> None:
         st.rerun()  # the whole page, so the new draft shows under "Your clips"
     st.subheader("Jobs")
     for job in jobs:
-        if job.status == "succeeded":
+        if job.status == JobStatus.SUCCEEDED:
             st.success(f"Job #{job.id}: draft #{job.video_id} is ready", icon=":material/check_circle:")
-        elif job.status == "failed":
+        elif job.status == JobStatus.FAILED:
             st.error(f"Job #{job.id} failed: {job.error}", icon=":material/error:")
         else:
             st.progress(job.progress, text=f"Job #{job.id}: {job.message or job.status}")
             waited = (datetime.now(timezone.utc) - job.created_at).total_seconds()
-            if job.status == "queued" and waited > QUEUED_HINT_S:
+            if job.status == JobStatus.QUEUED and waited > QUEUED_HINT_S:
                 st.caption(f"Still waiting for a worker after {waited:.0f} s: is `workbench worker` running?")
 
 
@@ -99,7 +99,7 @@ for clip in mine:
                       f"{clip.like_count} likes · {clip.view_count} views{lineage}")
         if clip.held_reason:
             text.warning(f"Held for review: {clip.held_reason}")
-        if clip.status == "draft":
+        if clip.status == VideoStatus.DRAFT:
             text.video(str(clip.media_file), muted=True, width=200)
             if action.button("Publish", key=f"publish_{clip.id}"):
                 attempt(wb.videos.publish, actor.handle, clip.id)

@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from pages.common import attempt, require_actor, result_or_stop, show_error
-from workbench import WorkbenchError
+from workbench import Role, WorkbenchError
 from workbench.safety.evidence import REPORT_REASONS
 from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS
 
@@ -119,7 +119,7 @@ def show_case(case) -> None:
         attempt(wb.moderation.release, actor.handle, case.id)
 
 
-queue_tab, dashboard_tab, *admin_tabs = st.tabs(["Queue", "Dashboard"] + (["Audit log"] if actor.role == "admin" else []))
+queue_tab, dashboard_tab, *admin_tabs = st.tabs(["Queue", "Dashboard"] + (["Audit log"] if actor.role == Role.ADMIN else []))
 
 with queue_tab:
     cases = result_or_stop(wb.moderation.queue, actor.handle)

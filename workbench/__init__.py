@@ -6,6 +6,8 @@ Heavy libraries (PyAV, pandas) are imported where they are used, so this import 
 from workbench.actors import OPERATOR, UserView
 from workbench.core import Workbench, open_workbench
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkbenchError
+from workbench.store.models import CameoKind, CameoStatus, JobStatus, Role, VideoStatus
 
-__all__ = ["OPERATOR", "Conflict", "Forbidden", "InvalidInput", "NotFound", "UserView", "Workbench",
-           "WorkbenchError", "open_workbench"]
+#: the views' roles and statuses are these enums' values (str enums: compare either way)
+__all__ = ["OPERATOR", "CameoKind", "CameoStatus", "Conflict", "Forbidden", "InvalidInput", "JobStatus", "NotFound",
+           "Role", "UserView", "VideoStatus", "Workbench", "WorkbenchError", "open_workbench"]

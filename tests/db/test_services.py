@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import media_files, row_counts
-from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound
+from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound, open_workbench
+from workbench.config import Settings
 from workbench.media.codec import probe, read_frames
 from workbench.media.provenance import verify
 from workbench.store.models import GenerationJob, JobStatus
@@ -153,6 +154,23 @@ def test_bad_input_is_refused_and_writes_nothing(people):
     refused_without_writes(people, InvalidInput, lambda: people.clips.create("ana", "a cat", duration_s=600))
     refused_without_writes(people, InvalidInput, lambda: people.clips.create("ana", "a cat", size=(361, 640)))
     refused_without_writes(people, InvalidInput, lambda: people.clips.submit("ana", "a cat", backend="sora"))
+
+
+def test_clip_length_limits_are_the_settings(people, database_url, tmp_path):
+    """How long a generated or uploaded clip may be is set in one place, Settings."""
+    short = open_workbench(database_url, media_dir=people.media_dir,
+                           settings=Settings(data_dir=tmp_path / "short", queue_url="immediate",
+                                             clip_min_s=2.0, clip_max_generated_s=3.0, clip_max_upload_s=3.0))
+    try:
+        refused_without_writes(short, InvalidInput, lambda: short.clips.create("ana", "a cat", duration_s=4.0),
+                               "2-3 seconds")
+        refused_without_writes(short, InvalidInput, lambda: short.clips.create("ana", "a cat", duration_s=1.0),
+                               "2-3 seconds")
+        assert short.clips.create("ana", "a cat", duration_s=3.0, seed=1).duration_s == pytest.approx(3.0)
+        four_seconds = people.clips.create("ana", "a dog", duration_s=4.0, seed=2).media_file.read_bytes()
+        refused_without_writes(short, InvalidInput, lambda: short.uploads.upload("ana", four_seconds), "at most 3 s")
+    finally:
+        short.close()
 
 
 def test_remix_refusals_write_nothing(people):

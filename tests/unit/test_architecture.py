@@ -18,6 +18,8 @@ LATE_IMPORTS = {
     ("workbench.cli", "*"): "start-up time",
     # scikit-learn and the detectors' weights, needed only when a clip is scanned
     ("workbench.core", "deepfake_detectors"): "scikit-learn",
+    # the metrics are pandas functions, needed only when a creator's report is asked for
+    ("workbench.social.analytics", "creator_report"): "pandas",
     # torch and diffusers, needed only when that backend is chosen
     ("workbench.generation.service", "_backend"): "torch",
     # Alembic runs env.py itself, after the settings are known

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from workbench import metrics
 from workbench.actors import OPERATOR, ActorRef, load_actor, load_user
 from workbench.errors import Forbidden, InvalidInput
 from workbench.store.db import Store
@@ -70,7 +69,10 @@ class AnalyticsService:
 
     def creator_report(self, actor: ActorRef, creator: ActorRef | None = None) -> CreatorReport:
         """A creator's report: yours, or anyone's for an admin (and for the OPERATOR in notebooks)."""
+        # pandas and the metrics (pandas functions) are kept off the app's start-up
         import pandas as pd
+
+        from workbench import metrics
 
 
         with self._store.transaction() as session:
