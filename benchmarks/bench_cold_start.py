@@ -9,6 +9,10 @@ check loads the sentence model, its output scan the face engine, the gallery and
 
 Prints one JSON line: each process's remix seconds (or its error's last line) and how many failed.
 tests/db/test_cold_start.py runs this and requires that none fails.
+
+`--first-create` instead times, in fresh processes on one seeded database, the first and the second
+`create` of a process: once right after opening the workbench, once after its background warm-up
+(what the app and workers start) has finished.
 """
 from __future__ import annotations
 
@@ -61,7 +65,8 @@ def remix_at_once(data_dir: Path, processes: int, busy_timeout_s: float) -> dict
     parent_id = seed(settings, handles)
     env = {key: value for key, value in os.environ.items() if not key.startswith("WORKBENCH_")}
     env.update(WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_QUEUE_URL="immediate",
-               WORKBENCH_SQLITE_BUSY_TIMEOUT_S=str(busy_timeout_s))
+               WORKBENCH_SQLITE_BUSY_TIMEOUT_S=str(busy_timeout_s),
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))  # the remixers run this checkout's code
     go = data_dir / "go"
     started = [subprocess.Popen([sys.executable, "-c", REMIXER, str(go), handle, str(parent_id), str(number)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -74,9 +79,40 @@ def remix_at_once(data_dir: Path, processes: int, busy_timeout_s: float) -> dict
         if process.returncode == 0:
             outcomes.append(json.loads(out.strip().splitlines()[-1]))
         else:
-            outcomes.append({"error": (err.strip().splitlines() or ["(no output)"])[-1][-300:]})
+            lines = [line for line in err.strip().splitlines() if line and not line.startswith("(Background")]
+            outcomes.append({"error": (lines or ["(no output)"])[-1][-300:]})
     return {"processes": processes, "busy_timeout_s": busy_timeout_s, "parent_id": parent_id,
             "failed": sum("error" in outcome for outcome in outcomes), "outcomes": outcomes}
+
+
+FIRST_CREATES = """
+import json, sys, time
+from workbench import open_workbench
+wb = open_workbench()
+if sys.argv[1] == "warm":
+    wb.warm_up_in_background().join()
+times = []
+for seed in (11, 12):
+    started = time.monotonic()
+    wb.clips.create(sys.argv[2], "a red kite over a sunny beach at dawn", seed=seed, duration_s=4.0)
+    times.append(round(time.monotonic() - started, 2))
+print(json.dumps({"mode": sys.argv[1], "first_s": times[0], "second_s": times[1]}))
+"""
+
+
+def first_creates(data_dir: Path, rounds: int = 2) -> list[dict]:
+    settings = Settings(data_dir=data_dir, queue_url="immediate")
+    seed(settings, ["creator0"])
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WORKBENCH_")}
+    env.update(WORKBENCH_DATA_DIR=str(data_dir), WORKBENCH_QUEUE_URL="immediate",
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    runs = []
+    for _ in range(rounds):
+        for mode in ("cold", "warm"):
+            done = subprocess.run([sys.executable, "-c", FIRST_CREATES, mode, "creator0"], env=env,
+                                  capture_output=True, text=True, timeout=900, check=True)
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return runs
 
 
 def main() -> None:
@@ -84,12 +120,14 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--busy-timeout", type=float, default=10.0)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--first-create", action="store_true")
     args = parser.parse_args()
-    if args.data_dir is None:
-        with tempfile.TemporaryDirectory() as folder:
-            print(json.dumps(remix_at_once(Path(folder), args.processes, args.busy_timeout)))
-    else:
-        print(json.dumps(remix_at_once(args.data_dir, args.processes, args.busy_timeout)))
+    with tempfile.TemporaryDirectory() as folder:
+        data_dir = args.data_dir or Path(folder)
+        if args.first_create:
+            print(json.dumps(first_creates(data_dir)))
+        else:
+            print(json.dumps(remix_at_once(data_dir, args.processes, args.busy_timeout)))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -134,7 +135,15 @@ def app_timings(url: str, data_dir: Path, handle: str) -> dict:
     assert not at.exception, at.exception
     started = time.perf_counter()
     next(b for b in at.button if b.label == "Next").click().run()
-    return {"first_render_ms": round(first * 1000), "next_click_ms": round((time.perf_counter() - started) * 1000)}
+    next_click = time.perf_counter() - started
+    # the first two runs share the CPU with the models warming in the background (Workbench.warm_up_in_background)
+    for thread in threading.enumerate():
+        if thread.name == "workbench-warm-up":
+            thread.join()
+    started = time.perf_counter()
+    next(b for b in at.button if b.label == "Next").click().run()
+    return {"first_render_ms": round(first * 1000), "next_click_ms": round(next_click * 1000),
+            "next_click_warm_ms": round((time.perf_counter() - started) * 1000)}
 
 
 def main() -> None:
@@ -180,7 +189,8 @@ def main() -> None:
     for r in results:
         print(f"| {r['case']} | {r['n']} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |")
     if app:
-        print(f"\nfeed page (AppTest): first render {app['first_render_ms']} ms, Next {app['next_click_ms']} ms")
+        print(f"\nfeed page (AppTest): first render {app['first_render_ms']} ms, Next {app['next_click_ms']} ms, "
+              f"Next once the models are warm {app['next_click_warm_ms']} ms")
     print(json.dumps({"engine": engine, "users": args.users, "clips": args.clips, "build_s": round(build_s),
                       "results": results, "app": app}))
 
