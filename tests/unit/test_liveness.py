@@ -90,7 +90,7 @@ def test_a_missing_file_raises(engine: FaceEngine, tmp_path: Path) -> None:
 
 
 def test_digits_heard_in_threads_at_once_match_one_at_a_time() -> None:
-    """Streamlit serves every session from one process, and the speech decoder is shared: two
+    """Streamlit serves every session from one process (each check makes its own speech decoder): two
     enrollments checked at once must hear what each would hear alone."""
     from concurrent.futures import ThreadPoolExecutor
 
