@@ -145,6 +145,26 @@ def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others
     assert granted.held_reason is None and granted.status == "published"
 
 
+def test_an_upload_whose_caption_the_policy_sends_to_review_is_held(people, tmp_path):
+    """The same words hold an upload that hold a render (issue 17: a gore caption was published)."""
+    wb = people
+    source = wb.clips.create("ana", "a quiet harbour at dawn", seed=21, duration_s=2.0)
+    data = reencoded(source.media_file, tmp_path, scale=1.0)
+    gore = "a graphic gore scene, a dismembered bloody corpse"
+    assert wb.prompt_policy.check("ben", gore).decision == "review"
+    uploaded = wb.uploads.upload("ben", data, caption=gore)
+    assert uploaded.held_reason and "sent to review" in uploaded.held_reason
+    with pytest.raises(Forbidden, match="held for review"):
+        wb.videos.publish("ben", uploaded.id)
+    case = next(c for c in wb.moderation.queue("rita") if c.video_id == uploaded.id)
+    assert [hit.kind for hit in case.evidence.scan] == ["prompt_review"] and case.evidence.scan[0].uploader == "ben"
+    assert uploaded.id not in [item.video.id for item in wb.feed.page("ana", "for_you")]
+    before = row_counts(wb)
+    with pytest.raises(Forbidden):  # a teen's profile blocks the same words outright
+        wb.uploads.upload("tess", data, caption=gore)
+    assert row_counts(wb)["videos"] == before["videos"]
+
+
 def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(people, tmp_path):
     wb = people
     original = wb.clips.create("ana", "a red fox running through snow", seed=11, publish=True, duration_s=2.0)

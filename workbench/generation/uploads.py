@@ -13,7 +13,12 @@ from workbench.actors import ActorRef, audit, load_actor
 from workbench.config import Settings
 from workbench.errors import Forbidden, InvalidInput
 from workbench.files import file_sha256, temp_file
-from workbench.generation.service import MAX_PROMPT_CHARS, hold, insert_video
+from workbench.generation.service import (
+    MAX_PROMPT_CHARS,
+    hold,
+    insert_video,
+    review_hits,
+)
 from workbench.media.backend import GenerationRequest, RenderedClip
 from workbench.media.codec import read_clip
 from workbench.media.moods import classify_prompt, mood_names
@@ -50,8 +55,9 @@ class UploadService:
             raise InvalidInput(f"unknown mood {unknown[0]!r}; choose from {', '.join(mood_names())}")
         with self._store.transaction() as session:
             handle = load_actor(session, actor).handle
-        if caption:
-            self._policy.screen(actor, caption)
+        # a caption the policy sends to review holds the clip, as the same words in a prompt hold a render
+        decision = self._policy.screen(actor, caption) if caption else None
+        review = review_hits([reason.as_dict() for reason in decision.reasons]) if decision else []
         self._store.media_dir.mkdir(parents=True, exist_ok=True)
         upload = _temp_file(self._store.media_dir, data)
         created_file: Path | None = None
@@ -72,7 +78,8 @@ class UploadService:
                                         width=clip.width, height=clip.height, fps=clip.fps,
                                         moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
                                         caption=caption or "uploaded clip")
-            stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=ensure_credentials(self._settings.provenance_dir()),
+            credentials = ensure_credentials(self._settings.provenance_dir())
+            stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
                                    parent=upload, tool="workbench upload")
             created_file = stored.path if stored.is_new else None
             fingerprint = library_hashes(stored.path)
@@ -82,9 +89,9 @@ class UploadService:
                                      media_path=stored.path.relative_to(self._store.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend="upload", allow_remix=allow_remix,
                                      remix_of=None, fingerprint=fingerprint)
-                if scan.hits:
-                    hold(session, video, list(scan.hits), provenance=scan.provenance, uploader=user.handle,
-                         deepfake=scan.deepfake)
+                hits = list(scan.hits) + review
+                if hits:
+                    hold(session, video, hits, provenance=scan.provenance, uploader=user.handle, deepfake=scan.deepfake)
                 audit(session, user, "video.upload", "video", video.id, held=video.held_reason,
                       provenance={k: scan.provenance.get(k) for k in ("manifest", "state", "ai_generated", "author")})
                 session.flush()
