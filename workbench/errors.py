@@ -20,3 +20,15 @@ class InvalidInput(WorkbenchError):
 
 class Conflict(WorkbenchError):
     """The request clashes with current state (taken handle, already seeded world)."""
+
+
+def refuse_unstorable_text(text: str, what: str) -> str:
+    """`text` as given, or InvalidInput when no database can store it: a NUL character (PostgreSQL's
+    text refuses it) or a lone surrogate (what invalid UTF-8 decodes to, e.g. in a command-line argument)."""
+    if "\x00" in text:
+        raise InvalidInput(f"the {what} contains a NUL character; remove it and try again")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"the {what} is not valid UTF-8 text") from None
+    return text

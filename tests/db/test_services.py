@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from tests.helpers import media_files, row_counts
-from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound, open_workbench
+from workbench import (
+    OPERATOR,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    open_workbench,
+)
 from workbench.config import Settings
 from workbench.media.codec import probe, read_frames
 from workbench.media.provenance import verify
@@ -171,6 +178,41 @@ def test_clip_length_limits_are_the_settings(people, database_url, tmp_path):
         refused_without_writes(short, InvalidInput, lambda: short.uploads.upload("ana", four_seconds), "at most 3 s")
     finally:
         short.close()
+
+
+@pytest.mark.parametrize("bad", ["a cat\x00 on a mat", "a cat \udcff on a mat"], ids=["nul", "invalid-utf8"])
+def test_text_no_database_can_store_is_refused_cleanly(people, bad):
+    """A NUL (PostgreSQL's text refuses it: psycopg.DataError) or invalid UTF-8 (a lone surrogate, as a
+    command-line argument decodes it; the tokenizer raised TypeError) is InvalidInput everywhere a
+    person types, and nothing is written (issue 17, item 6)."""
+    clip = make_clip(people, "ana")
+    people.videos.publish("ana", clip.id)
+    refused_without_writes(people, InvalidInput, lambda: people.clips.create("ana", bad), "prompt")
+    refused_without_writes(people, InvalidInput, lambda: people.prompt_policy.check("ana", bad), "prompt")
+    refused_without_writes(people, InvalidInput, lambda: people.videos.comment("ben", clip.id, bad), "body")
+    refused_without_writes(people, InvalidInput, lambda: people.reports.report("ben", clip.id, "spam", bad), "details")
+    refused_without_writes(people, InvalidInput, lambda: people.users.create(None, "zed", display_name=bad), "display name")
+    data = clip.media_file.read_bytes()
+    refused_without_writes(people, InvalidInput, lambda: people.uploads.upload("ben", data, caption=bad), "caption")
+
+
+def test_an_upload_at_under_one_frame_per_second_is_refused_cleanly(people, tmp_path):
+    """A 0.4 fps mp4 made read_clip divide by a frame rate of 0 (ZeroDivisionError; issue 17, item 6)."""
+    from fractions import Fraction
+
+    import av
+
+    path = tmp_path / "slow.mp4"
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(2, 5))
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for index in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 40 * index, np.uint8), format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    refused_without_writes(people, InvalidInput, lambda: people.uploads.upload("ana", path.read_bytes()),
+                           "frames per second")
 
 
 def test_remix_refusals_write_nothing(people):

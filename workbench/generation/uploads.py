@@ -11,7 +11,7 @@ import numpy as np
 
 from workbench.actors import ActorRef, audit, load_actor
 from workbench.config import Settings
-from workbench.errors import Forbidden, InvalidInput
+from workbench.errors import Forbidden, InvalidInput, refuse_unstorable_text
 from workbench.files import file_sha256, temp_file
 from workbench.generation.service import (
     MAX_PROMPT_CHARS,
@@ -30,6 +30,9 @@ from workbench.safety.service import PolicyService
 from workbench.social.videos import VideoView, video_views
 from workbench.store.db import Store
 
+#: the highest frame rate an upload may have (the player and the encoder take 1-60)
+MAX_UPLOAD_FPS = 60
+
 
 class UploadService:
     def __init__(self, store: Store, settings: Settings, policy: PolicyService, scanner: OutputScanner) -> None:
@@ -47,7 +50,7 @@ class UploadService:
         if len(data) > self._settings.max_upload_bytes:
             raise InvalidInput(f"the upload is {len(data) / 1e6:.0f} MB; the limit is "
                                f"{self._settings.max_upload_bytes / 1e6:.0f} MB")
-        caption = (caption or "").strip()
+        caption = refuse_unstorable_text((caption or "").strip(), "caption")
         if len(caption) > MAX_PROMPT_CHARS:
             raise InvalidInput(f"a caption is at most {MAX_PROMPT_CHARS} characters")
         unknown = [m for m in (moods or ()) if m not in mood_names()]
@@ -123,6 +126,9 @@ def read_upload(path: Path, settings: Settings) -> RenderedClip:
             stream = container.streams.video[0]
             width, height = stream.codec_context.width, stream.codec_context.height
             duration = float(container.duration / 1e6) if container.duration else None
+            rate = float(stream.average_rate or stream.guessed_rate or 0)
+        if not 1 <= rate <= MAX_UPLOAD_FPS:  # a clip's frame rate is a whole number of frames per second
+            raise InvalidInput(f"a clip plays at 1-{MAX_UPLOAD_FPS} frames per second (this one {rate:g})")
         if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE):
             raise InvalidInput(f"a clip is {MIN_SIDE}-{MAX_SIDE} pixels on each side (this one is {width}x{height})")
         if duration is not None and duration > settings.clip_max_upload_s:  # refused before decoding

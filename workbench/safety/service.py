@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
-from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.errors import Forbidden, InvalidInput, NotFound, refuse_unstorable_text
 from workbench.safety.policy import (
     ALLOW,
     CameoTerms,
@@ -53,7 +53,7 @@ class PromptFacts:
 
 
 def _valid_prompt(prompt: str, region: str | None) -> str:
-    prompt = (prompt or "").strip()
+    prompt = refuse_unstorable_text((prompt or "").strip(), "prompt")  # before the tokenizer sees it
     if not prompt:
         raise InvalidInput("the prompt is empty")
     if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region.strip()):

@@ -5,10 +5,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.errors import refuse_unstorable_text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -74,9 +76,34 @@ class Store:
         self.engine = engine
         self.media_dir = media_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _refuse_unstorable_values)
 
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
+
+
+def _refuse_unstorable_values(session: Session, _context, _instances) -> None:
+    """Every text a row is about to store, JSON included, passes refuse_unstorable_text: the person who
+    typed a NUL or invalid UTF-8 gets InvalidInput naming the field, on every engine, and the
+    transaction rolls back whole (PostgreSQL would raise DataError, SQLite would store it)."""
+    for row in (*session.new, *session.dirty):
+        state = inspect(row)
+        for column in state.mapper.column_attrs:
+            for value in state.attrs[column.key].history.added:  # what this flush writes (all of a new row)
+                _check_value(value, column.key.replace("_", " "))
+
+
+def _check_value(value, what: str) -> None:
+    if isinstance(value, str):
+        refuse_unstorable_text(value, what)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, what)
+            _check_value(item, what)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_value(item, what)
+
 
 
 @contextmanager
