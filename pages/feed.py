@@ -92,8 +92,12 @@ left, right = st.columns([3, 2], vertical_alignment="top")
 with left:
     st.video(str(clip.media_file), autoplay=True, muted=True, loop=True, width=300)
     showing = view_key(clip.id)
-    watch_telemetry(wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None),
-                    clip.duration_s, showing)
+    try:
+        ticket = wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None)
+    except WorkbenchError:  # removed since the page was listed: shown this once, not counted
+        ticket = None
+    if ticket:
+        watch_telemetry(ticket, clip.duration_s, showing)
 with right:
     st.caption(f"{position + 1} of {len(items)} · {item.reason}")
     st.markdown(f"**@{clip.author}**")

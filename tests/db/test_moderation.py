@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.db.test_cameo_consent import add_person_cameo
 from tests.db.test_safety import reencoded
+from tests.helpers import row_counts
 from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, NotFound
 from workbench.media.codec import read_frames
 from workbench.store.models import ModerationCase, utcnow
@@ -224,6 +225,44 @@ def test_a_held_cameo_is_offered_to_a_reviewer_who_has_clips_of_their_own(team):
         session.add(ModerationCase(cameo_id=cameo.id, source="enrollment", severity=0.9, signals={}))
     claimed = wb.moderation.claim("rita")
     assert claimed is not None and claimed.cameo_id == cameo.id
+
+
+def test_a_removed_clip_takes_no_engagement_from_anyone_who_can_still_see_it(team):
+    """Its author, reviewers and admins still see a removed clip; none of them can like, comment,
+    watch or report it, and a report does not open a new case about it (issue 17, item 10)."""
+    wb = team
+    clip = clip_by(wb, "ana", "a kite over the dunes")
+    wb.videos.remove("ada", clip.id, reason="spam")
+    for person in ("ana", "rita", "ada"):
+        assert wb.videos.get(person, clip.id).id == clip.id
+        before = row_counts(wb)
+        for attempt in (lambda: wb.videos.like(person, clip.id), lambda: wb.videos.comment(person, clip.id, "hi"),
+                        lambda: wb.videos.watch(person, clip.id, 1.0),
+                        lambda: wb.reports.report(person, clip.id, "spam")):
+            with pytest.raises(Conflict, match="was removed"):
+                attempt()
+        assert row_counts(wb) == before
+    with pytest.raises(NotFound):  # and to everyone else it is simply gone
+        wb.videos.like("ben", clip.id)
+
+
+def test_another_persons_cameo_shows_neither_its_approvals_nor_its_likeness(team):
+    wb = team
+    add_person_cameo(wb, "ana", "approved")
+    wb.cameos.approve("ana", "ana", "ben")
+    reference = np.asarray(Image.new("RGB", (112, 112), (200, 150, 120)))
+    with wb.transaction() as session:
+        from workbench.cameo.service import store_reference_image
+        from workbench.store.models import Cameo
+
+        cameo = session.query(Cameo).filter_by(handle="ana").one()
+        cameo.reference_image_path = store_reference_image(reference, wb.media_dir)[0]
+    own = wb.cameos.get("ana", "ana")
+    assert own.approved == ("ben",) and own.reference_image is not None
+    for viewer in ("ben", "tess", "rita"):
+        seen = wb.cameos.get(viewer, "ana")
+        assert seen.approved == () and seen.reference_image is None and seen.status == own.status
+    assert all(c.approved == () and c.reference_image is None for c in wb.cameos.usable("ben") if c.owner != "ben")
 
 
 def test_the_case_view_has_what_a_decision_needs(team):

@@ -86,7 +86,8 @@ class CameoService:
         with self._store.transaction() as session:
             user = load_actor(session, actor)
             cameos = session.scalars(select(Cameo).where(Cameo.status == CameoStatus.VERIFIED).order_by(Cameo.handle))
-            return [_view(session, cameo, self._store.media_dir) for cameo in cameos if refusal(session, user, cameo) is None]
+            return [_view(session, cameo, self._store.media_dir, user) for cameo in cameos
+                    if refusal(session, user, cameo) is None]
 
     def set_reference_image(self, actor: ActorRef, cameo_handle: str, image: bytes | np.ndarray) -> CameoView:
         """Store the image clips draw the cameo from. A person's photo must show exactly one face,
@@ -206,9 +207,11 @@ class CameoService:
         return self.get(actor, handle)
 
     def get(self, actor: ActorRef, cameo_handle: str) -> CameoView:
+        """A cameo as the actor may see it: whole for its owner; for anyone else without the people it
+        approved and its reference image."""
         with self._store.transaction() as session:
-            load_actor(session, actor)
-            return _view(session, load_cameo(session, cameo_handle), self._store.media_dir)
+            viewer = load_actor(session, actor)
+            return _view(session, load_cameo(session, cameo_handle), self._store.media_dir, viewer)
 
     def set_permission(self, actor: ActorRef, cameo_handle: str, level: str) -> CameoView:
         """Who may use the cameo: a person's is only_me, approved, mutuals or everyone; a character's
@@ -346,7 +349,12 @@ def _json_safe(value: dict) -> dict:
     return json.loads(json.dumps(value, default=lambda item: item.tolist() if hasattr(item, "tolist") else str(item)))
 
 
-def _view(session: Session, cameo: Cameo, media_dir: Path) -> CameoView:
+def _view(session: Session, cameo: Cameo, media_dir: Path, viewer: User | None = None) -> CameoView:
+    """The cameo's view; `viewer`, when given and not its owner, sees neither whom the owner approved
+    nor the reference image (a likeness and a list of people are the owner's)."""
+    if viewer is not None and viewer.id != cameo.owner_id:
+        return CameoView(cameo.id, cameo.handle, cameo.display_name, cameo.kind.value, cameo.status.value,
+                         cameo.permission.value, cameo.restrictions, (), cameo.owner.handle, None)
     approved = session.scalars(select(User.handle).join(CameoApproval, CameoApproval.user_id == User.id)
                                .where(CameoApproval.cameo_id == cameo.id).order_by(User.handle))
     reference = media_dir / cameo.reference_image_path if cameo.reference_image_path else None

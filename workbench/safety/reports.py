@@ -20,7 +20,7 @@ from workbench.safety.cases import (
     undecided_case,
 )
 from workbench.safety.evidence import REPORT_REASONS, ReportEntry
-from workbench.social.videos import cameo_owner_ids, load_visible_video
+from workbench.social.videos import cameo_owner_ids, load_engageable_video
 from workbench.store.db import Store, insert_once
 from workbench.store.models import CaseSource, ModerationCase, Report, User, Video
 
@@ -48,7 +48,7 @@ class ReportService:
             raise InvalidInput(f"report details are at most {MAX_DETAILS_CHARS} characters")
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            video = load_visible_video(session, user, video_id)
+            video = load_engageable_video(session, user, video_id)
             if session.scalar(select(Report.id).where(Report.video_id == video.id, Report.reporter_id == user.id)):
                 raise Conflict(f"you already reported clip #{video.id}")
             case = open_or_merge_case(session, video, user, reason)

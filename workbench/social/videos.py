@@ -141,6 +141,16 @@ def load_visible_video(session: Session, user: User | None, video_id: int) -> Vi
     return video
 
 
+def load_engageable_video(session: Session, user: User, video_id: int) -> Video:
+    """The clip, if the user may like, comment on, watch or report it: one they can see that is not
+    removed. A removed clip stays visible to its author, reviewers and admins as a record; it takes no
+    more engagement (Conflict), and a report on it would only open a case about a closed matter."""
+    video = load_visible_video(session, user, video_id)
+    if video.status is VideoStatus.REMOVED:
+        raise Conflict(f"clip #{video.id} was removed: it takes no likes, comments, views or reports")
+    return video
+
+
 def ancestry(session: Session, video: Video) -> list[Video]:
     """The clip's remix ancestors from the root down, ending with the clip itself."""
     chain = [video]
@@ -292,7 +302,7 @@ class VideoService:
         """Like a clip; liking twice is harmless. Returns True if a new like was recorded."""
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            video = load_visible_video(session, user, video_id)
+            video = load_engageable_video(session, user, video_id)
             added = insert_once(session, Like(user_id=user.id, video_id=video.id))
             if added:
                 _count(session, video.id, like_count=1)
@@ -320,7 +330,7 @@ class VideoService:
             raise InvalidInput(f"a comment is at most {MAX_COMMENT_CHARS} characters (this one has {len(body)})")
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            video = load_visible_video(session, user, video_id)
+            video = load_engageable_video(session, user, video_id)
             comment = Comment(video_id=video.id, author_id=user.id, body=body)
             session.add(comment)
             session.flush()
@@ -350,7 +360,7 @@ class VideoService:
             raise InvalidInput("a view key is 8-36 letters, digits or dashes")
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            video = load_visible_video(session, user, video_id)
+            video = load_engageable_video(session, user, video_id)
             longest_possible = video.duration_s * (loops + 1) + COMPLETION_TOLERANCE_S
             if watched_s > longest_possible:
                 raise InvalidInput(f"{watched_s:.1f} s watched is more than {loops + 1} play(s) of a "
@@ -381,7 +391,7 @@ class VideoService:
             raise InvalidInput("a view key is 8-36 letters, digits or dashes")
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            load_visible_video(session, user, video_id)
+            load_engageable_video(session, user, video_id)
             return sign_ticket(self._ticket_key, ViewTicket(user.handle, video_id, view_key, feed_policy))
 
     def report_view(self, ticket: str, watched_s: float, loops: int) -> int:
