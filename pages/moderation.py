@@ -94,9 +94,12 @@ def show_case(case) -> None:
             if detail.cameos:
                 st.markdown("**Cameos**: " + ", ".join(
                     f"@{c.handle} (owner @{c.owner}, {'granted' if c.granted else 'NOT granted'})" for c in detail.cameos))
-            state = (detail.provenance or {}).get("state")
+            credentials = detail.provenance or {}
+            state = credentials.get("state")
             st.markdown(f"**Content Credentials**: {state or 'none'}"
-                        + (" · AI-generated" if (detail.provenance or {}).get("ai_generated") else ""))
+                        + (" · AI-generated" if credentials.get("ai_generated") else "")
+                        + (f" · claims @{str(credentials['author']).lstrip('@')}, signed by a key not trusted here"
+                           if state == "Valid" and credentials.get("author") else ""))
         if detail.appeal_of is not None:
             st.markdown(f"**Appeals case #{detail.appeal_of.id}**, decided “{ACTIONS[detail.appeal_of.decision]}” "
                         f"by @{detail.appeal_of.decided_by}")

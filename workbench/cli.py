@@ -499,7 +499,8 @@ def provenance_verify(file: Path = typer.Argument(..., exists=True, dir_okay=Fal
                                                  "default: this workbench's own signing root, if it has one"),
                       as_json: bool = typer.Option(False, "--json")) -> None:
     """Read and validate a file's C2PA manifest: is it AI-generated, by whom, and is it intact?
-    Exits 1 when the file has no valid manifest."""
+    Exits 0 only when the manifest is intact and its signer chains to a trusted root: a manifest signed
+    with anyone else's key can claim any author, so it exits 1 too (with what it claims)."""
     from workbench.config import Settings
     from workbench.media.provenance import credentials_in, verify
 
@@ -508,7 +509,10 @@ def provenance_verify(file: Path = typer.Argument(..., exists=True, dir_okay=Fal
         trust = own_root if own_root.exists() else None
     report = verify(file, trust_anchors=trust)
     _emit(report, as_json)
-    if report["state"] not in ("Trusted", "Valid"):
+    if report["state"] == "Valid":
+        typer.echo(f"error: the manifest is intact but its signer is not trusted here; the author it names "
+                   f"({report['author']}) is a claim, not a fact", err=True)
+    if not report["trusted"]:
         raise typer.Exit(1)
 
 

@@ -74,6 +74,16 @@ def test_generate_then_verify_provenance(tmp_path):
     broken = run_cli(tmp_path, "provenance", "verify", str(tampered), "--json")
     assert broken.returncode == 1 and json.loads(broken.stdout)["state"] == "Invalid"
 
+    # another installation (its own signing root) claims the same author: intact, but not accepted
+    elsewhere = tmp_path / "elsewhere"
+    assert run_cli(elsewhere, "users", "add", "--handle", "ana").returncode == 0
+    forged = json.loads(run_cli(elsewhere, "generate", "--prompt", "a cat on the moon", "--as", "ana",
+                                "--seed", "5", "--duration", "1", "--json").stdout)
+    claimed = run_cli(tmp_path, "provenance", "verify", forged["path"], "--json")
+    report = json.loads(claimed.stdout)
+    assert claimed.returncode == 1 and (report["state"], report["trusted"], report["author"]) == ("Valid", False, "@ana")
+    assert "not trusted" in claimed.stderr and "a claim" in claimed.stderr
+
     remixed = run_cli(tmp_path, "generate", "--prompt", "now in space", "--as", "ana", "--remix-of",
                       str(clip["video_id"]), "--json")
     assert remixed.returncode == 1 and "draft" in json.loads(remixed.stdout)["error"]  # drafts cannot be remixed

@@ -118,14 +118,14 @@ def test_credentials_are_created_once_with_private_keys_kept_private(tmp_path):
 
 def test_signed_clip_is_trusted_under_the_local_root_and_declared_ai_generated(signed, credentials):
     report = verify(signed, trust_anchors=credentials.root_cert)
-    assert report == {"manifest": True, "state": "Trusted", "ai_generated": True, "author": "@alice",
+    assert report == {"manifest": True, "state": "Trusted", "trusted": True, "ai_generated": True, "author": "@alice",
                       "tool": "workbench", "parent": False, "errors": []}
 
 
 def test_without_trust_anchors_the_signer_is_valid_but_untrusted(signed):
     report = verify(signed)
     assert report["manifest"] and report["state"] == "Valid" and report["ai_generated"]
-    assert report["errors"] == ["signingCredential.untrusted"]
+    assert report["errors"] == ["signingCredential.untrusted"] and not report["trusted"]
 
 
 def test_a_remix_names_its_parent(signed, credentials, clip, tmp_path):

@@ -280,13 +280,15 @@ def verify(path: Path, trust_anchors: Path | None = None) -> dict:
 
     state is the SDK's validation state: "Trusted" (valid and signed under trust_anchors, a root
     certificate PEM), "Valid" (intact, signer not trusted), "Invalid" (tampered or unreadable), or None
-    when there is no manifest. errors lists the failed validation codes, or the SDK's error text.
+    when there is no manifest; trusted is state == "Trusted". author is who the manifest says made the
+    file: anyone can sign that claim with a key of their own, so it is evidence only when trusted.
+    errors lists the failed validation codes, or the SDK's error text.
     Raises FileNotFoundError for a missing path.
     """
     import c2pa
 
-    report = {"manifest": False, "state": None, "ai_generated": False, "author": None, "tool": None,
-              "parent": False, "errors": []}
+    report = {"manifest": False, "state": None, "trusted": False, "ai_generated": False, "author": None,
+              "tool": None, "parent": False, "errors": []}
     with open(path, "rb") as file, _context(trust_anchors) as context:
         try:
             with c2pa.Reader(MP4, file, context=context) as reader:
@@ -306,6 +308,7 @@ def verify(path: Path, trust_anchors: Path | None = None) -> dict:
         **report,
         "manifest": True,
         "state": store.get("validation_state"),
+        "trusted": store.get("validation_state") == "Trusted",
         "ai_generated": any(action.get("digitalSourceType") in AI_SOURCE_TYPES for action in actions),
         "author": creators[0],
         "tool": generators[0].get("name"),
