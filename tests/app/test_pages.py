@@ -101,6 +101,20 @@ def test_create_page_reports_an_empty_prompt(world):
     assert len(world.videos.by_author("chloe", "chloe")) == before
 
 
+def test_create_page_refuses_what_a_cameos_owner_ruled_out(world):
+    """@maya's "Never show my cameo: drinking, political ads" holds when someone puts @pip_the_otter in a
+    clip without naming it in the prompt (issue 17, item 2: the clip rendered)."""
+    world.cameos.set_restrictions("maya", "pip_the_otter", "Never show my cameo: drinking, political ads")
+    at = app_as("chloe", "pages/create.py")
+    before = {v.id for v in world.videos.by_author("chloe", "chloe")}
+    at.text_area[0].input("the otter drinking beer at a bar")
+    at.multiselect[1].select("pip_the_otter")  # the Cameos field (the first is Moods)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("restriction" in e.value and "pip_the_otter" in e.value for e in at.error), [e.value for e in at.error]
+    assert {v.id for v in world.videos.by_author("chloe", "chloe")} == before
+
+
 def test_cameo_page_shows_the_owners_cameo_and_appearances(world):
     at = app_as("maya", "pages/cameo.py")
     text = " ".join(m.value for m in at.markdown)

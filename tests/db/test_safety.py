@@ -145,6 +145,24 @@ def test_a_clip_showing_a_cameo_owners_face_without_a_grant_never_reaches_others
     assert granted.held_reason is None and granted.status == "published"
 
 
+def test_a_cameos_restrictions_hold_whether_or_not_the_prompt_names_it(people):
+    """An owner's rules apply to every clip the cameo is in (issue 17, item 2: "the otter drinking beer"
+    with @pip's cameo rendered, since rules applied only when the prompt named the handle, and a rule
+    worded "Never show my cameo: drinking" named no theme the policy knew)."""
+    wb = people
+    pip = wb.cameos.create_character("ana", "pip", "Pip the Otter", visibility="everyone")
+    wb.cameos.set_restrictions("ana", pip.handle, "Never show my cameo: drinking, political ads")
+    before = row_counts(wb)["videos"]
+    for prompt in ("the otter drinking beer at a bar", "sipping wine and drinking at a party",
+                   "the otter starring in a political ad for a senator"):
+        with pytest.raises(Forbidden, match="restriction"):
+            wb.clips.create("ben", prompt, cameos=("pip",), duration_s=1.0)
+    assert row_counts(wb)["videos"] == before
+    # what the rules do not name is fine: an ad that is not political, politics that is not an ad
+    for prompt in ("the otter in a commercial for sneakers", "the otter waving at a political rally"):
+        assert wb.clips.create("ben", prompt, cameos=("pip",), duration_s=1.0, seed=3).held_reason is None
+
+
 def test_an_upload_whose_caption_the_policy_sends_to_review_is_held(people, tmp_path):
     """The same words hold an upload that hold a render (issue 17: a gore caption was published)."""
     wb = people

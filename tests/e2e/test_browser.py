@@ -202,6 +202,12 @@ def choose_persona(page, handle: str, label: str, confirmed=None) -> None:
         confirmed.wait_for(timeout=15_000)
 
 
+def wait_until_idle(page, timeout: int = 15_000) -> None:
+    """Wait until the app's script run has finished (Streamlit marks it on the app element)."""
+    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
+                           "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=timeout)
+
+
 def wait_for_persona(page, expected: str, timeout: int = 15_000) -> None:
     """Wait until the sidebar shows only the expected persona (while Streamlit swaps elements, the old
     picker and the new one can both be in the page for a moment, and a rerun may still be coming)."""
@@ -227,6 +233,9 @@ def test_switching_persona_changes_the_pages_offered_and_a_reviewer_reveals_a_cl
     main = page.locator("[data-testid='stMain']")
     main.locator("img").first.wait_for(timeout=15_000)
     assert main.locator("video").count() == 0
+    # the claim's rerun still swaps elements until the script finishes: a click on a button being
+    # replaced never reached the app (the failure report showed no message sent for it)
+    wait_until_idle(page)
     page.get_by_role("button", name="Reveal the clip").click()
     main.locator("video").first.wait_for(timeout=15_000)
     wait_for_playback(page, 0.2, "[data-testid=stMain] video")

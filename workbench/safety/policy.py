@@ -439,9 +439,7 @@ class PromptPolicy:
 
     def _restriction_reasons(self, prompt: str, words: tuple[str, ...], cameos: Sequence[CameoTerms]) -> list[Reason]:
         out = []
-        for cameo in cameos:
-            if cameo.handle.lower() not in words:
-                continue
+        for cameo in cameos:  # every cameo in the clip, named in the prompt or not
             broken = self._broken_rule(prompt, words, cameo.restrictions)
             if broken:
                 out.append(Reason("cameo_restriction", broken, cameo.handle))
@@ -449,17 +447,19 @@ class PromptPolicy:
 
     def _broken_rule(self, prompt: str, words: tuple[str, ...], rules: str) -> str | None:
         """The prompt words that break one of the comma/semicolon/line separated rules, or None.
-        A rule names a theme ("no alcohol"): its words, the theme's lexicon (whiskey, tipsy, ...),
-        and, when an embedder is present, prompts semantically close to the rule."""
+        A rule names themes ("no alcohol", "never show my cameo: political ads"): each known theme in
+        its words brings the theme's lexicon (whiskey, tipsy, ...), and a rule of several themes is
+        broken when the prompt touches every one of them (political ads, not every ad); a rule of no
+        known theme is its own words. With an embedder, prompts semantically close to a rule break it too."""
         phrases = [p.strip() for p in re.split(r"[,;\n]|\band\b", rules or "") if p.strip()]
         semantic: list[str] = []
         for phrase in phrases:
             theme = _theme_words(phrase, self.negations)
             if not theme:
                 continue
-            hit = self._theme_index(" ".join(theme)).find(words)
-            if hit:
-                return hit[0].matched
+            hits = [index.find(words) for index in self._theme_indexes_of(theme)]
+            if all(hits):
+                return " + ".join(hit[0].matched for hit in hits)
             semantic.append(" ".join(theme))
         if semantic and self.embedder is not None:
             scores = self._similarities(prompt, semantic)
@@ -467,6 +467,21 @@ class PromptPolicy:
             if scores[best] >= self.restriction_threshold:
                 return f"close to \"{semantic[best]}\" ({scores[best]:.2f})"
         return None
+
+    def _theme_indexes_of(self, theme_words: tuple[str, ...]) -> tuple[TermIndex, ...]:
+        """One index per known theme named in the words, longest names first, left to right ("fast
+        food" is one theme, not also "food"); the words themselves when they name none."""
+        found, start = [], 0
+        while start < len(theme_words):
+            names = [name for name in self.themes if all(map(close, theme_words[start:start + len(name.split())],
+                                                           name.split())) and start + len(name.split()) <= len(theme_words)]
+            if names:
+                name = max(names, key=lambda n: len(n.split()))
+                found.append(name)
+                start += len(name.split())
+            else:
+                start += 1
+        return tuple(self._theme_index(name) for name in found) or (self._theme_index(" ".join(theme_words)),)
 
     def _theme_index(self, theme: str) -> TermIndex:
         """The theme's words and, where the theme is a known one, its lexicon ("@category" pulls in
