@@ -112,7 +112,9 @@ def test_owner_restrictions_cover_synonyms_and_evasions(policy):
         decision = policy.check(prompt, cameos=mia)
         assert codes(decision) == ["cameo_restriction"] and decision.reasons[0].target == "mia", prompt
     assert policy.check("@mia drinking lemonade on a porch", cameos=mia).decision == "allow"
-    assert policy.check("a man sipping whiskey", cameos=mia).decision == "allow"  # she is not in it
+    # her rules hold for every clip her cameo is in, named in the prompt or not; without her, they do not
+    assert policy.check("a man sipping whiskey", cameos=mia).decision == "block"
+    assert policy.check("a man sipping whiskey").decision == "allow"
 
 
 def test_the_decision_as_json_keeps_its_contract(policy):
