@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from workbench.actors import audit
 from workbench.cameo.service import store_reference_image
 from workbench.errors import Conflict
-from workbench.faces.alignment import synthetic_person
+from workbench.faces.alignment import distinct_person
 from workbench.files import packaged_data
 from workbench.generation.service import insert_video
 from workbench.media.backend import CameoIdentity, GenerationRequest, ProgressCallback
@@ -160,7 +160,7 @@ def seed_demo(wb, *, seed: int = 7, clips: int = 100, workers: int | None = None
         c["handle"] for c in fixture["character_cameos"] if c["permission"] == "everyone"]
     plans = plan_clips(rng, creators, clips, fixture, shareable_cameos)
 
-    faces = {handle: synthetic_person(index) for index, handle in enumerate(
+    faces = {handle: distinct_person(index) for index, handle in enumerate(
         p["handle"] for p in personas if "cameo" in p)}
     tasks = [RenderTask(GenerationRequest(prompt=p.prompt, seed=p.seed, duration_s=p.duration_s, caption=p.caption,
                                           moods=_moods_for(p, plans),

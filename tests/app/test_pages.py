@@ -115,6 +115,23 @@ def test_create_page_refuses_what_a_cameos_owner_ruled_out(world):
     assert {v.id for v in world.videos.by_author("chloe", "chloe")} == before
 
 
+def test_create_page_does_not_hold_a_creators_own_cameo_as_other_people(world):
+    """As @ana, "waving hello on a sunny beach" with cameo @ana was held as the face of @ben / @dev /
+    @gia / @jamal (issue 17, item 1); the page now says the draft is ready, and it publishes."""
+    at = app_as("ana", "pages/create.py")
+    before = {v.id for v in world.videos.by_author("ana", "ana")}
+    at.text_area[0].input("waving hello on a sunny beach")
+    at.text_input[0].input("7")
+    at.multiselect[1].select("ana")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    made = [v for v in world.videos.by_author("ana", "ana") if v.id not in before]
+    assert len(made) == 1 and made[0].held_reason is None, made
+    assert not [w.value for w in at.warning if "held" in w.value]
+    at.button(key=f"publish_{made[0].id}").click().run()
+    assert world.videos.get("chloe", made[0].id).status == "published"
+
+
 def test_cameo_page_shows_the_owners_cameo_and_appearances(world):
     at = app_as("maya", "pages/cameo.py")
     text = " ".join(m.value for m in at.markdown)

@@ -121,3 +121,22 @@ def synthetic_person(index: int) -> np.ndarray:
     faces = sample_faces()
     chosen = list(combinations(range(len(faces)), 4))[index % 15]
     return np.mean([faces[i].astype(np.float32) for i in chosen], axis=0).round().astype(np.uint8)
+
+
+#: the demo world's people: three sample faces each, chosen so that with the default engine (dlib) every
+#: two of them are more than its same-person threshold (0.4) plus 0.05 apart (tests/db/test_faces.py
+#: checks it); blends of four faces share too much to be told apart (0.23-0.48)
+DISTINCT_PEOPLE = ((2, 3, 4), (0, 2, 3), (0, 1, 5), (2, 4, 5), (1, 3, 5), (0, 1, 4))
+#: how far a distinct person is pushed away from the mean of the six faces (a caricature: what makes
+#: faces tell apart is what sets them off from the average face; Brennan 1985)
+CARICATURE = 2.0
+
+
+@lru_cache(maxsize=len(DISTINCT_PEOPLE))
+def distinct_person(index: int) -> np.ndarray:
+    """One of len(DISTINCT_PEOPLE) synthetic faces the face engine tells apart from one another: the mean of three sample faces, exaggerated away from the mean of
+    all six. The demo world's people, who must never be mistaken for each other."""
+    faces = [face.astype(np.float32) for face in sample_faces()]
+    blend = np.mean([faces[i] for i in DISTINCT_PEOPLE[index]], axis=0)
+    average = np.mean(faces, axis=0)
+    return np.clip(blend + CARICATURE * (blend - average), 0, 255).round().astype(np.uint8)

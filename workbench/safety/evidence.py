@@ -45,7 +45,7 @@ class ReportEntry:
 @dataclass(frozen=True)
 class ScanHit:
     """One finding of the output scan. Which fields are set depends on the kind:
-    face_without_consent (cameo, distance), public_figure_face (figure, distance), reupload_of_removed
+    face_without_consent (cameo, distance, margin), public_figure_face (figure, distance, margin), reupload_of_removed
     (video_id, fraction, median_distance, transform; evidence_file when an upload was refused),
     prompt_review (reason: the prompt policy's reason). A case's entries also say who uploaded the
     clip and what its Content Credentials said."""
@@ -55,6 +55,8 @@ class ScanHit:
     cameo: str | None = None
     figure: str | None = None
     distance: float | None = None
+    #: how much farther the next enrolled identity was (face hits): a small margin is a near tie
+    margin: float | None = None
     video_id: int | None = None
     fraction: float | None = None
     median_distance: float | None = None

@@ -1,9 +1,10 @@
 """The output scan: what a finished clip (generated here or uploaded) shows, checked before anyone
 else can see it.
 
-- Faces in sampled frames are matched against every verified person cameo: a face whose cameo was
-  not granted for this clip holds it (a remix drawn over someone's face, an upload of a person who
-  never consented). Faces are also matched against the public-figure gallery.
+- Each face in sampled frames is assigned to the one enrolled identity it is nearest to, among every
+  verified person cameo and the public-figure gallery (workbench.faces.identities): a face that is a
+  cameo not granted for this clip, or a public figure, holds it (a remix drawn over someone's face, an
+  upload of a person who never consented). A creator's own granted cameo is never also "four others".
 - PDQ hashes of sampled frames are matched against the clips that were removed: a re-encoded,
   resized, noised, letterboxed or mirrored copy is caught (workbench.safety.hashing).
 - The file's Content Credentials are read and kept with the evidence.
@@ -24,6 +25,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.faces.identities import Assignment, Identity, assign
 from workbench.media.provenance import verify
 from workbench.safety.cases import evidence_of, record_evidence, undecided_case
 from workbench.safety.deepfake.tracks import largest, track_from_faces
@@ -90,10 +92,10 @@ class OutputScanner:
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
         engine = self._models.faces
-        others = [(handle, reference) for cameo_id, handle, reference in cameos if cameo_id not in granted_cameo_ids]
-        references = np.stack([reference for _, reference in others]) if others else np.zeros((0, 1), np.float32)
-        seen_cameos: dict[str, float] = {}
-        seen_figures: dict[str, float] = {}
+        enrolled = [Identity("cameo", handle, reference, granted=cameo_id in granted_cameo_ids)
+                    for cameo_id, handle, reference in cameos]
+        enrolled += [Identity("figure", figure.name, reference) for figure, reference in self._models.public_figures.references]
+        seen: dict[tuple[str, str], Assignment] = {}
         largest_faces = []
         for number, frame in enumerate(picks):
             faces = engine.detect(frame)
@@ -102,19 +104,20 @@ class OutputScanner:
                 embedding = engine.embed(frame, face)
                 if face is biggest:
                     largest_faces.append((number, frame, face, embedding))
-                distances = np.linalg.norm(references - embedding, axis=1) if others else np.zeros(0)
-                for index in np.flatnonzero(distances <= engine.threshold):
-                    handle = others[index][0]
-                    seen_cameos[handle] = min(float(distances[index]), seen_cameos.get(handle, 2.0))
-                figure = self._models.public_figures.match(embedding)
-                if figure is not None:
-                    seen_figures[figure.figure.name] = min(figure.distance, seen_figures.get(figure.figure.name, 2.0))
-        for handle, distance in seen_cameos.items():
-            hits.append(ScanHit("face_without_consent", f"shows the face of @{handle} without their grant",
-                                cameo=handle, distance=round(distance, 3)))
-        for name, distance in seen_figures.items():
-            hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {name}",
-                                figure=name, distance=round(distance, 3)))
+                found = assign(embedding, enrolled, threshold=engine.threshold)
+                if found is None or found.identity.granted:
+                    continue
+                key = (found.identity.kind, found.identity.key)
+                if key not in seen or found.distance < seen[key].distance:
+                    seen[key] = found
+        for (kind, key), found in seen.items():
+            margin = None if found.margin is None else round(found.margin, 3)
+            if kind == "cameo":
+                hits.append(ScanHit("face_without_consent", f"shows the face of @{key} without their grant",
+                                    cameo=key, distance=round(found.distance, 3), margin=margin))
+            else:
+                hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {key}",
+                                    figure=key, distance=round(found.distance, 3), margin=margin))
         fingerprint = library_hashes(path)
         query = clip_hashes(path, dihedral=match_variants, letterbox=match_variants)
         repeat = match_clip(query, removed) if removed else None
