@@ -32,9 +32,11 @@ def evidence(case) -> list[str]:
         lines.append("Deepfake detectors, P(manipulated or generated): "
                      + ", ".join(f"{name} {score:.2f}" for name, score in found.deepfake.scores.items())
                      + f" (over {found.deepfake.frames} frames; trained on synthetic data, a hint only)")
-    if found.enrollment is not None:
+    if found.enrollment is not None and found.enrollment.public_figure:
         lines.append(f"Enrollment of @{found.enrollment.cameo}: the face matches {found.enrollment.public_figure} "
                      f"(distance {found.enrollment.face_distance})")
+    elif found.enrollment is not None:
+        lines.append(f"Character @{found.enrollment.cameo}: {found.enrollment.detail}")
     if found.appeal is not None:
         appeal = found.appeal
         lines.append(f"Appeal by @{appeal.by} against “{ACTIONS[appeal.decision]}” ({appeal.reason}): "
@@ -107,7 +109,8 @@ def show_case(case) -> None:
         for entry in detail.history:
             st.markdown(f"{entry.created_at:%H:%M:%S} · @{entry.actor} · {entry.action}")
 
-    actions = ENROLLMENT_ACTIONS if case.video_id is None else tuple(ACTIONS)
+    actions = ENROLLMENT_ACTIONS if case.video_id is None else tuple(
+        action for action in ACTIONS if action != "hold_characters" or any(c.kind == "character" for c in detail.cameos))
     with st.form(f"decide_{case.id}"):
         reason = st.text_area("Reason", max_chars=1000, placeholder="What the creator and reporters will read")
         columns = st.columns(4)

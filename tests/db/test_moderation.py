@@ -353,3 +353,25 @@ def test_search_finds_published_clips_by_caption_prompt_and_author(team):
     assert wb.videos.search("tess", "100%_") == []
     with pytest.raises(InvalidInput):
         wb.videos.search("tess", "   ")
+
+
+def test_a_case_about_a_clip_can_take_its_character_cameo_out_of_use_and_an_appeal_restores_it(team):
+    """Issue 17, item 3: after a reviewer removed a clip using a character, the character stayed live
+    and the case offered no action on it."""
+    wb = team
+    wb.cameos.create_character("holly", "pip", "Pip", visibility="everyone")
+    clip = clip_by(wb, "ana", "pip juggling fish", cameos=("pip",))
+    case = wb.reports.report("ben", clip.id, "copyright", "not theirs")
+    assert wb.videos.get("ana", clip.id).status == "published"
+    wb.moderation.claim("rita", case.id)
+    wb.moderation.decide("rita", case.id, "hold_characters", "pip is someone else's character")
+    assert wb.videos.get("ana", clip.id).status == "removed"
+    assert wb.cameos.get("holly", "pip").status == "held"
+    with pytest.raises(Forbidden, match="held"):
+        clip_by(wb, "ben", "pip surfing", cameos=("pip",))
+    held = [c for c in wb.moderation.queue("rex") if c.video_id is None]
+    assert len(held) == 1 and "clip #" in held[0].evidence.enrollment.detail  # a reviewer decides the character
+    appeal = wb.moderation.appeal("ana", case.id, "pip is mine to use")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "the owner granted it")
+    assert wb.videos.get("ben", clip.id).status == "published" and wb.cameos.get("holly", "pip").status == "verified"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workbench.faces.alignment import ALIGNED_SIZE, align_face, detect_faces
+from workbench.faces.alignment import ALIGNED_SIZE, MIN_SCORE, align_face, detect_faces
 from workbench.faces.challenge import Challenge, Check, LivenessResult, new_challenge
-from workbench.faces.gallery import FaceMatch
+from workbench.faces.identities import Identity, assign
 from workbench.faces.liveness import check_liveness
 from workbench.files import place_by_content, temp_file
 from workbench.safety.cases import record_evidence
 from workbench.safety.evidence import EnrollmentMatch, Evidence
+from workbench.safety.scan import enrolled_faces
 from workbench.social.consent import load_cameo, refusal
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
@@ -91,28 +92,40 @@ class CameoService:
 
     def set_reference_image(self, actor: ActorRef, cameo_handle: str, image: bytes | np.ndarray) -> CameoView:
         """Store the image clips draw the cameo from. A person's photo must show exactly one face,
-        which is aligned; a character's picture (a pet, a mascot) is stored as it is, squared."""
+        which is aligned, and is held for a reviewer when it is a public figure's. A character's
+        picture (a pet, a mascot) is stored as it is, squared, after the same face checks: a character
+        is not a person, so a human face in it is refused when it is someone else's cameo and holds
+        the character for a reviewer when it is a public figure's or nobody's enrolled face (its
+        owner's own face is theirs to use)."""
         pixels = _decode_image(image)
+        engine, gallery = self._models.faces, self._models.public_figures  # loaded before any transaction
         with self._store.transaction() as session:
-            _, cameo = self._owned(session, actor, cameo_handle)
-        if cameo.kind is CameoKind.PERSON:
+            owner, cameo = self._owned(session, actor, cameo_handle)
+            is_person = cameo.kind is CameoKind.PERSON
+            enrolled = [] if is_person else [
+                replace(identity, granted=identity.key == owner.handle and identity.kind == "cameo")
+                for identity in enrolled_faces(session, self._models, self._store.media_dir)]
+        finding = None
+        if is_person:
             faces = detect_faces(pixels)
             if not faces:
                 raise InvalidInput("no face was found in the photo: use a clear, front-facing photo of yourself")
             if len(faces) > 1:
                 raise InvalidInput(f"{len(faces)} faces were found: a reference photo must show only you")
             reference = align_face(pixels, faces[0])
-            engine = self._models.faces
-            match = self._models.public_figures.match(engine.embed(pixels, engine.detect(pixels)[0]))
+            match = gallery.match(engine.embed(pixels, engine.detect(pixels)[0]))
+            if match is not None:
+                finding = (match.figure.name, match.distance, None)
         else:
-            reference, match = _square(pixels, ALIGNED_SIZE), None
+            reference = _square(pixels, ALIGNED_SIZE)
+            finding = _human_face_in_character(engine, pixels, enrolled)
         stored, _ = store_reference_image(reference, self._store.media_dir)
         with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
             cameo.reference_image_path = stored
             audit(session, owner, "cameo.reference_image", "cameo", cameo.id)
-            if match is not None:
-                hold_for_review(session, owner, cameo, match)
+            if finding is not None:
+                hold_for_review(session, owner, cameo, *finding)
             return _view(session, cameo, self._store.media_dir)
 
     def start_enrollment(self, actor: ActorRef) -> Challenge:
@@ -167,7 +180,7 @@ class CameoService:
             if result.passed:
                 cameo.reference_image_path = stored
                 if match is not None:
-                    hold_for_review(session, owner, cameo, match)
+                    hold_for_review(session, owner, cameo, match.figure.name, match.distance, None)
                 else:
                     cameo_states.verify(session, cameo)
             audit(session, owner, "cameo.enrollment.check", "cameo", cameo.id, passed=result.passed,
@@ -332,16 +345,37 @@ def _person_cameo(session: Session, owner: User) -> Cameo | None:
     return session.scalar(select(Cameo).where(Cameo.owner_id == owner.id, Cameo.kind == CameoKind.PERSON))
 
 
-def hold_for_review(session: Session, owner: User, cameo: Cameo, match: FaceMatch) -> None:
-    """A face that matches a public figure is not verified automatically: the cameo is held and a
-    reviewer gets a case with the match as evidence."""
+def hold_for_review(session: Session, owner: User, cameo: Cameo, public_figure: str | None, distance: float | None,
+                    detail: str | None) -> None:
+    """A face that matches a public figure (or a human face in a character's picture) is not verified
+    automatically: the cameo is held and a reviewer gets a case with the match as evidence."""
     cameo_states.hold(session, cameo)
     case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT)
-    record_evidence(case, Evidence(enrollment=EnrollmentMatch(cameo.handle, owner.handle, match.figure.name,
-                                                              round(match.distance, 4))))
+    record_evidence(case, Evidence(enrollment=EnrollmentMatch(
+        cameo.handle, owner.handle, public_figure, None if distance is None else round(distance, 4), detail)))
     session.add(case)
     session.flush()
-    audit(session, owner, "cameo.held", "cameo", cameo.id, public_figure=match.figure.name, case_id=case.id)
+    audit(session, owner, "cameo.held", "cameo", cameo.id, public_figure=public_figure, detail=detail, case_id=case.id)
+
+
+def _human_face_in_character(engine, pixels: np.ndarray, enrolled: list[Identity]) -> tuple | None:
+    """What holds a character's picture: (public figure, distance, detail) for each kind of human face
+    in it, None when it shows none (or only its owner's own, granted, face). Another person's cameo
+    face is refused outright."""
+    faces = [face for face in engine.detect(pixels) if face.det_score >= MIN_SCORE]  # a cat's face scores 0.63
+    found = [assign(engine.embed(pixels, face), enrolled, threshold=engine.threshold) for face in faces]
+    for match in filter(None, found):
+        if match.identity.kind == "figure":
+            return (match.identity.key, match.distance,
+                    f"the picture shows the face of the public figure {match.identity.key}")
+        if not match.identity.granted:
+            raise Forbidden(f"the picture shows the face of @{match.identity.key}, a person's cameo: a character "
+                            "cannot wear someone's face")
+    unknown = found.count(None)
+    if unknown:
+        return (None, None, f"the picture shows {unknown} human face(s) of no one enrolled: a reviewer checks "
+                            "that the character is not a real person")
+    return None
 
 
 def _json_safe(value: dict) -> dict:

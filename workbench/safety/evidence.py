@@ -77,11 +77,14 @@ class DeepfakeScores:
 
 @dataclass(frozen=True)
 class EnrollmentMatch:
-    """A cameo enrollment held because the face matches a public figure."""
+    """A cameo held at enrollment: its face matches a public figure, or a character's picture shows a
+    human face (a character is not a person: detail says whose face it was, or that nobody enrolled
+    has it)."""
     cameo: str
     owner: str
-    public_figure: str
-    face_distance: float
+    public_figure: str | None
+    face_distance: float | None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ class Evidence:
         matched a public figure, an appeal): what reviewers' exposure is counted by."""
         found = {report.reason for report in self.reports} | {hit.kind for hit in self.scan}
         if self.enrollment is not None:
-            found.add("public_figure_enrollment")
+            found.add("public_figure_enrollment" if self.enrollment.public_figure else "character_human_face")
         if self.appeal is not None:
             found.add("appeal")
         return tuple(sorted(found))

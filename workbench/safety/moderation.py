@@ -28,7 +28,13 @@ from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.files import write_atomically
 from workbench.media.provenance import verify
 from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
-from workbench.safety.evidence import REPORT_REASONS, AppealEntry, Escalation, Evidence
+from workbench.safety.evidence import (
+    REPORT_REASONS,
+    AppealEntry,
+    EnrollmentMatch,
+    Escalation,
+    Evidence,
+)
 from workbench.safety.hashing import library_hashes, sample_frames
 from workbench.safety.scan import fingerprint_bytes
 from workbench.social.consent import lapsed_grants
@@ -41,6 +47,8 @@ from workbench.store.db import Store, insert_once
 from workbench.store.models import (
     AuditEntry,
     Cameo,
+    CameoKind,
+    CameoStatus,
     CaseSource,
     CaseStatus,
     CaseTier,
@@ -89,6 +97,28 @@ REJECT_CAMEO = Step(lambda session, subject: cameo_states.revoke(session, subjec
                     lambda session, subject: cameo_states.reopen(session, subject.cameo))
 
 
+def _characters_in(session: Session, video: Video, status: CameoStatus) -> list[Cameo]:
+    return list(session.scalars(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id).where(
+        VideoCameo.video_id == video.id, Cameo.kind == CameoKind.CHARACTER, Cameo.status == status)))
+
+
+def _hold_characters(session: Session, subject: Subject) -> None:
+    """Take the clip's character cameos out of use: each is held, with a case of its own in which a
+    reviewer keeps (verifies) or removes (rejects) it."""
+    for cameo in _characters_in(session, subject.video, CameoStatus.VERIFIED):
+        cameo_states.hold(session, cameo)
+        case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT)
+        record_evidence(case, Evidence(enrollment=EnrollmentMatch(
+            cameo.handle, cameo.owner.handle, None, None,
+            f"held by a reviewer when clip #{subject.video.id}, which uses it, was removed")))
+        session.add(case)
+        session.flush()
+
+
+HOLD_CHARACTERS = Step(_hold_characters, lambda session, subject: [
+    cameo_states.verify(session, cameo) for cameo in _characters_in(session, subject.video, CameoStatus.HELD)])
+
+
 @dataclass(frozen=True)
 class Decision:
     """A decision: its words, and the steps it takes on a clip's case and on a held cameo's case
@@ -110,6 +140,8 @@ DECISIONS: dict[str, Decision] = {
     "label_ai": Decision("Label as AI-generated", (RELEASE_HOLD, LABEL_AI)),
     "label_satire": Decision("Label as satire", (RELEASE_HOLD, LABEL_SATIRE)),
     "age_restrict": Decision("Age-restrict (hidden from teens)", (RELEASE_HOLD, AGE_RESTRICT)),
+    "hold_characters": Decision("Remove the clip and hold its character cameos",
+                                (RELEASE_HOLD, REMOVE_BY_REVIEW, HOLD_CHARACTERS)),
     "suspend": Decision("Remove the clip and suspend its creator", (RELEASE_HOLD, REMOVE_BY_REVIEW, SUSPEND_USER),
                         (REJECT_CAMEO, SUSPEND_USER)),
     "escalate": Decision("Escalate to a senior reviewer", (), ()),
@@ -144,6 +176,7 @@ class CameoInClip:
     status: str
     #: the clip's author may (still) use it, or its owner chose to keep the clip up
     granted: bool
+    kind: str = "person"
 
 
 @dataclass(frozen=True)
@@ -626,7 +659,8 @@ def _cameos_in(session: Session, video: Video) -> list[CameoInClip]:
     rows = session.execute(select(Cameo, User.handle).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
                            .join(User, User.id == Cameo.owner_id)
                            .where(VideoCameo.video_id == video.id).order_by(Cameo.handle))
-    return [CameoInClip(cameo.handle, owner, cameo.status.value, cameo.handle not in lapsed) for cameo, owner in rows]
+    return [CameoInClip(cameo.handle, owner, cameo.status.value, cameo.handle not in lapsed, cameo.kind.value)
+            for cameo, owner in rows]
 
 
 def _audit_views(session: Session, query) -> list[AuditView]:

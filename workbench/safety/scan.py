@@ -86,15 +86,13 @@ class OutputScanner:
         # held in memory whole): an interval this short always leaves the cap to decide
         picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES)
         hits: list[ScanHit] = []
+        self._models.public_figures  # loaded (with the face engine) before the transaction, never in it
         with self._store.transaction() as session:
-            cameos = self._cameo_embeddings(session)
+            enrolled = enrolled_faces(session, self._models, self._store.media_dir, granted=granted_cameo_ids)
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
         engine = self._models.faces
-        enrolled = [Identity("cameo", handle, reference, granted=cameo_id in granted_cameo_ids)
-                    for cameo_id, handle, reference in cameos]
-        enrolled += [Identity("figure", figure.name, reference) for figure, reference in self._models.public_figures.references]
         seen: dict[tuple[str, str], Assignment] = {}
         largest_faces = []
         for number, frame in enumerate(picks):
@@ -128,22 +126,24 @@ class OutputScanner:
         scores = deepfake_scores(self._models.deepfake_detectors, largest_faces, len(picks)) if largest_faces else None
         return ScanResult(tuple(hits), fingerprint, verify(path), scores)
 
-    def _cameo_embeddings(self, session: Session) -> list[tuple[int, str, np.ndarray]]:
-        """Every verified person cameo's reference embedding for the engine in use (computed from
-        its reference image, and stored, the first time it is needed)."""
-        engine = self._models.faces
-        out = []
-        for cameo in session.scalars(select(Cameo).where(Cameo.kind == CameoKind.PERSON,
-                                                         Cameo.status == CameoStatus.VERIFIED,
-                                                         Cameo.reference_image_path.is_not(None))):
-            stored = cameo.face_embedding or {}
-            if stored.get("kind") != engine.embedding_kind:
-                vector = reference_embedding(engine, self._store.media_dir / cameo.reference_image_path)
-                if vector is None:
-                    continue
-                stored = cameo.face_embedding = {"kind": engine.embedding_kind, "vector": vector.tolist()}
-            out.append((cameo.id, cameo.handle, np.asarray(stored["vector"], np.float32)))
-        return out
+def enrolled_faces(session: Session, models, media_dir: Path, *,
+                   granted: set[int] | frozenset[int] = frozenset()) -> list[Identity]:
+    """Every identity a face may be: each verified person cameo (`granted` the ids a clip may show),
+    from its reference embedding for the engine in use (computed from its reference image, and stored,
+    the first time it is needed), and each face of the public-figure gallery."""
+    engine = models.faces
+    out = []
+    for cameo in session.scalars(select(Cameo).where(Cameo.kind == CameoKind.PERSON,
+                                                     Cameo.status == CameoStatus.VERIFIED,
+                                                     Cameo.reference_image_path.is_not(None))):
+        stored = cameo.face_embedding or {}
+        if stored.get("kind") != engine.embedding_kind:
+            vector = reference_embedding(engine, media_dir / cameo.reference_image_path)
+            if vector is None:
+                continue
+            stored = cameo.face_embedding = {"kind": engine.embedding_kind, "vector": vector.tolist()}
+        out.append(Identity("cameo", cameo.handle, np.asarray(stored["vector"], np.float32), granted=cameo.id in granted))
+    return out + [Identity("figure", figure.name, reference) for figure, reference in models.public_figures.references]
 
 
 def deepfake_scores(detectors: dict, faces: list, sampled: int) -> DeepfakeScores | None:
