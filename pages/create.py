@@ -72,7 +72,8 @@ job_progress()
 with st.expander("Upload a clip made elsewhere"):
     st.caption("It goes through the same checks as a generated clip: the caption through the prompt policy, "
                "the frames through the output scan (faces without consent, public figures, copies of removed "
-               "clips). It is stored watermarked and signed, with your file as its ingredient.")
+               "clips; a copy of someone else's clip becomes a credited remix of it, or is refused). It is "
+               "stored watermarked and signed, with your file as its ingredient.")
     with st.form("upload", clear_on_submit=True):
         upload_file = st.file_uploader("Video file", type=["mp4", "mov", "webm", "m4v"])
         upload_caption = st.text_input("Caption", max_chars=300)
@@ -84,6 +85,10 @@ with st.expander("Upload a clip made elsewhere"):
             else:
                 if uploaded.held_reason:
                     st.warning(f"Clip #{uploaded.id} is held for review: {uploaded.held_reason}")
+                elif uploaded.remix_parent_id:
+                    st.info(f"Clip #{uploaded.id} repeats clip #{uploaded.remix_parent_id}, which is not yours: it "
+                            f"was uploaded as a draft remix of it, credited in its caption and its Content "
+                            f"Credentials ({uploaded.caption}).")
                 else:
                     st.success(f"Clip #{uploaded.id} uploaded as a draft.")
 

@@ -302,3 +302,51 @@ def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detect
     assert set(scores.scores) == {"frequency", "blending", "temporal"} and scores.frames >= 4
     assert all(0.0 <= score <= 1.0 for score in scores.scores.values())
     assert max(scores.scores.values()) > 0.5  # manipulated, and seen
+
+
+def test_someone_elses_clip_uploaded_as_ones_own_becomes_a_credited_remix_or_is_refused(people, tmp_path):
+    """Issue 17, item 4: @ana downloaded @hiro's clip from the feed and uploaded it "made it myself": it
+    was published as her original, re-watermarked "AI · @ana", though its credentials named @hiro."""
+    from workbench.media.provenance import verify
+
+    wb = people
+    hiro = wb.clips.create("ben", "a red fox running through snow", seed=11, publish=True, duration_s=2.0)
+    as_downloaded = hiro.media_file.read_bytes()
+    copy = wb.uploads.upload("ana", as_downloaded, caption="made it myself")
+    assert copy.remix_parent_id == hiro.id and copy.remix_depth == 1 and "remix of @ben" in copy.caption
+    report = verify(copy.media_file, trust_anchors=wb.credentials.root_cert)
+    assert report["author"] == "@ana" and report["parent"] and report["trusted"]  # ben's file is its ingredient
+    # re-encoded smaller, so that its credentials are gone: the frames still say whose it is
+    again = wb.uploads.upload("tess", reencoded(hiro.media_file, tmp_path, scale=0.5), caption="mine")
+    assert again.remix_parent_id == hiro.id
+
+    # an author who turned remixing off: a copy is refused, and nothing is stored
+    closed = wb.clips.create("ben", "a blue whale under the sea", seed=12, publish=True, duration_s=2.0,
+                             allow_remix=False)
+    before, files = row_counts(wb), media_files(wb.media_dir)
+    with pytest.raises(Forbidden, match=f"@ben's clip #{closed.id}"):
+        wb.uploads.upload("ana", closed.media_file.read_bytes(), caption="made it myself")
+    assert {k: v for k, v in row_counts(wb).items() if k != "audit_log"} == {
+        k: v for k, v in before.items() if k != "audit_log"} and media_files(wb.media_dir) == files
+    # a clip not yet published, whose credentials (signed here) name ben: refused too
+    draft = wb.clips.create("ben", "a hot air balloon over mountains", seed=13, duration_s=2.0)
+    with pytest.raises(Forbidden, match="say @ben made it"):
+        wb.uploads.upload("ana", draft.media_file.read_bytes(), caption="mine")
+    # her own clip, downloaded and uploaded again, is hers
+    own = wb.clips.create("ana", "a paper boat in the rain", seed=14, publish=True, duration_s=2.0)
+    assert wb.uploads.upload("ana", own.media_file.read_bytes(), caption="again").remix_parent_id is None
+
+
+def test_an_upload_whose_untrusted_credentials_name_someone_else_is_held(people, tmp_path):
+    from workbench.media.provenance import ensure_credentials, sign_mp4
+
+    wb = people
+    clip = wb.clips.create("ana", "a lighthouse at dusk", seed=15, duration_s=2.0)
+    plain = tmp_path / "plain.mp4"
+    plain.write_bytes(reencoded(clip.media_file, tmp_path, scale=1.0))
+    signed = tmp_path / "signed.mp4"
+    sign_mp4(plain, signed, author="@someone_else", credentials=ensure_credentials(tmp_path / "elsewhere"))
+    held = wb.uploads.upload("ben", signed.read_bytes(), caption="look at this")
+    assert held.status == "draft" and "@someone_else" in held.held_reason
+    case = next(c for c in wb.moderation.queue("rita") if c.video_id == held.id)
+    assert case.evidence.scan[0].kind == "credentials_of_another"

@@ -272,7 +272,8 @@ class ClipService:
                                    parent=parent_file)
             created_file = stored.path if stored.is_new else None
             reporter(1.0, "scanning the clip")
-            scan = self._scanner.scan(stored.path, granted_cameo_ids=set(cameo_ids))
+            scan = self._scanner.scan(stored.path, granted_cameo_ids=set(cameo_ids),
+                                      trust_anchors=self._credentials.root_cert)
             hits = list(scan.hits) + review_hits(params.get("review", []))
             with self._store.transaction() as session:
                 if self._lost(session, job_id, attempt):

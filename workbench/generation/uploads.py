@@ -11,10 +11,11 @@ import numpy as np
 
 from workbench.actors import ActorRef, audit, load_actor
 from workbench.config import Settings
-from workbench.errors import Forbidden, InvalidInput, refuse_unstorable_text
+from workbench.errors import Forbidden, InvalidInput, NotFound, refuse_unstorable_text
 from workbench.files import file_sha256, temp_file
 from workbench.generation.service import (
     MAX_PROMPT_CHARS,
+    check_remixable,
     hold,
     insert_video,
     review_hits,
@@ -24,11 +25,13 @@ from workbench.media.codec import read_clip
 from workbench.media.moods import classify_prompt, mood_names
 from workbench.media.procedural import MAX_SIDE, MIN_SIDE
 from workbench.media.provenance import ensure_credentials, store_ai_clip
+from workbench.safety.evidence import ScanHit
 from workbench.safety.hashing import library_hashes
 from workbench.safety.scan import OutputScanner, open_scan_case
 from workbench.safety.service import PolicyService
 from workbench.social.videos import VideoView, video_views
 from workbench.store.db import Store
+from workbench.store.models import Video
 
 #: the highest frame rate an upload may have (the player and the encoder take 1-60)
 MAX_UPLOAD_FPS = 60
@@ -66,7 +69,8 @@ class UploadService:
         created_file: Path | None = None
         try:
             clip = read_upload(upload, self._settings)
-            scan = self._scanner.scan(upload, match_variants=True)
+            credentials = ensure_credentials(self._settings.provenance_dir())
+            scan = self._scanner.scan(upload, upload=True, trust_anchors=credentials.root_cert)
             repeat = scan.hit("reupload_of_removed")
             if repeat is not None:
                 evidence = keep_as_evidence(upload, self._store.media_dir)
@@ -77,25 +81,27 @@ class UploadService:
                     audit(session, user, "upload.refused", "video", repeat.video_id, evidence=evidence)
                 raise Forbidden(f"this upload repeats clip #{repeat.video_id}, which was removed; "
                                 "it was not posted and a reviewer will look at it")
+            remix_of, credit, hits = self._whose(actor, handle, scan)
             request = GenerationRequest(prompt=caption or "uploaded clip", seed=0, duration_s=clip.duration_s,
                                         width=clip.width, height=clip.height, fps=clip.fps,
                                         moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
-                                        caption=caption or "uploaded clip")
-            credentials = ensure_credentials(self._settings.provenance_dir())
+                                        caption=(caption or "uploaded clip") + credit)
             stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
                                    parent=upload, tool="workbench upload")
             created_file = stored.path if stored.is_new else None
             fingerprint = library_hashes(stored.path)
             with self._store.transaction() as session:
                 user = load_actor(session, actor)
+                if remix_of is not None:  # still remixable now (not removed meanwhile, remixing still on)
+                    check_remixable(session, user, remix_of)
                 video = insert_video(session, author_id=user.id, request=request, clip=clip,
                                      media_path=stored.path.relative_to(self._store.media_dir).as_posix(),
                                      media_sha256=stored.sha256, backend="upload", allow_remix=allow_remix,
-                                     remix_of=None, fingerprint=fingerprint)
-                hits = list(scan.hits) + review
+                                     remix_of=remix_of, fingerprint=fingerprint)
+                hits = hits + review
                 if hits:
                     hold(session, video, hits, provenance=scan.provenance, uploader=user.handle, deepfake=scan.deepfake)
-                audit(session, user, "video.upload", "video", video.id, held=video.held_reason,
+                audit(session, user, "video.upload", "video", video.id, held=video.held_reason, remix_of=remix_of,
                       provenance={k: scan.provenance.get(k) for k in ("manifest", "state", "ai_generated", "author")})
                 session.flush()
                 return video_views(session, [video], self._store.media_dir)[0]
@@ -105,6 +111,38 @@ class UploadService:
             raise
         finally:
             upload.unlink(missing_ok=True)
+
+    def _whose(self, actor: ActorRef, handle: str, scan) -> tuple[int | None, str, list[ScanHit]]:
+        """Whether an upload is someone else's clip: (the published clip it becomes a credited remix
+        of, the caption's credit, the scan hits that hold it). A copy of another creator's published
+        clip is a remix of it, or refused when they turned remixing off; a file whose trusted Content
+        Credentials name another creator is refused; untrusted credentials naming someone else hold
+        it for a reviewer (anyone can sign that claim). A refusal is audited."""
+        hits = [hit for hit in scan.hits if hit.kind != "copy_of_published"]
+        copy = scan.hit("copy_of_published")
+        claimed = scan.provenance.get("author") if scan.provenance.get("manifest") else None
+        refused = None
+        with self._store.transaction() as session:
+            user = load_actor(session, actor)
+            original = session.get(Video, copy.video_id) if copy is not None else None
+            if original is not None and original.author_id != user.id:
+                try:
+                    check_remixable(session, user, original.id)
+                    return original.id, f" · remix of @{original.author.handle}", hits
+                except (Forbidden, NotFound) as error:
+                    refused = (f"this upload repeats @{original.author.handle}'s clip #{original.id} ({error}); "
+                               "post a clip of your own")
+            elif original is None and claimed and claimed.lstrip("@") != handle and scan.provenance.get("trusted"):
+                refused = (f"this upload's Content Credentials, signed here, say {claimed} made it: only {claimed} "
+                           "may post it as theirs (remix their clip from the feed instead)")
+            if refused:
+                audit(session, user, "upload.refused", "video", original.id if original else None, reason=refused)
+        if refused:
+            raise Forbidden(refused)
+        if original is None and claimed and claimed.lstrip("@") != handle:
+            hits.append(ScanHit("credentials_of_another", f"its Content Credentials (signed by a key not trusted "
+                                                          f"here) name {claimed} as its author"))
+        return None, "", hits
 
 
 def _temp_file(directory: Path, data: bytes) -> Path:

@@ -29,7 +29,7 @@ REPORT_REASONS: dict[str, tuple[str, float]] = {
 OWN_LIKENESS_BOOST = 1.0
 #: output-scan hit kind -> severity
 SCAN_SEVERITY = {"face_without_consent": 1.5, "public_figure_face": 0.9, "reupload_of_removed": 1.2,
-                 "prompt_review": 0.6}
+                 "prompt_review": 0.6, "copy_of_published": 0.6, "credentials_of_another": 0.7}
 #: a cameo enrollment whose face matches a public figure is a likely impersonation: near the top
 ENROLLMENT_MATCH_SEVERITY = 0.9
 
@@ -47,7 +47,9 @@ class ScanHit:
     """One finding of the output scan. Which fields are set depends on the kind:
     face_without_consent (cameo, distance, margin), public_figure_face (figure, distance, margin), reupload_of_removed
     (video_id, fraction, median_distance, transform; evidence_file when an upload was refused),
-    prompt_review (reason: the prompt policy's reason). A case's entries also say who uploaded the
+    copy_of_published (the same fields, for a published clip an upload repeats), credentials_of_another
+    (an upload whose untrusted Content Credentials name someone else), prompt_review (reason: the
+    prompt policy's reason). A case's entries also say who uploaded the
     clip and what its Content Credentials said."""
     kind: str
     #: one line for the author and the reviewer

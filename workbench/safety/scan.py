@@ -6,7 +6,9 @@ else can see it.
   cameo not granted for this clip, or a public figure, holds it (a remix drawn over someone's face, an
   upload of a person who never consented). A creator's own granted cameo is never also "four others".
 - PDQ hashes of sampled frames are matched against the clips that were removed: a re-encoded,
-  resized, noised, letterboxed or mirrored copy is caught (workbench.safety.hashing).
+  resized, noised, letterboxed or mirrored copy is caught (workbench.safety.hashing). An upload is
+  also matched against every published clip: a copy of someone else's clip is theirs, not a new
+  original (workbench.generation.uploads credits it as a remix, or refuses it).
 - The file's Content Credentials are read and kept with the evidence.
 - The deepfake detectors (workbench.safety.deepfake, trained on the shipped benchmark) score the
   largest face in the sampled frames; the scores join the evidence of any case the clip opens. They
@@ -79,9 +81,11 @@ class OutputScanner:
         self._store, self._models = store, models
 
     def scan(self, path: Path, *, granted_cameo_ids: set[int] | frozenset[int] = frozenset(),
-             match_variants: bool = False) -> ScanResult:
-        """Scan a stored or uploaded file. `granted_cameo_ids` are the cameos this clip may show;
-        `match_variants` also tries flips, rotations and letterbox trims (for uploads)."""
+             upload: bool = False, trust_anchors: Path | None = None) -> ScanResult:
+        """Scan a stored or uploaded file. `granted_cameo_ids` are the cameos this clip may show. An
+        `upload` is also matched against every published clip (it may be someone else's), trying flips,
+        rotations and letterbox trims. `trust_anchors` (a root certificate) decides whether the
+        file's Content Credentials are trusted."""
         # FACE_FRAMES frames spread over the whole clip, decoded as a stream (a long upload is never
         # held in memory whole): an interval this short always leaves the cap to decide
         picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES)
@@ -92,6 +96,9 @@ class OutputScanner:
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
+            published = {video_id: fingerprint_array(data) for video_id, data in session.execute(
+                select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
+                .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.PUBLISHED))} if upload else {}
         engine = self._models.faces
         seen: dict[tuple[str, str], Assignment] = {}
         largest_faces = []
@@ -117,14 +124,19 @@ class OutputScanner:
                 hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {key}",
                                     figure=key, distance=round(found.distance, 3), margin=margin))
         fingerprint = library_hashes(path)
-        query = clip_hashes(path, dihedral=match_variants, letterbox=match_variants)
+        query = clip_hashes(path, dihedral=upload, letterbox=upload)
         repeat = match_clip(query, removed) if removed else None
+        copy = match_clip(query, published) if published and repeat is None else None
+        if copy is not None:
+            hits.append(ScanHit("copy_of_published", f"repeats published clip #{copy.id}", video_id=copy.id,
+                                fraction=round(copy.fraction, 3), median_distance=copy.median_distance,
+                                transform=copy.transform))
         if repeat is not None:
             hits.append(ScanHit("reupload_of_removed", f"repeats clip #{repeat.id}, which was removed",
                                 video_id=repeat.id, fraction=round(repeat.fraction, 3),
                                 median_distance=repeat.median_distance, transform=repeat.transform))
         scores = deepfake_scores(self._models.deepfake_detectors, largest_faces, len(picks)) if largest_faces else None
-        return ScanResult(tuple(hits), fingerprint, verify(path), scores)
+        return ScanResult(tuple(hits), fingerprint, verify(path, trust_anchors), scores)
 
 def enrolled_faces(session: Session, models, media_dir: Path, *,
                    granted: set[int] | frozenset[int] = frozenset()) -> list[Identity]:
