@@ -406,3 +406,53 @@ def test_an_enrollment_clip_is_recorded_in_the_browser(served):
         from workbench.store.models import Cameo
         checks = session.scalar(select(Cameo.verification).where(Cameo.handle == "felix"))["checks"]
     assert [c["name"] for c in checks if not c["passed"]][0] == "one_face"  # a test pattern, not a person
+
+
+def test_an_upload_of_someone_elses_clip_becomes_a_credited_remix(served, page, tmp_path):
+    """Issue 17, item 4, as the person did it: a clip downloaded from the feed, uploaded "made it myself"."""
+    from sqlalchemy import select
+
+    from workbench.store.models import User, Video
+
+    url, wb = served
+    with wb.transaction() as session:
+        theirs = session.scalars(select(Video).join(User, User.id == Video.author_id).where(
+            Video.status == "published", Video.allow_remix.is_(True), User.handle != "ana").order_by(Video.id)).first()
+        original_id, author = theirs.id, theirs.author.handle
+        downloaded = tmp_path / "downloaded.mp4"
+        downloaded.write_bytes((wb.media_dir / theirs.media_path).read_bytes())
+    before = {clip.id for clip in wb.videos.by_author("ana", "ana")}
+    page.goto(url + "/")
+    page.locator("video").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Create").click()
+    page.get_by_text("Upload a clip made elsewhere").click()
+    page.locator("input[type=file]").first.set_input_files(str(downloaded))
+    page.get_by_label("Caption").fill("made it myself")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Upload", exact=True).and_(page.get_by_test_id("stBaseButton-secondaryFormSubmit")).click()
+    page.get_by_text("draft remix of it").wait_for(timeout=60_000)
+    made = [clip for clip in wb.videos.by_author("ana", "ana") if clip.id not in before]
+    assert len(made) == 1 and made[0].remix_parent_id == original_id and f"remix of @{author}" in made[0].caption
+
+
+def test_a_character_made_from_a_real_persons_photo_is_held_in_the_browser(served, page, tmp_path):
+    """Issue 17, item 3, through the Cameo page: the astronaut photo (a public figure) as a character."""
+    from PIL import Image
+    from skimage.data import astronaut
+
+    url, wb = served
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(astronaut()).save(photo)
+    page.goto(url + "/")
+    page.locator("video").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Cameo").click()
+    page.get_by_text("Create a character cameo").click()
+    page.get_by_label("Handle", exact=True).fill("commander_eileen")
+    page.get_by_label("Name", exact=True).fill("The Commander")
+    page.get_by_text("everyone").last.click()
+    page.locator("[data-testid='stForm'] input[type=file]").last.set_input_files(str(photo))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Create", exact=True).and_(page.get_by_test_id("stBaseButton-secondaryFormSubmit")).click()
+    page.get_by_text("Held for a reviewer").first.wait_for(timeout=60_000)
+    assert wb.cameos.get("ana", "commander_eileen").status == "held"
+    assert "commander_eileen" not in [c.handle for c in wb.cameos.usable("chloe")]
