@@ -260,9 +260,10 @@ def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A
     """Upload a clip: it passes the prompt policy (its caption) and the output scan like a generated one."""
     from workbench import open_workbench
 
-    clip = open_workbench().uploads.upload(actor, file.read_bytes(), caption=caption)
+    clip = open_workbench().uploads.upload(actor, file, caption=caption)  # its size is checked before it is read
     _emit({"video_id": clip.id, "path": str(clip.media_file), "status": clip.status, "held": clip.held_reason,
-           "duration_s": clip.duration_s, "width": clip.width, "height": clip.height}, as_json)
+           "remix_of": clip.remix_parent_id, "caption": clip.caption, "duration_s": clip.duration_s,
+           "width": clip.width, "height": clip.height}, as_json)
 
 
 def _case(case) -> dict:

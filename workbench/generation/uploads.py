@@ -20,8 +20,8 @@ from workbench.generation.service import (
     insert_video,
     review_hits,
 )
-from workbench.media.backend import GenerationRequest, RenderedClip
-from workbench.media.codec import read_clip
+from workbench.media.backend import GenerationRequest
+from workbench.media.codec import StreamedClip, read_audio
 from workbench.media.moods import classify_prompt, mood_names
 from workbench.media.procedural import MAX_SIDE, MIN_SIDE
 from workbench.media.provenance import ensure_credentials, store_ai_clip
@@ -35,24 +35,33 @@ from workbench.store.models import Video
 
 #: the highest frame rate an upload may have (the player and the encoder take 1-60)
 MAX_UPLOAD_FPS = 60
+#: an upload is stored scaled down to fit 1080p in either orientation (the feed's largest format), which
+#: also bounds the memory its re-encoding takes (1920x1920 kept whole peaked at 712 MB, scaled at 570 MB)
+STORED_SHORT_SIDE, STORED_LONG_SIDE = 1080, 1920
 
 
 class UploadService:
     def __init__(self, store: Store, settings: Settings, policy: PolicyService, scanner: OutputScanner) -> None:
         self._store, self._settings, self._policy, self._scanner = store, settings, policy, scanner
 
-    def upload(self, actor: ActorRef, data: bytes, *, caption: str = "", moods: tuple[str, ...] | None = None,
+    def upload(self, actor: ActorRef, data: bytes | Path, *, caption: str = "", moods: tuple[str, ...] | None = None,
                allow_remix: bool = True) -> VideoView:
         """Add a clip made elsewhere. It passes the same checks as a generated one: its caption
         goes through the prompt policy, its frames through the output scan. A copy of a removed
         clip is refused (and the attempt opens a case, the file kept as evidence); faces without
         consent hold it for review. Stored like every clip: re-encoded for browsers, watermarked,
-        signed with the upload as its ingredient (its own Content Credentials, if any, kept)."""
-        if not data:
+        signed with the upload as its ingredient (its own Content Credentials, if any, kept).
+        `data` is the file's bytes, or its path (its size is checked before it is read, and it is
+        copied in pieces)."""
+        try:
+            size = data.stat().st_size if isinstance(data, Path) else len(data)
+        except OSError as error:
+            raise InvalidInput(f"the file {data.name} cannot be read ({error.strerror or type(error).__name__})") from None
+        if not size:
             raise InvalidInput("the upload is empty: choose an mp4, mov or webm file")
-        if len(data) > self._settings.max_upload_bytes:
-            raise InvalidInput(f"the upload is {len(data) / 1e6:.0f} MB; the limit is "
-                               f"{self._settings.max_upload_bytes / 1e6:.0f} MB")
+        if size > self._settings.max_upload_bytes:
+            raise InvalidInput(f"the upload is {readable_size(size)}; the limit is "
+                               f"{readable_size(self._settings.max_upload_bytes)}")
         caption = refuse_unstorable_text((caption or "").strip(), "caption")
         if len(caption) > MAX_PROMPT_CHARS:
             raise InvalidInput(f"a caption is at most {MAX_PROMPT_CHARS} characters")
@@ -68,6 +77,8 @@ class UploadService:
         upload = _temp_file(self._store.media_dir, data)
         created_file: Path | None = None
         try:
+            import av
+
             clip = read_upload(upload, self._settings)
             credentials = ensure_credentials(self._settings.provenance_dir())
             scan = self._scanner.scan(upload, upload=True, trust_anchors=credentials.root_cert)
@@ -86,8 +97,11 @@ class UploadService:
                                         width=clip.width, height=clip.height, fps=clip.fps,
                                         moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
                                         caption=(caption or "uploaded clip") + credit)
-            stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
-                                   parent=upload, tool="workbench upload")
+            try:
+                stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
+                                       parent=upload, tool="workbench upload")
+            except av.error.FFmpegError as error:  # decoded once already; a decoder may still disagree
+                raise InvalidInput(f"the upload could not be re-encoded ({type(error).__name__})") from None
             created_file = stored.path if stored.is_new else None
             fingerprint = library_hashes(stored.path)
             with self._store.transaction() as session:
@@ -145,16 +159,38 @@ class UploadService:
         return None, "", hits
 
 
-def _temp_file(directory: Path, data: bytes) -> Path:
-    """The upload's bytes in a temporary file beside the media (swept by job recovery if left)."""
+def _temp_file(directory: Path, data: bytes | Path) -> Path:
+    """The upload in a temporary file beside the media (swept by job recovery if left), copied from a
+    path in pieces, never read whole."""
     path = temp_file(directory, ".upload")
-    path.write_bytes(data)
+    try:
+        if isinstance(data, Path):
+            shutil.copyfile(data, path)
+        else:
+            path.write_bytes(data)
+    except BaseException as error:
+        path.unlink(missing_ok=True)
+        if isinstance(error, OSError) and isinstance(data, Path):
+            raise InvalidInput(f"the file {data.name} cannot be read ({error.strerror or type(error).__name__})") from None
+        raise
     return path
 
 
-def read_upload(path: Path, settings: Settings) -> RenderedClip:
-    """Decode an uploaded file after checking, from its headers, that it is a video of a sane
-    size and length; anything unreadable is InvalidInput (nothing has been stored yet)."""
+def readable_size(size: int) -> str:
+    """Bytes as people read them: 14 KB, 3.2 MB, 300 MB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{size} bytes"
+
+
+def read_upload(path: Path, settings: Settings) -> StreamedClip:
+    """The uploaded file as a clip streamed from it, after checking that it is a video of a sane size,
+    rate and length: from its headers first, then by counting its packets (a stream that states no
+    duration is refused as too long without being decoded), then by decoding every frame once and
+    keeping none (a file damaged halfway is refused here, before anything is stored). Anything
+    unreadable is InvalidInput."""
     import av
 
     try:
@@ -165,23 +201,40 @@ def read_upload(path: Path, settings: Settings) -> RenderedClip:
             width, height = stream.codec_context.width, stream.codec_context.height
             duration = float(container.duration / 1e6) if container.duration else None
             rate = float(stream.average_rate or stream.guessed_rate or 0)
-        if not 1 <= rate <= MAX_UPLOAD_FPS:  # a clip's frame rate is a whole number of frames per second
-            raise InvalidInput(f"a clip plays at 1-{MAX_UPLOAD_FPS} frames per second (this one {rate:g})")
-        if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE):
-            raise InvalidInput(f"a clip is {MIN_SIDE}-{MAX_SIDE} pixels on each side (this one is {width}x{height})")
-        if duration is not None and duration > settings.clip_max_upload_s:  # refused before decoding
-            raise InvalidInput(f"a clip lasts at most {settings.clip_max_upload_s:g} s (this one {duration:.0f} s)")
-        clip = read_clip(path)
+            if not 1 <= rate <= MAX_UPLOAD_FPS:  # a clip's frame rate is a whole number of frames per second
+                raise InvalidInput(f"a clip plays at 1-{MAX_UPLOAD_FPS} frames per second (this one {rate:g})")
+            if not (MIN_SIDE <= min(width, height) and max(width, height) <= MAX_SIDE):
+                raise InvalidInput(f"a clip is {MIN_SIDE}-{MAX_SIDE} pixels on each side (this one is {width}x{height})")
+            too_long = InvalidInput(f"a clip lasts at most {settings.clip_max_upload_s:g} s")
+            if duration is not None and duration > settings.clip_max_upload_s:
+                raise too_long
+            fps = round(rate)
+            most = int(settings.clip_max_upload_s * fps)
+            packets = 0
+            for packet in container.demux(stream):
+                packets += packet.size > 0
+                if packets > most:
+                    raise too_long
+        frames = 0
+        with av.open(str(path)) as container:
+            for _ in container.decode(video=0):
+                frames += 1
+                if frames > most:
+                    raise too_long
     except (av.error.FFmpegError, ValueError, IndexError) as error:
         raise InvalidInput(f"the upload is not a playable video ({type(error).__name__})") from None
-    if not settings.clip_min_s <= clip.duration_s <= settings.clip_max_upload_s:
+    if not settings.clip_min_s <= frames / fps <= settings.clip_max_upload_s:
         raise InvalidInput(f"a clip lasts {settings.clip_min_s:g}-{settings.clip_max_upload_s:g} seconds "
-                           f"(this one {clip.duration_s:.1f} s)")
-    if clip.audio.size == 0:  # every stored clip has an AAC track (silence where the upload had none)
-        clip.audio = np.zeros(int(round(clip.duration_s * clip.sample_rate)), np.float32)
-    if clip.width % 2 or clip.height % 2:  # H.264 in yuv420p wants even sides
-        clip.frames = clip.frames[:, :clip.height - clip.height % 2, :clip.width - clip.width % 2]
-    return clip
+                           f"(this one {frames / fps:.1f} s)")
+    try:
+        audio, sample_rate = read_audio(path, frames / fps)
+    except (av.error.FFmpegError, ValueError) as error:
+        raise InvalidInput(f"the upload's sound is not playable ({type(error).__name__})") from None
+    if audio.size == 0:  # every stored clip has an AAC track (silence where the upload had none)
+        audio = np.zeros(int(round(frames / fps * sample_rate)), np.float32)
+    scale = min(1.0, STORED_SHORT_SIDE / min(width, height), STORED_LONG_SIDE / max(width, height))
+    width, height = (int(side * scale) // 2 * 2 for side in (width, height))  # H.264 in yuv420p wants even sides
+    return StreamedClip(path, fps, width, height, frames, audio, sample_rate)
 
 
 def keep_as_evidence(path: Path, media_dir: Path) -> str:

@@ -8,8 +8,10 @@ identical clips share one file.
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import av
 import numpy as np
@@ -24,14 +26,14 @@ VIDEO_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high", "threads"
 AUDIO_BITRATE = 128_000
 
 
-def encode_mp4(clip: RenderedClip, path: Path, *, crf: int = 23) -> None:
+def encode_mp4(clip: RenderedClip | StreamedClip, path: Path, *, crf: int = 23) -> None:
     """Encode the clip to path, atomically: the file is either complete or not there at all. `crf` is
     x264's constant rate factor (lower: better quality, bigger file)."""
     with replacing(Path(path)) as temp:
         _encode(clip, temp, crf=crf)
 
 
-def write_content_addressed(clip: RenderedClip, media_dir: Path,
+def write_content_addressed(clip: RenderedClip | StreamedClip, media_dir: Path,
                             sign: Callable[[Path, Path], None] | None = None) -> StoredFile:
     """Store the clip as media_dir/ab/abcdef….mp4 named by its sha256; an identical file is reused.
 
@@ -50,6 +52,63 @@ def write_content_addressed(clip: RenderedClip, media_dir: Path,
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StreamedClip:
+    """A video file's clip, decoded a frame at a time each time `frames` is iterated, scaled to
+    width x height and cut at frame_count frames (what the file's own rate was is forgotten: frame i
+    plays at i / fps). What an upload is re-encoded from, so that it is never in memory whole (a 4 s
+    1080p clip is 750 MB of frames). `filters` mark each frame in place as it is decoded (the
+    watermark). The audio is decoded beforehand, at most as long as the frames."""
+    path: Path
+    fps: int
+    width: int
+    height: int
+    frame_count: int
+    audio: np.ndarray
+    sample_rate: int
+    filters: tuple[Callable[[np.ndarray, int], object], ...] = ()
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps
+
+    @property
+    def frames(self) -> Iterator[np.ndarray]:
+        with av.open(str(self.path)) as container:
+            for index, frame in enumerate(container.decode(video=0)):
+                if index >= self.frame_count:
+                    return
+                pixels = frame.to_ndarray(format="rgb24", width=self.width, height=self.height)
+                for mark in self.filters:
+                    mark(pixels, index)
+                yield pixels
+
+    def filtered(self, mark: Callable[[np.ndarray, int], object], metadata: dict) -> "StreamedClip":
+        return dataclasses.replace(self, filters=(*self.filters, mark), metadata=metadata)
+
+
+def read_audio(path: Path, max_seconds: float) -> tuple[np.ndarray, int]:
+    """A file's first audio track as mono float32 and its rate, decoded up to max_seconds (nothing
+    longer is ever held); (empty, 48 kHz) without one."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return np.zeros(0, np.float32), 48_000
+        stream = container.streams.audio[0]
+        rate = stream.sample_rate or 48_000
+        limit = int(max_seconds * rate)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks, kept = [], 0
+        for frame in container.decode(stream):
+            for resampled in resampler.resample(frame):
+                chunk = resampled.to_ndarray().reshape(-1)[:limit - kept]
+                chunks.append(chunk)
+                kept += chunk.size
+            if kept >= limit:
+                break
+        return (np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)), rate
 
 
 def probe(path: Path) -> dict:
@@ -93,10 +152,11 @@ def read_clip(path: Path) -> RenderedClip:
         return RenderedClip(frames=frames, fps=fps, audio=audio, sample_rate=stream.sample_rate)
 
 
-def _encode(clip: RenderedClip, path: Path, crf: int = 23) -> None:
+def _encode(clip: RenderedClip | StreamedClip, path: Path, crf: int = 23) -> None:
     if clip.width % 2 or clip.height % 2:
         raise ValueError(f"H.264 (yuv420p) needs even dimensions, got {clip.width}x{clip.height}")
-    if clip.frames.dtype != np.uint8 or clip.frames.ndim != 4 or clip.frames.shape[3] != 3:
+    if isinstance(clip, RenderedClip) and (
+            clip.frames.dtype != np.uint8 or clip.frames.ndim != 4 or clip.frames.shape[3] != 3):
         raise ValueError(f"frames must be (T, H, W, 3) uint8, got {clip.frames.shape} {clip.frames.dtype}")
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
         video = container.add_stream("libx264", rate=clip.fps, options={**VIDEO_OPTIONS, "crf": str(crf)})

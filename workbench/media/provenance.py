@@ -50,30 +50,44 @@ MP4 = "video/mp4"
 
 # --- the visible watermark ------------------------------------------------------------------------
 
-def burn_watermark(clip: RenderedClip, handle: str) -> RenderedClip:
-    """A copy of the clip with "AI · @handle" drifting over the frames; the input is left untouched.
+def burn_watermark(clip, handle: str):
+    """A copy of the clip with "AI · @handle" drifting over the frames; the input is left untouched. A
+    RenderedClip's frames are copied and marked; a StreamedClip (workbench.media.codec) gets the mark
+    as a filter applied to each frame as it is decoded, so a large upload is never held whole.
 
     The mark is rendered once into a small RGBA patch and alpha-blended per frame, so the cost is one
     copy of the frames plus a few microseconds a frame.
     """
-    count, height, width, _ = clip.frames.shape
-    if height < MIN_SIDE or width < MIN_SIDE:
-        raise ValueError(f"the watermark needs frames of at least {MIN_SIDE}x{MIN_SIDE}, got {width}x{height}")
+    if clip.height < MIN_SIDE or clip.width < MIN_SIDE:
+        raise ValueError(f"the watermark needs frames of at least {MIN_SIDE}x{MIN_SIDE}, got {clip.width}x{clip.height}")
     text = f"AI · @{handle.lstrip('@')}"
+    mark = _watermark(text, clip.width, clip.height, clip.fps)
+    metadata = {**clip.metadata, "watermark": text}
+    if not isinstance(clip, RenderedClip):
+        return clip.filtered(mark, metadata)
+    frames = clip.frames.copy()
+    for index, frame in enumerate(frames):
+        mark(frame, index)
+    return dataclasses.replace(clip, frames=frames, metadata=metadata)
+
+
+def _watermark(text: str, width: int, height: int, fps: int):
+    """mark(frame, index): blend the mark into a frame in place, where it drifts to at that frame."""
     margin = max(2, round(min(width, height) * 0.03))
     color, alpha = _patch(text, round(min(width, height) * 0.05), width - 2 * margin)
     patch_height, patch_width = alpha.shape[:2]
     inverse = 1.0 - alpha
 
-    seconds = np.arange(count) / clip.fps
-    xs = margin + (width - patch_width - 2 * margin) * (0.5 + 0.5 * np.sin(2 * np.pi * seconds / PERIOD_X_S + PHASE_X))
-    ys = margin + (height - patch_height - 2 * margin) * (0.5 + 0.5 * np.sin(2 * np.pi * seconds / PERIOD_Y_S + PHASE_Y))
-
-    frames = clip.frames.copy()
-    for frame, x, y in zip(frames, np.rint(xs).astype(int), np.rint(ys).astype(int)):
+    def mark(frame: np.ndarray, index: int) -> np.ndarray:
+        seconds = index / fps
+        x = margin + (width - patch_width - 2 * margin) * (0.5 + 0.5 * math.sin(2 * math.pi * seconds / PERIOD_X_S + PHASE_X))
+        y = margin + (height - patch_height - 2 * margin) * (0.5 + 0.5 * math.sin(2 * math.pi * seconds / PERIOD_Y_S + PHASE_Y))
+        x, y = int(np.rint(x)), int(np.rint(y))
         region = frame[y:y + patch_height, x:x + patch_width]
         region[...] = region * inverse + color + 0.5
-    return dataclasses.replace(clip, frames=frames, metadata={**clip.metadata, "watermark": text})
+        return frame
+
+    return mark
 
 
 @lru_cache(maxsize=32)
@@ -329,9 +343,10 @@ def _context(trust_anchors: Path | None):
 
 # --- the one way clips are stored ---------------------------------------------------------------------------
 
-def store_ai_clip(clip: RenderedClip, media_dir: Path, *, author: str, credentials: SigningCredentials,
+def store_ai_clip(clip, media_dir: Path, *, author: str, credentials: SigningCredentials,
                   parent: Path | None = None, tool: str = "workbench") -> StoredFile:
-    """Watermark, encode, sign and store a generated clip under its content address.
+    """Watermark, encode, sign and store a generated clip (a RenderedClip) or an upload (a StreamedClip)
+    under its content address.
 
     Every file the workbench writes goes through here, so every file carries the moving watermark
     and Content Credentials naming its author (and, for a remix, its parent).

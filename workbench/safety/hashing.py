@@ -36,7 +36,7 @@ are imported inside the functions, so ``import workbench`` stays fast.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,7 +142,7 @@ def clip_hashes(source, *, every_s: float = 0.5, max_frames: int = 32, fps: floa
     hasher = frame_hash_dihedral if dihedral else frame_hash
     names = variant_names(dihedral=dihedral, letterbox=letterbox)
     hashes = []
-    for rgb in sample_frames(source, every_s=every_s, max_frames=max_frames, fps=fps):
+    for rgb in sampled_frames(source, every_s=every_s, max_frames=max_frames, fps=fps):
         packed, quality = hasher(rgb)
         variants = [packed.reshape(-1, HASH_BYTES)]
         if letterbox:
@@ -285,12 +285,21 @@ def _sample_times(duration_s: float, every_s: float, max_frames: int) -> np.ndar
     return (np.arange(count) + 0.5) * (duration_s / count)
 
 
-def sample_frames(source, *, every_s: float, max_frames: int, fps: float | None = None) -> list[np.ndarray]:
+def sample_frames(source, *, every_s: float, max_frames: int, fps: float | None = None,
+                  max_side: int | None = None) -> list[np.ndarray]:
     """Frames from the middles of equal intervals at most `every_s` long covering the clip (at most
-    `max_frames`, spread over its whole length); a file is decoded as a stream. `source` as for
-    :func:`clip_hashes`."""
+    `max_frames`, spread over its whole length), as a list. `source` as for :func:`clip_hashes`; a
+    file's frames are scaled down to `max_side` pixels on their longer side when given."""
+    return list(sampled_frames(source, every_s=every_s, max_frames=max_frames, fps=fps, max_side=max_side))
+
+
+def sampled_frames(source, *, every_s: float, max_frames: int, fps: float | None = None,
+                   max_side: int | None = None) -> Iterator[np.ndarray]:
+    """The frames of :func:`sample_frames` one at a time: a file is decoded as a stream and each frame
+    is handed on as it is reached, so at most one is held (600 1080p frames would be 3.7 GB)."""
     if isinstance(source, (str, Path)):
-        return _decode_sampled(Path(source), every_s, max_frames)
+        yield from _decode_sampled(Path(source), every_s, max_frames, max_side)
+        return
     frames = getattr(source, "frames", None)
     if frames is not None:  # a RenderedClip
         fps = source.fps
@@ -302,10 +311,10 @@ def sample_frames(source, *, every_s: float, max_frames: int, fps: float | None 
         raise ValueError(f"frames must be (T, H, W, 3) with T >= 1, got {frames.shape}")
     times = _sample_times(frames.shape[0] / fps, every_s, max_frames)
     indices = np.clip(np.ceil(times * fps - 0.5), 0, frames.shape[0] - 1).astype(int)  # as a file is sampled
-    return [frames[index] for index in dict.fromkeys(indices.tolist())]
+    yield from (frames[index] for index in dict.fromkeys(indices.tolist()))
 
 
-def _decode_sampled(path: Path, every_s: float, max_frames: int) -> list[np.ndarray]:
+def _decode_sampled(path: Path, every_s: float, max_frames: int, max_side: int | None = None) -> Iterator[np.ndarray]:
     """Decode a file as a stream and keep only the frames at the sampled times."""
     import av
 
@@ -323,15 +332,15 @@ def _decode_sampled(path: Path, every_s: float, max_frames: int) -> list[np.ndar
             duration_s = (stream.frames or 1) / rate
         start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
         times = list(_sample_times(max(duration_s, 1 / rate), every_s, max_frames))
-        picked: list[np.ndarray] = []
         last = None
         for index, frame in enumerate(container.decode(stream)):
             t = (frame.time - start) if frame.time is not None else index / rate
             while times and t + 0.5 / rate >= times[0]:
                 times.pop(0)
                 if last is not frame:  # one frame can cover several sample times in a low-rate clip
-                    picked.append(frame.to_ndarray(format="rgb24"))
                     last = frame
+                    scale = min(1.0, max_side / max(frame.width, frame.height)) if max_side else 1.0
+                    yield frame.to_ndarray(format="rgb24", width=max(2, round(frame.width * scale)),
+                                           height=max(2, round(frame.height * scale)))
             if not times:
                 break
-        return picked

@@ -53,6 +53,9 @@ from workbench.store.models import (
 
 #: faces are looked for in this many frames spread over the clip
 FACE_FRAMES = 6
+#: frames larger than this on their longer side are scaled down to it for the face checks (the detector
+#: works at 640; six 1920x1920 frames held for the deepfake track were 66 MB)
+FACE_FRAME_SIDE = 1280
 @dataclass(frozen=True)
 class ScanResult:
     hits: tuple[ScanHit, ...]
@@ -88,7 +91,7 @@ class OutputScanner:
         file's Content Credentials are trusted."""
         # FACE_FRAMES frames spread over the whole clip, decoded as a stream (a long upload is never
         # held in memory whole): an interval this short always leaves the cap to decide
-        picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES)
+        picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES, max_side=FACE_FRAME_SIDE)
         hits: list[ScanHit] = []
         self._models.public_figures  # loaded (with the face engine) before the transaction, never in it
         with self._store.transaction() as session:
