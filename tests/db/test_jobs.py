@@ -72,7 +72,7 @@ def test_a_killed_worker_leaves_the_job_retried_and_then_done(queued):
     stuck = wb.clips.job("ana", job.id)
     assert stuck.status == "running" and stuck.video_id is None
 
-    recovered = wb.clips.recover_stale_jobs(stale_after_s=0)  # what workers do once the heartbeat is stale
+    recovered = wb.clips.recover_stale_jobs(stale_after_s=0, files_after_s=0)  # what workers do once it is stale
     assert recovered["retried"] == [job.id]
     assert not [p for p in media_files(wb.media_dir) if p.name.startswith(".")], "temporary files were left"
     assert wb.clips.job("ana", job.id).status == "queued"
@@ -138,4 +138,89 @@ def test_a_superseded_attempt_drops_its_result(queued):
     assert not [p for p in media_files(wb.media_dir) if p.suffix == ".mp4"]
     wb.clips.backends["slow"] = procedural
     assert wb.clips.run_job(job.id).id and wb.clips.job("ana", job.id).status == "succeeded"
+    assert len(wb.videos.by_author("ana", "ana")) == 1
+
+
+#: runs the CLI in this process, killing it (SIGKILL, by its own PID: no cleanup runs) when the job reaches
+#: a stage: on entering the function named, or on leaving it when the name ends in ":after"
+KILLED_AT = """
+import os, signal, sys, runpy, importlib
+module_name, _, rest = sys.argv.pop(1).partition(":")
+name, _, when = rest.partition(":")
+owner, attribute = importlib.import_module(module_name), name
+for part in name.split(".")[:-1]:
+    owner, attribute = getattr(owner, part), name.split(".")[-1]
+original = getattr(owner, attribute)
+def killing(*args, **kwargs):
+    if when == "after":
+        original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+setattr(owner, attribute, killing)
+runpy.run_module("workbench.cli", run_name="__main__")
+"""
+#: a job's stages, as the functions it is in: render, encode (the file written), sign (the signed copy
+#: written, not yet named by its hash), scan (the clip stored, no row yet), store (its row written, not
+#: yet committed)
+STAGES = {
+    "render": "workbench.media.procedural:ProceduralBackend.generate",
+    "encode": "workbench.media.codec:_encode:after",
+    "sign": "workbench.media.provenance:_sign:after",
+    "scan": "workbench.safety.scan:OutputScanner.scan",
+    "store": "workbench.generation.service:insert_video:after",
+}
+
+
+def files_and_rows_agree(wb) -> None:
+    """Every clip row has its file, and every file in the media folder is a row's (issue 17, item 8)."""
+    from sqlalchemy import select
+
+    from workbench.store.models import Video
+
+    with wb.transaction() as session:
+        named = {wb.media_dir / path for path in session.scalars(select(Video.media_path))}
+    assert all(path.exists() for path in named)
+    assert media_files(wb.media_dir) == named, media_files(wb.media_dir) - named
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_a_worker_killed_at_any_stage_leaves_no_stuck_job_and_no_orphan(queued, stage):
+    """A worker killed while signing left a temporary file; killed during the scan, a signed clip file no
+    row named (issue 17, item 8)."""
+    wb, start_worker = queued
+    job = wb.clips.submit("ana", "a kite over a windy beach", seed=7, duration_s=1.0)
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(wb.settings.data_dir), "WORKBENCH_MEDIA_DIR": str(wb.media_dir),
+           "WORKBENCH_DATABASE_URL": wb.settings.database_url}
+    env.pop("WORKBENCH_QUEUE_URL", None)
+    doomed = subprocess.run([sys.executable, "-c", KILLED_AT, STAGES[stage], "worker"], env=env, timeout=120,
+                            capture_output=True)
+    assert doomed.returncode == -signal.SIGKILL, doomed.stderr[-2000:]
+    assert wb.clips.job("ana", job.id).status == "running"
+
+    recovered = wb.clips.recover_stale_jobs(stale_after_s=0, files_after_s=0)
+    assert recovered["retried"] == [job.id] and wb.videos.by_author("ana", "ana") == []
+    files_and_rows_agree(wb)
+    start_worker()
+    done = wait_for(lambda: (j := wb.clips.job("ana", job.id)).done and j, timeout=90)
+    assert done.status == "succeeded" and len(wb.videos.by_author("ana", "ana")) == 1
+    files_and_rows_agree(wb)
+
+
+def test_an_inline_generate_killed_midway_is_failed_by_the_next_one(queued, tmp_path):
+    """`workbench generate` (no worker) killed mid-job left its job running until a worker happened to
+    start; the next inline run recovers it: failed with a reason, its files gone."""
+    wb, _ = queued
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(wb.settings.data_dir), "WORKBENCH_MEDIA_DIR": str(wb.media_dir),
+           "WORKBENCH_DATABASE_URL": wb.settings.database_url, "WORKBENCH_JOB_STALE_AFTER_S": "1"}
+    env.pop("WORKBENCH_QUEUE_URL", None)
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT, STAGES["scan"], "generate", "--prompt", "a kite over the sea",
+                             "--as", "ana", "--duration", "1"], env=env, timeout=120, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    (stuck,) = wb.clips.jobs("ana")
+    assert stuck.status == "running"
+    time.sleep(1.5)
+    again = subprocess.run([sys.executable, "-m", "workbench.cli", "generate", "--prompt", "a kite over the sea", "--as", "ana",
+                            "--duration", "1", "--json"], env=env, timeout=120, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    failed = wb.clips.job("ana", stuck.id)
+    assert failed.status == "failed" and "inline" in failed.error
     assert len(wb.videos.by_author("ana", "ana")) == 1

@@ -45,6 +45,7 @@ from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.states import videos as video_states
 from workbench.store.db import Store
 from workbench.store.models import (
+    Cameo,
     GenerationJob,
     JobStatus,
     User,
@@ -62,6 +63,9 @@ MAX_PROMPT_CHARS = 2000
 DEFAULT_SIZE = (360, 640)
 #: a job is tried this many times when its worker dies; a render that raises is not retried
 MAX_ATTEMPTS = 3
+#: recovery deletes files no row names, and temporary files, once they are this old: far longer than any
+#: store takes between writing a file and its row (seeding the demo world writes its rows last)
+LEFT_FILES_AFTER_S = 3600.0
 #: progress is written to the database at most this often (it also refreshes the heartbeat)
 PROGRESS_INTERVAL_S = 0.5
 
@@ -182,8 +186,11 @@ class ClipService:
 
     def create(self, actor: ActorRef, prompt: str, *, progress: ProgressCallback | None = None,
                **options) -> VideoView:
-        """Render a clip now, in this process (the CLI, notebooks, scripts); same job record as `submit`."""
-        job = self._record_job(actor, prompt, **options)
+        """Render a clip now, in this process (the CLI, notebooks, scripts); same job record as `submit`,
+        marked inline: no worker retries it if this process dies, so recovery fails it instead. Jobs
+        that earlier inline runs left behind are recovered first (no worker may ever run here)."""
+        self.recover_stale_jobs(self._settings.job_stale_after_s)
+        job = self._record_job(actor, prompt, inline=True, **options)
         return self.run_job(job.id, progress)
 
     def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
@@ -208,7 +215,8 @@ class ClipService:
     def _record_job(self, actor: ActorRef, prompt: str, *, seed: int | None = None, duration_s: float = 4.0,
                     moods: tuple[str, ...] | None = None, allow_remix: bool = True, remix_of: int | None = None,
                     backend: str = "procedural", model: str | None = None, publish: bool = False,
-                    cameos: tuple[str, ...] = (), size: tuple[int, int] = DEFAULT_SIZE) -> GenerationJob:
+                    cameos: tuple[str, ...] = (), size: tuple[int, int] = DEFAULT_SIZE,
+                    inline: bool = False) -> GenerationJob:
         """Validate and authorize everything up front, then write one queued job row."""
         prompt = validate_prompt(prompt)
         width, height = size
@@ -243,7 +251,7 @@ class ClipService:
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
                                         "remix_of": remix_of, "allow_remix": allow_remix, "publish": publish,
-                                        "cameos": cameo_handles, "width": width, "height": height,
+                                        "cameos": cameo_handles, "width": width, "height": height, "inline": inline,
                                         "review": [reason.as_dict() for reason in decision.reasons]})
             session.add(job)
             session.flush()
@@ -313,35 +321,51 @@ class ClipService:
         job = session.scalar(select(GenerationJob).where(GenerationJob.id == job_id).with_for_update())
         return job.status is not JobStatus.RUNNING or job.attempts != attempt
 
-    def recover_stale_jobs(self, stale_after_s: float) -> dict:
+    def recover_stale_jobs(self, stale_after_s: float, files_after_s: float = LEFT_FILES_AFTER_S) -> dict:
         """Find jobs whose worker died (running, heartbeat stale) and queue them again, or fail them
-        after MAX_ATTEMPTS; re-send queued jobs nobody took; delete temporary media files they left."""
+        after MAX_ATTEMPTS (an inline job at once: nothing would take it again); re-send queued jobs
+        nobody took; delete what dead processes left in the media folder: temporary files, and clip
+        files or reference images that no row names (a process killed between storing a file and
+        writing its row). Only files older than `files_after_s` are touched, so a file being stored now
+        (an upload's, the demo world's while it seeds) is never taken."""
         cutoff = utcnow() - timedelta(seconds=stale_after_s)
+        files_cutoff = utcnow() - timedelta(seconds=files_after_s)
         retried, failed, resent = [], [], []
         with self._store.transaction() as session:
             stale = session.scalars(select(GenerationJob).where(
                 GenerationJob.status.in_([JobStatus.RUNNING, JobStatus.QUEUED]),
                 GenerationJob.heartbeat_at < cutoff).with_for_update())
             for job in stale:
-                if job.status is JobStatus.QUEUED:
+                if job.status is JobStatus.QUEUED and not job.params.get("inline"):
                     resent.append(job.id)
-                elif job.attempts >= MAX_ATTEMPTS:
+                elif job.params.get("inline") or job.attempts >= MAX_ATTEMPTS:
                     job.status, job.finished_at = JobStatus.FAILED, utcnow()
-                    job.error = f"the worker stopped responding on each of {job.attempts} attempts"
+                    job.error = ("the process rendering it inline stopped (killed or crashed): create it again"
+                                 if job.params.get("inline") else
+                                 f"the worker stopped responding on each of {job.attempts} attempts")
                     failed.append(job.id)
                     continue
                 else:
                     job.status, job.progress_message = JobStatus.QUEUED, "retrying: the worker stopped responding"
                     retried.append(job.id)
                 job.heartbeat_at = utcnow()
+            named = {*session.scalars(select(Video.media_path)),
+                     *session.scalars(select(Cameo.reference_image_path).where(Cameo.reference_image_path.is_not(None)))}
         for job_id in retried + resent:
             self._enqueue(job_id)
+        media = self._store.media_dir
+        left = [*media.rglob(f"{TEMP_PREFIX}*"),
+                *(path for path in [*media.glob("??/*.mp4"), *media.glob("faces/*.png")]
+                  if path.relative_to(media).as_posix() not in named)]
         removed = 0
-        for temp in self._store.media_dir.glob(f"{TEMP_PREFIX}*"):
-            if datetime.fromtimestamp(temp.stat().st_mtime, timezone.utc) < cutoff:
-                temp.unlink(missing_ok=True)
-                removed += 1
-        return {"retried": retried, "failed": failed, "resent": resent, "temp_files_removed": removed}
+        for path in left:
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime, timezone.utc) < files_cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another recovery took it
+                continue
+        return {"retried": retried, "failed": failed, "resent": resent, "files_removed": removed}
 
     def _prepare(self, requester_id: int, prompt: str,
                  params: dict) -> tuple[GenerationRequest, str, Path | None, list[int]]:
