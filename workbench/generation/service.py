@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -384,7 +384,11 @@ class ClipService:
                                     width=params["width"], height=params["height"],
                                     moods=tuple(params["moods"]), caption=params["caption"],
                                     shots=shots if len(shots) > 1 else (), cameos=cameo_identities,
-                                    parent=read_clip(parent_file) if parent_file else None)  # decoded after the transaction
+                                    parent=None)
+        if parent_file is not None:  # decoded after the transaction, only the frames the remix uses
+            request = replace(request, parent=read_clip(
+                parent_file, size=(request.width, request.height), frame_count=round(request.duration_s * request.fps),
+                fps=request.fps))
         return request, handle, parent_file, cameo_ids
 
     def _progress_writer(self, job_id: int, progress: ProgressCallback | None) -> ProgressCallback:
