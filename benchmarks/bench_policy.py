@@ -4,11 +4,14 @@ and check latency once the models are loaded.
     .venv/bin/python benchmarks/bench_policy.py                 # dev and held-out sets
     .venv/bin/python benchmarks/bench_policy.py --errors        # also list every miss
     .venv/bin/python benchmarks/bench_policy.py --sweep         # how the thresholds were chosen (dev set)
+    .venv/bin/python benchmarks/bench_policy.py --sweep-described  # the described-figure threshold (described_dev)
 """
 from __future__ import annotations
 
 import argparse
 import math
+import tempfile
+from pathlib import Path
 
 from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.evaluation import (
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["dev", "held_out"])
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--sweep-described", action="store_true")
     args = parser.parse_args()
     embedder = SentenceEmbedder()
     registry = load_registry()
@@ -57,6 +61,20 @@ def main() -> None:
                 policy = PromptPolicy(registry, embedder=embedder, ip_threshold=ip, restriction_threshold=restriction)
                 outcomes = run_cases(policy, cases)
                 print(f"| {ip} | {restriction} | {fmt(block_recall(outcomes))} | {fmt(false_block_rate(outcomes))} |")
+        return
+    if args.sweep_described:
+        cases = load_cases("described_dev")
+        cache = Path(tempfile.mkdtemp())  # the descriptions are embedded once for every setting
+        print("| with a shared name | without | distinctive: names of at most | block recall | false-block rate |")
+        print("|---|---|---|---|---|")
+        for threshold in (0.4, 0.45, 0.5, 0.55):
+            for paraphrase in (0.65, 0.7, 0.75):
+                for distinctive in (3, 5, 8):
+                    policy = PromptPolicy(registry, figure_threshold=threshold, figure_paraphrase_threshold=paraphrase,
+                                          distinctive_figures=distinctive).with_embedder(embedder, cache_dir=cache)
+                    outcomes = run_cases(policy, cases)
+                    print(f"| {threshold} | {paraphrase} | {distinctive} figures | {fmt(block_recall(outcomes))} | "
+                          f"{fmt(false_block_rate(outcomes))} |")
         return
     policy = PromptPolicy(registry, embedder=embedder)
     for name in args.sets:

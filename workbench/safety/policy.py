@@ -14,15 +14,18 @@ with red cheeks") is caught. The thresholds were chosen on data/policy_prompts/d
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from workbench.files import packaged_data
+from workbench.files import packaged_data, write_atomically
 from workbench.safety.text import (
     PhraseHit,
     PhraseIndex,
@@ -71,6 +74,26 @@ TITLES = ("president", "pres", "former president", "vice president", "vp", "sena
 #: IP_DESCRIPTION_THRESHOLD a prompt is the entry; from IP_REVIEW_THRESHOLD it goes to review.
 IP_DESCRIPTION_THRESHOLD = 0.66
 IP_REVIEW_THRESHOLD = 0.58
+#: a prompt that describes a public figure instead of naming them ("the pop star who sang Shake It Off")
+#: is that figure when one of its clauses is this similar to one of the gazetteer's descriptions of them
+#: AND it contains a distinctive name from that description (a work, a company, a team, a place: a name
+#: that at most DISTINCTIVE_FIGURES figures' descriptions use); or when it is so similar that it is a
+#: paraphrase of the description, name or not. Similarity alone puts "a pop star dancing" near every pop
+#: star; the shared name is what identifies one. Chosen on described_dev.jsonl (bench_policy.py
+#: --sweep-described and the one-word rule below): blocks 0.900 recalled, 0.014 of allows blocked; its
+#: ordinary prompts' closest descriptions scored up to 0.67 without a shared name.
+FIGURE_DESCRIPTION_THRESHOLD = 0.5
+FIGURE_PARAPHRASE_THRESHOLD = 0.7
+DISTINCTIVE_FIGURES = 5
+#: a name of one word may be an ordinary word too (the "Dusk" and "Dawn" of "From Dusk till Dawn" made
+#: "a lighthouse at dusk" Salma Hayek at 0.50): with one, the clause must be this similar
+FIGURE_ONE_WORD_NAME_THRESHOLD = 0.55
+#: words never distinctive however rare (function words and words for any person)
+_NOT_DISTINCTIVE = frozenset("""a an the of and or in on at to for with by from as who whom whose that which
+this his her their its he she they him them is was were be been being has have had known best famous
+former current first man woman guy girl boy person star who's one two three""".split())
+#: words that join the capitalised words of one name ("Lord of the Rings", "Think Like a Monk")
+_CONNECTORS = frozenset("of the a an it in on at de la le du von van".split())
 #: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
 #: (on dev, prompts breaking them scored 0.24-0.54, allowed ones up to 0.39): the theme lexicons
 #: carry recall, and this fallback for unknown themes sits above every allowed prompt
@@ -246,6 +269,72 @@ def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
     return tuple(word for word in tokens(phrase) if word not in negations)
 
 
+#: texts embedded in this process, by the hash of the model and the texts (every Workbench's policy
+#: copy shares them: a test suite opens hundreds)
+_embedded: dict[str, np.ndarray] = {}
+
+
+def cached_embeddings(embedder: Embedder, texts: list[str], folder: Path | None) -> np.ndarray:
+    """The texts' embeddings, kept in this process and in folder under the hash of the model and the
+    texts (read back when they are there; written atomically, so a reader never sees half a file)."""
+    model = getattr(embedder, "model_name", None)
+    if model is None:
+        return embedder(texts)
+    key = hashlib.sha256("\n".join([model, *texts]).encode()).hexdigest()[:24]
+    if key in _embedded:
+        return _embedded[key]
+    path = Path(folder) / f"text-embeddings-{key}.npy" if folder is not None else None
+    vectors = np.load(path) if path is not None and path.exists() else None
+    if vectors is None or vectors.shape[0] != len(texts):
+        vectors = embedder(texts)
+        if path is not None:
+            buffer = io.BytesIO()
+            np.save(buffer, vectors)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, buffer.getvalue())
+    _embedded[key] = vectors
+    return vectors
+
+
+def _figure_descriptions(gazetteer: dict, distinctive_figures: int) -> tuple[tuple[Figure, str, frozenset[tuple[str, ...]]], ...]:
+    """(figure, description, its distinctive names) for every description in the gazetteer. A name is
+    a run of capitalised words or numbers in the description (a work, a company, a team, a place, a
+    year: "Amazon", "Shake It Off", "Google Glass", "2017"), as tokens; it is distinctive when few
+    figures' descriptions use it. An occupation ("astrophysicist") is a class of people, not a person."""
+    described = [(Figure(entry["name"], entry.get("category", "")), text)
+                 for entry in gazetteer["figures"] for text in entry.get("descriptions", ())]
+    names = {text: set(_names_in(text)) for _, text in described}
+    figures_using: dict[tuple[str, ...], set[str]] = {}
+    for figure, text in described:
+        for name in names[text]:
+            figures_using.setdefault(name, set()).add(figure.name)
+    return tuple((figure, text, frozenset(name for name in names[text] if len(figures_using[name]) <= distinctive_figures))
+                 for figure, text in described)
+
+
+def _names_in(text: str) -> list[tuple[str, ...]]:
+    """The runs of capitalised words and numbers in a description, joined through "of", "the", "a"...
+    ("Think Like a Monk", "Lord of the Rings"), as tokens."""
+    runs, current, pending = [], [], []
+    for word in re.findall(r"[\w'’&+.-]+", text):
+        if (word[:1].isupper() or word[:1].isdigit()) and (current or word.casefold() not in _NOT_DISTINCTIVE):
+            current += pending + [word]
+            pending = []
+        elif current and word.casefold() in _CONNECTORS:
+            pending.append(word)
+        else:
+            if current:
+                runs.append(tokens(" ".join(current)))
+            current, pending = [], []
+    if current:
+        runs.append(tokens(" ".join(current)))
+    return [run for run in runs if run and (len(run) > 1 or len(run[0]) > 1)]
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    return any(words[start:start + len(phrase)] == phrase for start in range(len(words) - len(phrase) + 1))
+
+
 @lru_cache(maxsize=1)
 def shared_policy() -> "PromptPolicy":
     """The policy over the shipped gazetteer and lexicon, with no registry and no sentence model:
@@ -260,11 +349,15 @@ class PromptPolicy:
     def __init__(self, ip_entries: Iterable[IpEntry] = (), *, embedder: Embedder | None = None,
                  gazetteer: dict | None = None, lexicon: dict | None = None,
                  ip_threshold: float = IP_DESCRIPTION_THRESHOLD,
-                 restriction_threshold: float = RESTRICTION_THRESHOLD) -> None:
+                 restriction_threshold: float = RESTRICTION_THRESHOLD,
+                 figure_threshold: float = FIGURE_DESCRIPTION_THRESHOLD,
+                 figure_paraphrase_threshold: float = FIGURE_PARAPHRASE_THRESHOLD,
+                 distinctive_figures: int = DISTINCTIVE_FIGURES) -> None:
         gazetteer = gazetteer or load_gazetteer()
         lexicon = lexicon or load_lexicon()
         self.embedder = embedder
         self.ip_threshold, self.restriction_threshold = ip_threshold, restriction_threshold
+        self.figure_threshold, self.figure_paraphrase_threshold = figure_threshold, figure_paraphrase_threshold
         self.figures: PhraseIndex[Figure] = PhraseIndex()
         for entry in gazetteer["figures"]:
             figure = Figure(entry["name"], entry.get("category", ""))
@@ -292,6 +385,11 @@ class PromptPolicy:
                                                    for names, words in lexicon["themes"].items()
                                                    for name in names.split("|")}
         self._theme_indexes: dict[str, TermIndex] = {}
+        self.figure_descriptions = _figure_descriptions(gazetteer, distinctive_figures)
+        #: the descriptions' embeddings, made on first need and shared by the copies with_ip_entries makes
+        #: (one per check), so they are embedded once per policy and sentence model
+        self._description_vectors: dict[str, np.ndarray] = {}
+        self._cache_dir: Path | None = None
         self._embeddings: dict[str, np.ndarray] = {}
         self._prompt_vectors: tuple[str, np.ndarray] | None = None
         self._index_registry(ip_entries)
@@ -311,10 +409,13 @@ class PromptPolicy:
         other._index_registry(ip_entries)
         return other
 
-    def with_embedder(self, embedder: Embedder | None) -> "PromptPolicy":
-        """The same policy with another sentence model (texts embedded by the old one are not kept)."""
+    def with_embedder(self, embedder: Embedder | None, cache_dir: Path | None = None) -> "PromptPolicy":
+        """The same policy with another sentence model (texts embedded by the old one are not kept).
+        `cache_dir` keeps the gazetteer's description embeddings between processes (2,300 texts take
+        seconds to embed; a CLI run checks one caption)."""
         other = copy.copy(self)
         other.embedder, other._embeddings, other._prompt_vectors = embedder, {}, None
+        other._description_vectors, other._cache_dir = {}, cache_dir
         return other
 
     # -- the check ---------------------------------------------------------------------------------
@@ -329,6 +430,9 @@ class PromptPolicy:
         for hit in _longest(self.figures.find(words)):
             reason = Reason("public_figure", hit.matched, hit.payload.name)
             (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
+        if not reasons and not notes:  # a figure described, not named
+            for reason in self._described_figures(prompt, words):
+                (notes if reason.target.casefold() in granted else reasons).append(reason)
         named_people = [r for r in reasons if r.code == "public_figure"]
 
         categories = _category_hits(hit for hit in self.terms.find(words)
@@ -406,6 +510,25 @@ class PromptPolicy:
         elif real_person and real_person.endswith(" face") and not real_person.startswith("@"):
             out.append(Reason("real_person_likeness", real_person, "face"))
         return out
+
+    # -- public figures described ------------------------------------------------------------------
+
+    def _described_figures(self, prompt: str, words: tuple[str, ...]) -> list[Reason]:
+        """The figure the prompt describes (see FIGURE_DESCRIPTION_THRESHOLD), or nothing."""
+        if self.embedder is None or not self.figure_descriptions:
+            return []
+        if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
+            self._description_vectors["all"] = cached_embeddings(
+                self.embedder, [text for _, text, _ in self.figure_descriptions], self._cache_dir)
+        scores = (self._description_vectors["all"] @ self._prompt_clause_vectors(prompt).T).max(axis=1)
+        found = [(float(score), figure, text) for (figure, text, names), score in zip(self.figure_descriptions, scores)
+                 if score >= self.figure_paraphrase_threshold
+                 or any(score >= (self.figure_threshold if len(name) > 1 else FIGURE_ONE_WORD_NAME_THRESHOLD)
+                        and _contains(words, name) for name in names)]
+        if not found:
+            return []
+        score, figure, text = max(found, key=lambda item: item[0])
+        return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
 
     # -- the IP registry ---------------------------------------------------------------------------
 
@@ -510,10 +633,14 @@ class PromptPolicy:
         missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
         if missing:
             self._embeddings.update(zip(missing, self.embedder(missing)))
+        text_vectors = np.stack([self._embeddings[t] for t in texts])
+        return (text_vectors @ self._prompt_clause_vectors(prompt).T).max(axis=1)
+
+    def _prompt_clause_vectors(self, prompt: str) -> np.ndarray:
+        """Embeddings of the prompt and each of its clauses, kept for the current check only."""
         cached = self._prompt_vectors  # one read: other threads may replace it meanwhile
         if cached is None or cached[0] != prompt:
             clauses = [prompt] + [c.strip() for c in re.split(r"[,.;:!?]|\bthen\b|\bwhile\b", prompt)
                                   if len(c.strip()) > 3 and c.strip() != prompt.strip()]
             cached = self._prompt_vectors = (prompt, self.embedder(clauses))
-        text_vectors = np.stack([self._embeddings[t] for t in texts])
-        return (text_vectors @ cached[1].T).max(axis=1)
+        return cached[1]
