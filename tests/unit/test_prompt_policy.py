@@ -1,5 +1,6 @@
 """The prompt policy on its own: evasions caught, ordinary prompts left alone, profiles, grants,
 owners' restrictions and the registry; and the labelled prompt set's figures."""
+import numpy as np
 import pytest
 
 from workbench.safety.embeddings import SentenceEmbedder
@@ -161,3 +162,15 @@ def test_a_public_figure_described_not_named_is_blocked(semantic_policy):
         assert policy.check(prompt).decision == "allow", prompt
     granted = policy.check("the founder of Amazon riding a camel", granted_figures=["Jeff Bezos"])
     assert granted.decision == "allow"
+
+
+def test_the_shipped_description_embeddings_are_current():
+    """The package ships the descriptions' embeddings so that no process embeds 2,295 texts (20 s) on its
+    first check; after editing the descriptions, `python -m workbench.safety.policy` writes them again."""
+    from workbench.safety.embeddings import default_model_path
+    from workbench.safety.policy import SHIPPED_EMBEDDINGS, embeddings_key, shared_policy
+
+    texts = [text for _, text, _ in shared_policy().figure_descriptions]
+    shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(default_model_path(), texts)}.npy"
+    assert shipped.exists(), "run `python -m workbench.safety.policy` after editing the descriptions"
+    assert np.load(shipped).shape == (len(texts), 384)

@@ -37,6 +37,7 @@ from workbench.safety.text import (
 
 GAZETTEER_FILE = packaged_data("public_figures.json")
 LEXICON_FILE = packaged_data("policy_lexicon.json")
+SHIPPED_EMBEDDINGS = packaged_data("embeddings")
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
 _SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
@@ -274,16 +275,25 @@ def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
 _embedded: dict[str, np.ndarray] = {}
 
 
+def embeddings_key(model: str, texts: list[str]) -> str:
+    """What a cached file of embeddings is named by: the model (by its folder's name, so that the same
+    wheel installed anywhere matches) and the texts."""
+    return hashlib.sha256("\n".join([Path(model).name, *texts]).encode()).hexdigest()[:24]
+
+
 def cached_embeddings(embedder: Embedder, texts: list[str], folder: Path | None) -> np.ndarray:
     """The texts' embeddings, kept in this process and in folder under the hash of the model and the
-    texts (read back when they are there; written atomically, so a reader never sees half a file)."""
+    texts (read back when they are there; written atomically, so a reader never sees half a file).
+    The package ships the default model's embeddings of the gazetteer's descriptions
+    (data/embeddings/, written by `python -m workbench.safety.policy`), so no process embeds them."""
     model = getattr(embedder, "model_name", None)
     if model is None:
         return embedder(texts)
-    key = hashlib.sha256("\n".join([model, *texts]).encode()).hexdigest()[:24]
+    key = embeddings_key(model, texts)
     if key in _embedded:
         return _embedded[key]
-    path = Path(folder) / f"text-embeddings-{key}.npy" if folder is not None else None
+    shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{key}.npy"
+    path = shipped if shipped.exists() else Path(folder) / f"text-embeddings-{key}.npy" if folder is not None else None
     vectors = np.load(path) if path is not None and path.exists() else None
     if vectors is None or vectors.shape[0] != len(texts):
         vectors = embedder(texts)
@@ -644,3 +654,24 @@ class PromptPolicy:
                                   if len(c.strip()) > 3 and c.strip() != prompt.strip()]
             cached = self._prompt_vectors = (prompt, self.embedder(clauses))
         return cached[1]
+
+
+def write_shipped_embeddings() -> Path:
+    """Embed the gazetteer's descriptions with the default model into the package's data/embeddings/
+    (run after editing the descriptions; tests/unit/test_prompt_policy.py checks the file is current)."""
+    from workbench.safety.embeddings import SentenceEmbedder
+
+    embedder = SentenceEmbedder()
+    texts = [text for _, text, _ in shared_policy().figure_descriptions]
+    SHIPPED_EMBEDDINGS.mkdir(exist_ok=True)
+    for old in SHIPPED_EMBEDDINGS.glob("text-embeddings-*.npy"):
+        old.unlink()
+    buffer = io.BytesIO()
+    np.save(buffer, embedder(texts))
+    path = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(embedder.model_name, texts)}.npy"
+    write_atomically(path, buffer.getvalue())
+    return path
+
+
+if __name__ == "__main__":
+    print(write_shipped_embeddings())
