@@ -77,7 +77,10 @@ with st.expander("Upload a clip made elsewhere"):
     with st.form("upload", clear_on_submit=True):
         upload_file = st.file_uploader("Video file", type=["mp4", "mov", "webm", "m4v"])
         upload_caption = st.text_input("Caption", max_chars=300)
-        if st.form_submit_button("Upload") and upload_file is not None:
+        submitted = st.form_submit_button("Upload")
+        if submitted and upload_file is None:
+            st.error("Choose a video file first (or wait until it has finished uploading).")
+        elif submitted:
             try:
                 uploaded = wb.uploads.upload(actor.handle, upload_file.getvalue(), caption=upload_caption)
             except WorkbenchError as error:

@@ -427,6 +427,7 @@ def test_an_upload_of_someone_elses_clip_becomes_a_credited_remix(served, page, 
     page.locator("[data-testid='stSidebarNav']").get_by_text("Create").click()
     page.get_by_text("Upload a clip made elsewhere").click()
     page.locator("input[type=file]").first.set_input_files(str(downloaded))
+    page.get_by_text("downloaded.mp4").wait_for(timeout=30_000)  # sent to the server: a click before is a form without a file
     page.get_by_label("Caption").fill("made it myself")
     wait_until_idle(page)
     page.get_by_role("button", name="Upload", exact=True).and_(page.get_by_test_id("stBaseButton-secondaryFormSubmit")).click()
@@ -451,6 +452,7 @@ def test_a_character_made_from_a_real_persons_photo_is_held_in_the_browser(serve
     page.get_by_label("Name", exact=True).fill("The Commander")
     page.get_by_text("everyone").last.click()
     page.locator("[data-testid='stForm'] input[type=file]").last.set_input_files(str(photo))
+    page.get_by_text("astronaut.png").wait_for(timeout=30_000)
     wait_until_idle(page)
     page.get_by_role("button", name="Create", exact=True).and_(page.get_by_test_id("stBaseButton-secondaryFormSubmit")).click()
     page.get_by_text("Held for a reviewer").first.wait_for(timeout=60_000)

@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from workbench.files import packaged_data, write_atomically
+from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.text import (
     PhraseHit,
     PhraseIndex,
@@ -659,8 +660,6 @@ class PromptPolicy:
 def write_shipped_embeddings() -> Path:
     """Embed the gazetteer's descriptions with the default model into the package's data/embeddings/
     (run after editing the descriptions; tests/unit/test_prompt_policy.py checks the file is current)."""
-    from workbench.safety.embeddings import SentenceEmbedder
-
     embedder = SentenceEmbedder()
     texts = [text for _, text, _ in shared_policy().figure_descriptions]
     SHIPPED_EMBEDDINGS.mkdir(exist_ok=True)
