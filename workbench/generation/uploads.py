@@ -56,7 +56,7 @@ class UploadService:
         try:
             size = data.stat().st_size if isinstance(data, Path) else len(data)
         except OSError as error:
-            raise InvalidInput(f"the file {data.name} cannot be read ({error.strerror or type(error).__name__})") from None
+            raise unreadable(data, error) from None
         if not size:
             raise InvalidInput("the upload is empty: choose an mp4, mov or webm file")
         if size > self._settings.max_upload_bytes:
@@ -171,9 +171,13 @@ def _temp_file(directory: Path, data: bytes | Path) -> Path:
     except BaseException as error:
         path.unlink(missing_ok=True)
         if isinstance(error, OSError) and isinstance(data, Path):
-            raise InvalidInput(f"the file {data.name} cannot be read ({error.strerror or type(error).__name__})") from None
+            raise unreadable(data, error) from None
         raise
     return path
+
+
+def unreadable(path: Path, error: OSError) -> InvalidInput:
+    return InvalidInput(f"the file {path.name} cannot be read ({error.strerror or type(error).__name__})")
 
 
 def readable_size(size: int) -> str:
