@@ -233,3 +233,35 @@ def test_detect_eval_reads_a_faceforensics_tree_and_reports_cross_dataset(small,
     unknown = subprocess.run([sys.executable, "-m", "workbench.cli", "detect", "eval", "--detector", "xception", "--json"],
                              env=env, capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 1 and "unknown detector xception" in json.loads(unknown.stdout)["error"]
+
+
+def test_a_fitted_detector_scores_as_scikit_learns_pipeline_does():
+    """The fitted numbers score frames as the scaler and logistic regression they came from."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from workbench.safety.deepfake.detectors import FeatureSet
+
+    rng = np.random.default_rng(3)
+    frames = tuple(rng.normal(label, 1.0 + label, (5, 4)) * [1, 10, 0.1, 100] for label in (0, 1) * 6)
+    labels = [0, 1] * 6
+    detector = make_detector("frequency", C=0.3).fit(FeatureSet("frequency", frames), labels)
+    reference = make_pipeline(StandardScaler(), LogisticRegression(C=0.3, class_weight="balanced", max_iter=5000))
+    reference.fit(np.concatenate(frames), np.repeat(labels, 5))
+    ours = detector.predict_frame_proba(FeatureSet("frequency", frames))
+    assert np.allclose(np.concatenate(ours), reference.predict_proba(np.concatenate(frames))[:, 1], atol=1e-9)
+
+
+def test_scoring_with_the_shipped_detectors_does_not_import_scikit_learn():
+    """The output scan scores every clip with a face; scikit-learn (about 140 MB) is for training."""
+    code = ("import sys, numpy as np\n"
+            "from workbench.safety.deepfake.harness import load_detectors\n"
+            "from workbench.safety.deepfake.detectors import FeatureSet\n"
+            "for name, detector in load_detectors().items():\n"
+            "    size = detector.model_.coef.size\n"
+            "    assert detector.predict_proba(FeatureSet(name, (np.zeros((3, size)),))).shape == (1, 2)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,31 +1,33 @@
-"""Pure metric functions over event tables (pandas DataFrames with the app's telemetry columns).
+"""Pure metric functions over event tables (pandas DataFrames with the app's telemetry columns), and
+the detection metrics (numpy arrays of labels and scores).
 
 Nothing here touches the database: the app, the simulator and the notebooks feed the same functions.
+Each name is imported from its module when first used (PEP 562), so that a process that only needs
+the detection metrics, such as every upload's output scan, does not load pandas (about 90 MB).
 """
-from workbench.metrics.detection import (
-    average_precision,
-    detection_report,
-    equal_error_rate,
-    roc_auc,
-    roc_curve,
-)
-from workbench.metrics.experiments import Difference, bootstrap_difference
-from workbench.metrics.exposure import (
-    cameo_exposure,
-    slop_exposure,
-    slop_exposure_by_viewer,
-)
-from workbench.metrics.remix import remix_rate, remix_trees, structural_virality
-from workbench.metrics.summary import summary
-from workbench.metrics.watch import (
-    completion_by_clip,
-    completion_by_duration,
-    completion_rate,
-    rewatch_rate,
-    share_of_views_over,
-)
+from importlib import import_module
 
-__all__ = ["Difference", "average_precision", "bootstrap_difference", "cameo_exposure", "completion_by_clip",
-           "completion_by_duration", "completion_rate", "detection_report", "equal_error_rate", "remix_rate",
-           "remix_trees", "rewatch_rate", "roc_auc", "roc_curve", "share_of_views_over", "slop_exposure",
-           "slop_exposure_by_viewer", "structural_virality", "summary"]
+#: every public name and the module of this package that defines it
+_HOMES = {
+    "average_precision": "detection", "detection_report": "detection", "equal_error_rate": "detection",
+    "roc_auc": "detection", "roc_curve": "detection",
+    "Difference": "experiments", "bootstrap_difference": "experiments",
+    "cameo_exposure": "exposure", "slop_exposure": "exposure", "slop_exposure_by_viewer": "exposure",
+    "remix_rate": "remix", "remix_trees": "remix", "structural_virality": "remix",
+    "summary": "run_summary",
+    "completion_by_clip": "watch", "completion_by_duration": "watch", "completion_rate": "watch",
+    "rewatch_rate": "watch", "share_of_views_over": "watch",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -3,6 +3,8 @@
 Each detector turns a face track (tracks.py) into one feature vector per frame (features.py) and
 fits a standardised logistic regression on frames labelled with their video's label, as DeepfakeBench
 trains frame-level detectors (Yan et al., 2023). A video's score is the mean of its frames' scores.
+scikit-learn fits; a fitted detector is its numbers (LinearScores), so scoring a clip needs numpy
+only (importing scikit-learn costs every process that scans a clip about 140 MB).
 
     detector = FrequencyDetector().fit(tracks, labels)
     detector.predict_proba(tracks)[:, 1]     # P(fake) per video; NaN for a video with no face
@@ -22,10 +24,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from workbench.files import write_atomically
 from workbench.metrics.detection import roc_auc
@@ -48,13 +46,32 @@ class FeatureSet:
         return FeatureSet(self.detector, tuple(self.frames[i] for i in indices))
 
 
-class DeepfakeDetector(ClassifierMixin, BaseEstimator):
-    """The shared estimator; subclasses say what a frame's features are."""
+@dataclass(frozen=True)
+class LinearScores:
+    """A fitted standardised logistic regression as its numbers: P(fake) of a feature row x is
+    sigmoid(((x - mean) / scale) . coef + intercept), what scikit-learn's StandardScaler and
+    LogisticRegression.predict_proba compute."""
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def fake_probability(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(((rows - self.mean) / self.scale) @ self.coef + self.intercept)))
+
+
+class DeepfakeDetector:
+    """The shared estimator (scikit-learn's API: fit, predict_proba, predict, score, get_params);
+    subclasses say what a frame's features are."""
 
     name = ""
+    classes_ = np.array([0, 1])
 
     def __init__(self, C: float = 1.0) -> None:
         self.C = C
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"C": self.C}
 
     def frame_features(self, track: FaceTrack) -> np.ndarray:
         raise NotImplementedError
@@ -73,16 +90,20 @@ class DeepfakeDetector(ClassifierMixin, BaseEstimator):
         labels = np.concatenate([np.full(len(f), label) for f, label in zip(frames, y) if len(f)])
         if len(set(labels.tolist())) < 2:
             raise ValueError("training needs real (0) and fake (1) videos with faces")
-        self.model_ = make_pipeline(StandardScaler(),
-                                    LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000))
-        self.model_.fit(np.concatenate(rows), labels)
-        self.classes_ = np.array([0, 1])
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000))
+        model.fit(np.concatenate(rows), labels)
+        scaler, regression = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
+        self.model_ = LinearScores(scaler.mean_, scaler.scale_, regression.coef_[0], float(regression.intercept_[0]))
         return self
 
     def predict_frame_proba(self, X) -> list[np.ndarray]:
         """P(fake) of every frame with a face, one array per video (empty for a video without one)."""
         model = self._fitted()
-        return [model.predict_proba(f)[:, 1] if len(f) else np.zeros(0) for f in self._frames(X)]
+        return [model.fake_probability(f) if len(f) else np.zeros(0) for f in self._frames(X)]
 
     def predict_proba(self, X) -> np.ndarray:
         """(videos, 2): P(real), P(fake) per video, the mean over its frames; NaN without a face."""
@@ -103,10 +124,9 @@ class DeepfakeDetector(ClassifierMixin, BaseEstimator):
     def save(self, path: Path, **about) -> Path:
         """Write the fitted detector as JSON; `about` (what it was trained on, its figures) goes along."""
         model = self._fitted()
-        scaler, regression = model.named_steps["standardscaler"], model.named_steps["logisticregression"]
         payload = {"format": SAVE_FORMAT, "detector": self.name, "params": self.get_params(),
-                   "scaler": {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()},
-                   "coef": regression.coef_[0].tolist(), "intercept": float(regression.intercept_[0]), "about": about}
+                   "scaler": {"mean": model.mean.tolist(), "scale": model.scale.tolist()},
+                   "coef": model.coef.tolist(), "intercept": model.intercept, "about": about}
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, json.dumps(payload, indent=1).encode(), 0o644)
@@ -119,7 +139,7 @@ class DeepfakeDetector(ClassifierMixin, BaseEstimator):
             return X.frames
         return self.featurize(X).frames
 
-    def _fitted(self) -> Pipeline:
+    def _fitted(self) -> LinearScores:
         if not hasattr(self, "model_"):
             raise ValueError(f"the {self.name} detector is not fitted: fit it or load a saved one")
         return self.model_
@@ -170,17 +190,7 @@ def load_detector(path: Path) -> DeepfakeDetector:
     if payload.get("format") != SAVE_FORMAT:
         raise ValueError(f"{path} is not a saved detector of format {SAVE_FORMAT}")
     detector = make_detector(payload["detector"], **payload["params"])
-    scaler = StandardScaler()
-    scaler.mean_ = np.asarray(payload["scaler"]["mean"])
-    scaler.scale_ = np.asarray(payload["scaler"]["scale"])
-    scaler.var_ = scaler.scale_ ** 2
-    scaler.n_features_in_ = len(scaler.mean_)
-    regression = LogisticRegression(C=detector.C)
-    regression.coef_ = np.asarray([payload["coef"]])
-    regression.intercept_ = np.asarray([payload["intercept"]])
-    regression.classes_ = np.array([0, 1])
-    regression.n_features_in_ = len(payload["coef"])
-    detector.model_ = make_pipeline(scaler, regression)
-    detector.classes_ = np.array([0, 1])
+    detector.model_ = LinearScores(np.asarray(payload["scaler"]["mean"]), np.asarray(payload["scaler"]["scale"]),
+                                   np.asarray(payload["coef"]), float(payload["intercept"]))
     detector.about_ = payload.get("about", {})
     return detector
