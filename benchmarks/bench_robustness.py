@@ -376,9 +376,12 @@ def build_corpus(folder: Path, seed: int, quick: bool) -> tuple[list[Case], list
                                              (1920, 1080, 1, True), (1080, 1920, 1, False), (1920, 1920, 1, False),
                                              (2000, 100, 2, False), (101, 201, 2, False), (64, 1920, 1, False)):
         odd = width % 2 or height % 2
-        add(f"{width}x{height}, {seconds} s", "size", lambda p, w=width, h=height, s=seconds, o=odd:
-            write_clip(p, "mp4", "libx264", size=(w, h), seconds=s, pix_fmt="yuv444p" if o else "yuv420p",
-                       options=X264, sound=Sound("aac"), seed=8), "mp4", is_quick=is_quick)
+        made = add(f"{width}x{height}, {seconds} s", "size", lambda p, w=width, h=height, s=seconds, o=odd:
+                   write_clip(p, "mp4", "libx264", size=(w, h), seconds=s, pix_fmt="yuv444p" if o else "yuv420p",
+                              options=X264, sound=Sound("aac"), seed=8), "mp4", is_quick=is_quick)
+        if made is not None and (width, height) == (1920, 1080):  # the largest frames and the text model at once
+            cases.append(Case(f"{width}x{height}, {seconds} s, with a caption", "size", made,
+                              caption="my dog surfing a huge wave at sunset", quick=True))
 
     # frame rates and durations
     for fps, seconds, is_quick in ((Fraction(1, 2), 6, True), (1, 3, False), (Fraction(30000, 1001), 2, False),

@@ -14,7 +14,6 @@ from workbench.config import Settings
 from workbench.errors import Forbidden, InvalidInput, NotFound, refuse_unstorable_text
 from workbench.files import file_sha256, temp_file
 from workbench.generation.service import (
-    MAX_PROMPT_CHARS,
     check_remixable,
     hold,
     insert_video,
@@ -28,7 +27,7 @@ from workbench.media.provenance import ensure_credentials, store_ai_clip
 from workbench.safety.evidence import ScanHit
 from workbench.safety.hashing import library_hashes
 from workbench.safety.scan import OutputScanner, open_scan_case
-from workbench.safety.service import PolicyService
+from workbench.safety.service import PolicyService, refuse_overlong_text
 from workbench.social.videos import VideoView, video_views
 from workbench.store.db import Store
 from workbench.store.models import Video
@@ -63,8 +62,7 @@ class UploadService:
             raise InvalidInput(f"the upload is {readable_size(size)}; the limit is "
                                f"{readable_size(self._settings.max_upload_bytes)}")
         caption = refuse_unstorable_text((caption or "").strip(), "caption")
-        if len(caption) > MAX_PROMPT_CHARS:
-            raise InvalidInput(f"a caption is at most {MAX_PROMPT_CHARS} characters")
+        refuse_overlong_text(caption, "caption")
         unknown = [m for m in (moods or ()) if m not in mood_names()]
         if unknown:
             raise InvalidInput(f"unknown mood {unknown[0]!r}; choose from {', '.join(mood_names())}")
@@ -81,6 +79,16 @@ class UploadService:
 
             clip = read_upload(upload, self._settings)
             credentials = ensure_credentials(self._settings.provenance_dir())
+            # re-encoded (watermarked, signed) and fingerprinted before the scan loads its models, so
+            # that the encoder's and the hasher's 1080p frames (75 MB) and the models (350 MB) are
+            # never in memory together
+            try:
+                stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
+                                       parent=upload, tool="workbench upload")
+            except av.error.FFmpegError as error:  # decoded once already; a decoder may still disagree
+                raise InvalidInput(f"the upload could not be re-encoded ({type(error).__name__})") from None
+            created_file = stored.path if stored.is_new else None
+            fingerprint = library_hashes(stored.path)
             scan = self._scanner.scan(upload, upload=True, trust_anchors=credentials.root_cert)
             repeat = scan.hit("reupload_of_removed")
             if repeat is not None:
@@ -97,13 +105,6 @@ class UploadService:
                                         width=clip.width, height=clip.height, fps=clip.fps,
                                         moods=tuple(moods or ()) or tuple(classify_prompt(caption))[:3],
                                         caption=(caption or "uploaded clip") + credit)
-            try:
-                stored = store_ai_clip(clip, self._store.media_dir, author=handle, credentials=credentials,
-                                       parent=upload, tool="workbench upload")
-            except av.error.FFmpegError as error:  # decoded once already; a decoder may still disagree
-                raise InvalidInput(f"the upload could not be re-encoded ({type(error).__name__})") from None
-            created_file = stored.path if stored.is_new else None
-            fingerprint = library_hashes(stored.path)
             with self._store.transaction() as session:
                 user = load_actor(session, actor)
                 if remix_of is not None:  # still remixable now (not removed meanwhile, remixing still on)
@@ -227,6 +228,8 @@ def read_upload(path: Path, settings: Settings) -> StreamedClip:
                     raise too_long
     except (av.error.FFmpegError, ValueError, IndexError) as error:
         raise InvalidInput(f"the upload is not a playable video ({type(error).__name__})") from None
+    if frames == 1:
+        raise InvalidInput("the upload is a single picture, not a video")
     if not settings.clip_min_s <= frames / fps <= settings.clip_max_upload_s:
         raise InvalidInput(f"a clip lasts {settings.clip_min_s:g}-{settings.clip_max_upload_s:g} seconds "
                            f"(this one {frames / fps:.1f} s)")
