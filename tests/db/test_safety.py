@@ -269,6 +269,48 @@ def test_bad_uploads_are_refused_clearly_and_leave_nothing(people):
         assert session.scalar(select(ModerationCase.id)) is None and session.scalar(select(Video.id)) is None
 
 
+def test_odd_uploads_are_refused_for_what_they_are_or_stored(people, tmp_path):
+    """What the robustness run found refused poorly: a picture "lasts 0.0 s"; 192 kHz 7.1 PCM sound was
+    refused as "could not be re-encoded" after the whole upload had been processed; a caption of
+    100,000 characters was read by the policy for 16 s before the length was checked anywhere."""
+    import av
+    from PIL import Image
+
+    wb = people
+    before, files = row_counts(wb), media_files(wb.media_dir)
+    picture = tmp_path / "still.png"
+    Image.new("RGB", (96, 96), (200, 40, 40)).save(picture)
+    with pytest.raises(InvalidInput, match="a single picture, not a video"):
+        wb.uploads.upload("ben", picture.read_bytes())
+    with pytest.raises(InvalidInput, match="at most 2000 characters"):
+        wb.uploads.upload("ben", b"x" * 10, caption="a cat surfing " * 10_000)
+    with pytest.raises(InvalidInput, match="at most 2000 characters"):
+        wb.prompt_policy.check("ben", "a cat surfing " * 10_000)
+    assert row_counts(wb) == before and media_files(wb.media_dir) == files
+
+    path = tmp_path / "loud.mov"
+    with av.open(str(path), mode="w", format="mov") as output:
+        video = output.add_stream("libx264", rate=12)
+        video.width, video.height, video.pix_fmt = 96, 96, "yuv420p"
+        sound = output.add_stream("pcm_s16le", rate=192_000, layout="7.1")
+        for index in range(24):
+            frame = av.VideoFrame.from_ndarray(np.full((96, 96, 3), index * 9, np.uint8), format="rgb24")
+            frame.pts = index
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        tone = (np.sin(np.arange(2 * 192_000) * 2 * np.pi * 440 / 192_000) * 8000).astype(np.int16)
+        for start in range(0, tone.size, 19_200):
+            chunk = np.repeat(tone[start:start + 19_200][None, :], 8, axis=0).T.reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="s16", layout="7.1")
+            frame.sample_rate, frame.pts = 192_000, start
+            output.mux(sound.encode(frame))
+        output.mux(sound.encode(None))
+    stored = wb.uploads.upload("ben", path.read_bytes(), caption="a loud clip")
+    with av.open(str(stored.media_file)) as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+        assert container.streams.audio[0].sample_rate == 48_000
+
+
 def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detectors_scores(people, tmp_path):
     """Impersonation: @ben uploads a clip in which @ana's enrolled face was swapped onto someone filmed
     with a camera (the shipped benchmark's autoencoder swap). Her face without her grant holds it and

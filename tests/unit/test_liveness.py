@@ -84,6 +84,43 @@ def test_a_corrupt_file_gives_a_failed_result(engine: FaceEngine, tmp_path: Path
     assert result.reference_frame is None and result.embedding is None
 
 
+def test_a_file_without_pictures_says_so(engine: FaceEngine, tmp_path: Path) -> None:
+    """It said "IndexError: tuple index out of range"."""
+    import av
+    import numpy as np
+
+    sound = tmp_path / "voice.m4a"
+    with av.open(str(sound), mode="w", format="mp4") as output:
+        stream = output.add_stream("aac", rate=48_000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 48_000), np.float32), format="flt", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, 0
+        output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    result = check_liveness(sound, CHALLENGE, engine)
+    assert {check.evidence["reason"] for check in result.checks} == {"could not decode the clip: the file has no video track"}
+
+
+def test_a_clip_whose_timestamps_start_late_is_read_from_its_first_frame(
+        results: dict, engine: FaceEngine, tmp_path: Path, enrollment_clips) -> None:
+    """A recording whose first frame is stamped 30 s was read as one frame (everything past 30 s is cut)."""
+    import av
+
+    live = enrollment_clips(tmp_path / "live.mp4", CHALLENGE, person=0, attack=None, voice="en-us+f5")
+    late = tmp_path / "late.mp4"
+    with av.open(str(live)) as source, av.open(str(late), mode="w", format="mp4") as output:
+        streams = {stream.index: output.add_stream_from_template(stream) for stream in source.streams}
+        for packet in source.demux():
+            if packet.dts is None:
+                continue
+            shift = round(30 / packet.time_base)
+            packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+            packet.stream = streams[packet.stream.index]
+            output.mux(packet)
+    with av.open(str(late)) as container:
+        assert container.streams.video[0].start_time * container.streams.video[0].time_base >= 29
+    assert check_liveness(late, CHALLENGE, engine).passed == results[None].passed
+
+
 def test_a_missing_file_raises(engine: FaceEngine, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         check_liveness(tmp_path / "nothing.mp4", CHALLENGE, engine)

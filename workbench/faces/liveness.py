@@ -89,7 +89,8 @@ def check_liveness(video_path: Path, challenge: Challenge, engine: FaceEngine) -
     try:
         samples, audio, rate = _decode(video_path)
     except Exception as error:  # noqa: BLE001 - any decoding failure is a failed enrollment
-        reason = f"could not decode the clip: {type(error).__name__}: {error}"
+        reason = (f"could not decode the clip: {error}" if type(error) is ValueError
+                  else f"could not decode the clip: it is not a video this app can read ({type(error).__name__})")
         return LivenessResult(tuple(Check(name, False, {"reason": reason}) for name in CHECKS), None, None)
     if len(samples) < 4:
         reason = f"the clip has {len(samples)} decodable frames"
@@ -125,10 +126,13 @@ def _decode(path: Path) -> tuple[list[_Sample], np.ndarray | None, int]:
 
     samples: list[_Sample] = []
     with av.open(str(path)) as container:
+        if not container.streams.video:
+            raise ValueError("the file has no video track")
         stream = container.streams.video[0]
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         next_time = 0.0
-        for frame in container.decode(stream):
-            t = float(frame.time) if frame.time is not None else len(samples) / SAMPLE_FPS
+        for frame in container.decode(stream):  # times from the clip's first frame, wherever it starts
+            t = float(frame.time) - start if frame.time is not None else len(samples) / SAMPLE_FPS
             if t > MAX_SECONDS:
                 break
             if t + 1e-3 >= next_time:

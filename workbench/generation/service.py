@@ -39,7 +39,7 @@ from workbench.media.provenance import (
 )
 from workbench.safety.evidence import DeepfakeScores, ScanHit
 from workbench.safety.scan import OutputScanner, fingerprint_bytes, open_scan_case
-from workbench.safety.service import PolicyService
+from workbench.safety.service import PolicyService, refuse_overlong_text
 from workbench.social.consent import identities, require_use
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.states import videos as video_states
@@ -58,7 +58,6 @@ from workbench.store.models import (
     utcnow,
 )
 
-MAX_PROMPT_CHARS = 2000
 #: vertical 9:16, the feed's format
 DEFAULT_SIZE = (360, 640)
 #: a job is tried this many times when its worker dies; a render that raises is not retried
@@ -99,9 +98,7 @@ def validate_prompt(prompt: str) -> str:
     prompt = (prompt or "").strip()
     if not prompt:
         raise InvalidInput("the prompt is empty: describe the clip you want")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidInput(f"a prompt is at most {MAX_PROMPT_CHARS} characters (this one has {len(prompt)})")
-    return prompt
+    return refuse_overlong_text(prompt)
 
 
 def check_remixable(session: Session, user: User, parent_id: int) -> Video:

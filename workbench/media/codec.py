@@ -94,14 +94,19 @@ class StreamedClip:
         return dataclasses.replace(self, filters=(*self.filters, mark), metadata=metadata)
 
 
+#: the sample rates AAC (MPEG-4 Audio) can carry; sound at any other rate is resampled to 48 kHz
+AAC_RATES = frozenset((7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000))
+
+
 def read_audio(path: Path, max_seconds: float) -> tuple[np.ndarray, int]:
-    """A file's first audio track as mono float32 and its rate, decoded up to max_seconds (nothing
-    longer is ever held); (empty, 48 kHz) without one."""
+    """A file's first audio track as mono float32 at its rate, or at 48 kHz where AAC cannot carry
+    that rate (192 kHz PCM), decoded up to max_seconds (nothing longer is ever held); (empty,
+    48 kHz) without one."""
     with av.open(str(path)) as container:
         if not container.streams.audio:
             return np.zeros(0, np.float32), 48_000
         stream = container.streams.audio[0]
-        rate = stream.sample_rate or 48_000
+        rate = stream.sample_rate if stream.sample_rate in AAC_RATES else 48_000
         limit = int(max_seconds * rate)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks, kept = [], 0
