@@ -164,6 +164,20 @@ def test_a_public_figure_described_not_named_is_blocked(semantic_policy):
     assert granted.decision == "allow"
 
 
+def test_an_office_is_recognised_by_its_country_and_years_together(semantic_policy):
+    """Neither "India" nor "2014" names one figure (many descriptions use each); both together in a
+    description of an office do. A word cut from a longer title ("Penguins" of "March of the
+    Penguins") is weaker evidence than the title."""
+    decision = semantic_policy.check("India's prime minister since 2014 leading a yoga session on a lakefront")
+    assert decision.decision == "block" and decision.reasons[0].target == "Narendra Modi"
+    decision = semantic_policy.check("the Aussie actor who played Wolverine tap dancing in a circus ring")
+    assert decision.decision == "block" and decision.reasons[0].target == "Hugh Jackman"
+    for prompt in ("a prime minister leading a yoga session on a lakefront", "a yoga session in India in 2014",
+                   "a wildlife documentary shot of penguins marching across Antarctic ice",
+                   "a news anchor reading breaking news in a studio"):
+        assert semantic_policy.check(prompt).decision == "allow", prompt
+
+
 def test_the_shipped_description_embeddings_are_current():
     """The package ships the descriptions' embeddings so that no process embeds 2,295 texts (20 s) on its
     first check; after editing the descriptions, `python -m workbench.safety.policy` writes them again."""

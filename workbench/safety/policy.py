@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -90,10 +91,19 @@ DISTINCTIVE_FIGURES = 5
 #: a name of one word may be an ordinary word too (the "Dusk" and "Dawn" of "From Dusk till Dawn" made
 #: "a lighthouse at dusk" Salma Hayek at 0.50): with one, the clause must be this similar
 FIGURE_ONE_WORD_NAME_THRESHOLD = 0.55
+#: a part cut from a longer name is weaker evidence than the whole name ("Penguins" of "March of the
+#: Penguins" made a penguin documentary Morgan Freeman at 0.60; "Wolverine" of "Wolverine in the
+#: X-Men" is Hugh Jackman at 0.67)
+FIGURE_PART_THRESHOLD = 0.62
 #: words never distinctive however rare (function words and words for any person)
 _NOT_DISTINCTIVE = frozenset("""a an the of and or in on at to for with by from as who whom whose that which
 this his her their its he she they him them is was were be been being has have had known best famous
 former current first man woman guy girl boy person star who's one two three""".split())
+#: words that make a reference definite (the "s" of a possessive: "India's prime minister") or
+#: indefinite, and the requests a prompt may begin with ("make a ...")
+_DEFINITE = frozenset("the that this these those whose s".split())
+_INDEFINITE = frozenset("a an some one two three four five several any".split())
+_REQUESTS = frozenset("make show generate create film render animate draw me us please".split())
 #: words that join the capitalised words of one name ("Lord of the Rings", "Think Like a Monk")
 _CONNECTORS = frozenset("of the a an it in on at de la le du von van".split())
 #: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
@@ -307,20 +317,38 @@ def cached_embeddings(embedder: Embedder, texts: list[str], folder: Path | None)
     return vectors
 
 
-def _figure_descriptions(gazetteer: dict, distinctive_figures: int) -> tuple[tuple[Figure, str, frozenset[tuple[str, ...]]], ...]:
-    """(figure, description, its distinctive names) for every description in the gazetteer. A name is
+def _figure_descriptions(gazetteer: dict, distinctive_figures: int) -> tuple[tuple[Figure, str, frozenset[DescriptionKey]], ...]:
+    """(figure, description, its distinctive keys) for every description in the gazetteer. A name is
     a run of capitalised words or numbers in the description (a work, a company, a team, a place, a
-    year: "Amazon", "Shake It Off", "Google Glass", "2017"), as tokens; it is distinctive when few
-    figures' descriptions use it. An occupation ("astrophysicist") is a class of people, not a person."""
+    year: "Amazon", "Shake It Off", "Google Glass", "2017"), as tokens. A key is one name; a part of a
+    name between its connectors and numbers ("Wolverine" of "Wolverine in the X-Men", "French Open" of
+    "14 French Open"); or two names of the same description ("India" and "2014" of "the prime minister
+    of India since 2014": an office is identified by its country and its years together, each shared
+    by many figures). A key is distinctive when few figures' descriptions hold it. An occupation
+    ("astrophysicist") is a class of people, not a person."""
     described = [(Figure(entry["name"], entry.get("category", "")), text)
                  for entry in gazetteer["figures"] for text in entry.get("descriptions", ())]
-    names = {text: set(_names_in(text)) for _, text in described}
-    figures_using: dict[tuple[str, ...], set[str]] = {}
+    keys: dict[str, set[DescriptionKey]] = {}
+    for _, text in described:
+        names = sorted(set(_names_in(text)))
+        parts = {part for name in names for part in _parts_of(name)} - set(names)
+        keys[text] = ({DescriptionKey((name,), "name") for name in names}
+                      | {DescriptionKey((part,), "part") for part in parts}
+                      | {DescriptionKey(pair, "pair") for pair in combinations(names, 2)})
+    figures_using: dict[tuple[tuple[str, ...], ...], set[str]] = {}
     for figure, text in described:
-        for name in names[text]:
-            figures_using.setdefault(name, set()).add(figure.name)
-    return tuple((figure, text, frozenset(name for name in names[text] if len(figures_using[name]) <= distinctive_figures))
+        for key in keys[text]:
+            figures_using.setdefault(key.names, set()).add(figure.name)
+    return tuple((figure, text, frozenset(key for key in keys[text] if len(figures_using[key.names]) <= distinctive_figures))
                  for figure, text in described)
+
+
+@dataclass(frozen=True)
+class DescriptionKey:
+    """Names a prompt must contain, all of them, to be taken for the description that holds them:
+    one whole name, a part of one, or a pair of names."""
+    names: tuple[tuple[str, ...], ...]
+    kind: str
 
 
 def _names_in(text: str) -> list[tuple[str, ...]]:
@@ -340,6 +368,38 @@ def _names_in(text: str) -> list[tuple[str, ...]]:
     if current:
         runs.append(tokens(" ".join(current)))
     return [run for run in runs if run and (len(run) > 1 or len(run[0]) > 1)]
+
+
+def _parts_of(name: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The parts of a name between its connectors and numbers, and its numbers ("wolverine" and "x
+    men" of "wolverine in the x men"; "14" and "french open" of "14 french open")."""
+    parts, current = [], []
+    for word in [*name, ""]:
+        if word and word not in _CONNECTORS and not word[:1].isdigit():
+            current.append(word)
+            continue
+        if current:
+            parts.append(tuple(current))
+        if word[:1].isdigit():
+            parts.append((word,))
+        current = []
+    return [part for part in parts if part != name and (len(part) > 1 or len(part[0]) > 1)]
+
+
+def _definite_before(words: tuple[str, ...], names: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the prompt refers to one particular person where it uses these names (with none, anywhere
+    in it): a prompt that begins with an indefinite article or a number, and has no definite word up
+    to the first of the names ("a drummer in a Nirvana t-shirt", "a kid playing Five Nights at Freddy's"), speaks of
+    someone, not of the one person a description of a Nirvana member identifies; "the drummer of
+    Nirvana", "that streamer", "Nirvana's drummer" and "a video of the founder of Amazon" are definite
+    (Russell, "On Denoting", 1905: a definite description denotes one individual)."""
+    start = next((i for i, word in enumerate(words) if word not in _REQUESTS), len(words))
+    if start == len(words) or words[start] not in _INDEFINITE:
+        return True
+    found = [(i, i + len(name)) for name in names for i in range(len(words)) if words[i:i + len(name)] == name]
+    first, end = min(found, default=(len(words), len(words)))
+    possessive = end < len(words) and words[end] == "s"  # "Nirvana's drummer"
+    return possessive or any(word in _DEFINITE for word in words[start:first])
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -532,14 +592,25 @@ class PromptPolicy:
             self._description_vectors["all"] = cached_embeddings(
                 self.embedder, [text for _, text, _ in self.figure_descriptions], self._cache_dir)
         scores = (self._description_vectors["all"] @ self._prompt_clause_vectors(prompt).T).max(axis=1)
-        found = [(float(score), figure, text) for (figure, text, names), score in zip(self.figure_descriptions, scores)
-                 if score >= self.figure_paraphrase_threshold
-                 or any(score >= (self.figure_threshold if len(name) > 1 else FIGURE_ONE_WORD_NAME_THRESHOLD)
-                        and _contains(words, name) for name in names)]
+        lowest = min(self.figure_threshold, self.figure_paraphrase_threshold, FIGURE_ONE_WORD_NAME_THRESHOLD)
+        found = []
+        for index in np.flatnonzero(scores >= lowest):  # a few of the 2,295 descriptions
+            (figure, text, keys), score = self.figure_descriptions[index], float(scores[index])
+            if score >= self.figure_paraphrase_threshold and _definite_before(words, ()) or any(
+                    score >= self._needed_for(key) and all(_contains(words, name) for name in key.names)
+                    and _definite_before(words, key.names) for key in keys):
+                found.append((score, figure, text))
         if not found:
             return []
         score, figure, text = max(found, key=lambda item: item[0])
         return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
+
+    def _needed_for(self, key: DescriptionKey) -> float:
+        """How similar a clause must be to a description whose key it shares."""
+        if key.kind == "part":
+            return FIGURE_PART_THRESHOLD
+        one_word = key.kind == "name" and len(key.names[0]) == 1
+        return FIGURE_ONE_WORD_NAME_THRESHOLD if one_word else self.figure_threshold
 
     # -- the IP registry ---------------------------------------------------------------------------
 
