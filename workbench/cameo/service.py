@@ -280,24 +280,31 @@ class CameoService:
 
     def revoke(self, actor: ActorRef, cameo_handle: str, published: str) -> dict:
         """Withdraw the cameo: no new clip may use it and nobody's draft with it can be published.
-        For clips already published with it the owner chooses: 'keep' them up or 'remove' them."""
+        For clips already published with it the owner chooses: 'keep' them up or 'remove' them. Only a
+        cameo in use can keep its clips up: one a reviewer holds (or held, a moment ago) keeps them
+        hidden, whatever the owner chose."""
         if published not in ("keep", "remove"):
             raise InvalidInput("say what happens to published clips with the cameo: 'keep' or 'remove'")
         with self._store.transaction() as session:
             owner, cameo = self._owned(session, actor, cameo_handle)
-            cameo_states.revoke(session, cameo)
+            # one conditional write each: kept only if this revocation found the cameo verified
+            kept = published == "keep" and cameo_states.revoke(session, cameo, only_from=(CameoStatus.VERIFIED,))
+            if not kept:
+                cameo_states.revoke(session, cameo)
             links = session.execute(select(VideoCameo, Video).join(Video, Video.id == VideoCameo.video_id)
                                     .where(VideoCameo.cameo_id == cameo.id,
                                            Video.status == VideoStatus.PUBLISHED)).all()
             for link, video in links:
-                if published == "keep":
+                if kept:
                     link.kept_by_owner = True
+                elif published == "keep":
+                    continue
                 elif video_states.remove(session, video, Removal.CAMEO_OWNER):
                     audit(session, owner, "cameo.remove_appearance", "video", video.id, cameo=cameo.handle,
                           reason="cameo revoked")
             audit(session, owner, "cameo.revoke", "cameo", cameo.id, published=published, clips=len(links))
             return {"cameo": cameo.handle, "status": cameo.status.value, "published_clips": len(links),
-                    "published": published}
+                    "published": published, "kept_up": kept}
 
     def remove_appearance(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
         """A cameo owner co-owns every clip their cameo is in: they may take any of them down."""

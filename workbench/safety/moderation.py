@@ -106,7 +106,8 @@ def _hold_characters(session: Session, subject: Subject) -> None:
     """Take the clip's character cameos out of use: each is held, with a case of its own in which a
     reviewer keeps (verifies) or removes (rejects) it."""
     for cameo in _characters_in(session, subject.video, CameoStatus.VERIFIED):
-        cameo_states.hold(session, cameo)
+        if not cameo_states.take_out_of_use(session, cameo):  # revoked by its owner meanwhile
+            continue
         case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT)
         record_evidence(case, Evidence(enrollment=EnrollmentMatch(
             cameo.handle, cameo.owner.handle, None, None,
@@ -116,7 +117,7 @@ def _hold_characters(session: Session, subject: Subject) -> None:
 
 
 HOLD_CHARACTERS = Step(_hold_characters, lambda session, subject: [
-    cameo_states.verify(session, cameo) for cameo in _characters_in(session, subject.video, CameoStatus.HELD)])
+    cameo_states.put_back_in_use(session, cameo) for cameo in _characters_in(session, subject.video, CameoStatus.HELD)])
 
 
 @dataclass(frozen=True)

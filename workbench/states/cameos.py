@@ -6,6 +6,7 @@ reviewer verifies (or an enrollment finishing) cannot leave a revoked cameo veri
     pending --verify (liveness passed)--> verified
     held --verify (a reviewer kept it)--> verified
     pending | verified | held --hold (a public figure's face)--> held
+    verified --take_out_of_use (a reviewer removed a clip with it)--> held --put_back_in_use (appeal)--> verified
     pending | held | verified --revoke (its owner, or a reviewer's rejection)--> revoked
     revoked --reopen (an appeal against a rejection)--> held
 """
@@ -45,9 +46,21 @@ def hold(session: Session, cameo: Cameo) -> None:
     _required(session, cameo, (PENDING, VERIFIED, HELD), "held for review", status=HELD)
 
 
-def revoke(session: Session, cameo: Cameo) -> bool:
-    """True if this call revoked it, False if it already was."""
-    return _change(session, cameo, (PENDING, HELD, VERIFIED), status=REVOKED, revoked_at=utcnow())
+def take_out_of_use(session: Session, cameo: Cameo) -> bool:
+    """Hold a verified cameo for review: True if this call did, False if it is no longer verified (its
+    owner revoked it a moment ago: it is out of use already)."""
+    return _change(session, cameo, (VERIFIED,), status=HELD)
+
+
+def put_back_in_use(session: Session, cameo: Cameo) -> bool:
+    """Undo take_out_of_use: True if this call verified it again, False if it is no longer held."""
+    return _change(session, cameo, (HELD,), status=VERIFIED, verified_at=utcnow(), revoked_at=None)
+
+
+def revoke(session: Session, cameo: Cameo, *, only_from: tuple[CameoStatus, ...] = (PENDING, HELD, VERIFIED)) -> bool:
+    """True if this call revoked it (from one of `only_from`), False if it already was (or was not in
+    one of them)."""
+    return _change(session, cameo, only_from, status=REVOKED, revoked_at=utcnow())
 
 
 def reopen(session: Session, cameo: Cameo) -> None:
