@@ -184,7 +184,7 @@ def test_the_shipped_description_embeddings_are_current():
     from workbench.safety.embeddings import default_model_path
     from workbench.safety.policy import SHIPPED_EMBEDDINGS, embeddings_key, shared_policy
 
-    texts = [text for _, text, _ in shared_policy().figure_descriptions]
+    texts = shared_policy().description_texts
     shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(default_model_path(), texts)}.npy"
     assert shipped.exists(), "run `python -m workbench.safety.policy` after editing the descriptions"
     assert np.load(shipped).shape == (len(texts), 384)

@@ -38,6 +38,9 @@ from workbench.safety.text import (
 )
 
 GAZETTEER_FILE = packaged_data("public_figures.json")
+#: famous dead people's descriptions: the policy protects the living, and these tell it when the
+#: person a prompt describes is not one of them
+DECEASED_FILE = packaged_data("deceased_figures.json")
 LEXICON_FILE = packaged_data("policy_lexicon.json")
 SHIPPED_EMBEDDINGS = packaged_data("embeddings")
 
@@ -457,6 +460,8 @@ class PromptPolicy:
                                                    for name in names.split("|")}
         self._theme_indexes: dict[str, TermIndex] = {}
         self.figure_descriptions = _figure_descriptions(gazetteer, distinctive_figures)
+        self.unprotected_descriptions = tuple(text for person in json.loads(DECEASED_FILE.read_text())["people"]
+                                              for text in person["descriptions"])
         #: the descriptions' embeddings, made on first need and shared by the copies with_ip_entries makes
         #: (one per check), so they are embedded once per policy and sentence model
         self._description_vectors: dict[str, np.ndarray] = {}
@@ -589,9 +594,9 @@ class PromptPolicy:
         if self.embedder is None or not self.figure_descriptions:
             return []
         if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
-            self._description_vectors["all"] = cached_embeddings(
-                self.embedder, [text for _, text, _ in self.figure_descriptions], self._cache_dir)
-        scores = (self._description_vectors["all"] @ self._prompt_clause_vectors(prompt).T).max(axis=1)
+            self._description_vectors["all"] = cached_embeddings(self.embedder, self.description_texts, self._cache_dir)
+        every = (self._description_vectors["all"] @ self._prompt_clause_vectors(prompt).T).max(axis=1)
+        scores, unprotected = every[:len(self.figure_descriptions)], every[len(self.figure_descriptions):]
         lowest = min(self.figure_threshold, self.figure_paraphrase_threshold, FIGURE_ONE_WORD_NAME_THRESHOLD)
         found = []
         for index in np.flatnonzero(scores >= lowest):  # a few of the 2,295 descriptions
@@ -603,7 +608,14 @@ class PromptPolicy:
         if not found:
             return []
         score, figure, text = max(found, key=lambda item: item[0])
+        if unprotected.size and unprotected.max() > score:  # the nearest person described died
+            return []
         return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
+
+    @property
+    def description_texts(self) -> list[str]:
+        """Every description the sentence model embeds: the living figures', then the dead's."""
+        return [text for _, text, _ in self.figure_descriptions] + list(self.unprotected_descriptions)
 
     def _needed_for(self, key: DescriptionKey) -> float:
         """How similar a clause must be to a description whose key it shares."""
@@ -729,10 +741,10 @@ class PromptPolicy:
 
 
 def write_shipped_embeddings() -> Path:
-    """Embed the gazetteer's descriptions with the default model into the package's data/embeddings/
+    """Embed the descriptions (living and dead) with the default model into the package's data/embeddings/
     (run after editing the descriptions; tests/unit/test_prompt_policy.py checks the file is current)."""
     embedder = SentenceEmbedder()
-    texts = [text for _, text, _ in shared_policy().figure_descriptions]
+    texts = shared_policy().description_texts
     SHIPPED_EMBEDDINGS.mkdir(exist_ok=True)
     for old in SHIPPED_EMBEDDINGS.glob("text-embeddings-*.npy"):
         old.unlink()
