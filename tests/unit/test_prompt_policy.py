@@ -178,6 +178,16 @@ def test_an_office_is_recognised_by_its_country_and_years_together(semantic_poli
         assert semantic_policy.check(prompt).decision == "allow", prompt
 
 
+def test_a_dead_person_described_is_not_the_living_figure_who_shares_their_company_or_band(semantic_policy):
+    """The gazetteer protects the living; the descriptions of famous dead people tell a prompt about
+    Paul Allen (Microsoft, the Seahawks) or Freddie Mercury (Queen) from one about Bill Gates."""
+    for prompt in ("the Microsoft co-founder who owned the Seattle Seahawks sailing a yacht",
+                   "the Queen frontman with the overbite singing at Live Aid"):
+        assert semantic_policy.check(prompt).decision == "allow", prompt
+    decision = semantic_policy.check("the Microsoft co-founder who started a foundation with his wife sailing a yacht")
+    assert decision.decision == "block" and decision.reasons[0].target == "Bill Gates"
+
+
 def test_the_shipped_description_embeddings_are_current():
     """The package ships the descriptions' embeddings so that no process embeds 2,295 texts (20 s) on its
     first check; after editing the descriptions, `python -m workbench.safety.policy` writes them again."""
