@@ -141,6 +141,25 @@ def _audio_frames(sound: Sound, channels: int, seconds: float):
         yield start / sound.rate, frame
 
 
+def write_photo_clip(path: Path, size=(1920, 1080), seconds: float = 2.0, fps: int = 30) -> Path:
+    """An H.264 + AAC clip panning across insightface's group photo (six real faces, from the
+    registry package): an upload whose scan finds faces and scores them for deepfakes."""
+    import insightface
+    from PIL import Image
+
+    photo = Image.open(Path(insightface.__file__).parent / "data" / "images" / "t1.jpg").convert("RGB")
+    pixels = np.asarray(photo.resize(size))
+    with av.open(str(path), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=fps, options=X264)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        for index in range(round(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.roll(pixels, index * 4, axis=1), format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    return path
+
+
 def write_clip(path: Path, fmt: str, codec: str, *, size=(128, 96), fps: float | Fraction = 24, seconds: float = 2.0,
                pix_fmt: str = "yuv420p", sound: Sound | None = None, options: dict | None = None,
                container_options: dict | None = None, frames: int | None = None, noise: bool = False,
@@ -382,6 +401,11 @@ def build_corpus(folder: Path, seed: int, quick: bool) -> tuple[list[Case], list
         if made is not None and (width, height) == (1920, 1080):  # the largest frames and the text model at once
             cases.append(Case(f"{width}x{height}, {seconds} s, with a caption", "size", made,
                               caption="my dog surfing a huge wave at sunset", quick=True))
+    # and every model at once: faces found (the deepfake track's landmark model), a caption
+    faces = add("1920x1080, 2 s, six faces", "size", lambda p: write_photo_clip(p), "mp4", is_quick=True)
+    if faces is not None:
+        cases.append(Case("1920x1080, 2 s, six faces, with a caption", "size", faces,
+                          caption="friends laughing at a picnic", quick=True))
 
     # frame rates and durations
     for fps, seconds, is_quick in ((Fraction(1, 2), 6, True), (1, 3, False), (Fraction(30000, 1001), 2, False),
