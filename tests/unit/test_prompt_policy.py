@@ -188,6 +188,20 @@ def test_a_dead_person_described_is_not_the_living_figure_who_shares_their_compa
     assert decision.decision == "block" and decision.reasons[0].target == "Bill Gates"
 
 
+def test_a_description_must_be_of_one_living_person_the_prompt_is_about(semantic_policy):
+    """Who a description denotes: not someone the prompt says is dead, not a role in some group ("the
+    drummer of a garage band"), not what the subject does to something else ("a tourist holding the
+    new iPhone"); "the late-night host" is alive, and a request around the description still names him."""
+    for prompt in ("the late Nirvana frontman who wrote Smells Like Teen Spirit busking in the rain",
+                   "the drummer of a garage band in Ohio playing Smells Like Teen Spirit",
+                   "a tourist holding the new iPhone at the Apple store in Manhattan"):
+        assert semantic_policy.check(prompt).decision == "allow", prompt
+    for prompt, figure in (("the late-night host of The Tonight Show since 2014 doing a lip sync battle", "Jimmy Fallon"),
+                           ("a video of the founder of Amazon riding a camel", "Jeff Bezos")):
+        decision = semantic_policy.check(prompt)
+        assert decision.decision == "block" and decision.reasons[0].target == figure, prompt
+
+
 def test_the_shipped_description_embeddings_are_current():
     """The package ships the descriptions' embeddings so that no process embeds 2,295 texts (20 s) on its
     first check; after editing the descriptions, `python -m workbench.safety.policy` writes them again."""

@@ -107,6 +107,13 @@ former current first man woman guy girl boy person star who's one two three""".s
 _DEFINITE = frozenset("the that this these those whose s".split())
 _INDEFINITE = frozenset("a an some one two three four five several any".split())
 _REQUESTS = frozenset("make show generate create film render animate draw me us please".split())
+#: words in -ing that are not what the subject of a prompt does
+_NOT_VERBS = frozenset("""wedding morning evening building painting meeting ceiling clothing ending feeling spring
+string thing wing king viking pudding something nothing everything anything ring sibling darling""".split())
+#: what a prompt says of someone dead ("the late-night host" and "the late 90s" are not)
+_DIED = re.compile(r"\bthe late (?!\d)(?!(?:night|show|afternoon|evening|morning|summer|autumn|fall|spring|winter|game|"
+                   r"period|stage|shift|bloomer|nineties|eighties|seventies|sixties)\b)|\bwho (?:died|passed away)\b|"
+                   r"\bdied (?:in|at|on) |\bbefore (?:his|her|their) death\b|\bposthumous|\bin memoriam\b|\brest in peace\b")
 #: words that join the capitalised words of one name ("Lord of the Rings", "Think Like a Monk")
 _CONNECTORS = frozenset("of the a an it in on at de la le du von van".split())
 #: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
@@ -397,12 +404,26 @@ def _definite_before(words: tuple[str, ...], names: tuple[tuple[str, ...], ...])
     Nirvana", "that streamer", "Nirvana's drummer" and "a video of the founder of Amazon" are definite
     (Russell, "On Denoting", 1905: a definite description denotes one individual)."""
     start = next((i for i, word in enumerate(words) if word not in _REQUESTS), len(words))
-    if start == len(words) or words[start] not in _INDEFINITE:
+    if start == len(words):
+        return True
+    head = words[start:start + 6]
+    if head[:1] == ("the",) and any(head[i:i + 2] in (("of", "a"), ("of", "an")) for i in range(2, len(head) - 1)):
+        return False  # "the quarterback of a small-town team": a role in some group, not one person
+    if words[start] not in _INDEFINITE:
         return True
     found = [(i, i + len(name)) for name in names for i in range(len(words)) if words[i:i + len(name)] == name]
     first, end = min(found, default=(len(words), len(words)))
     possessive = end < len(words) and words[end] == "s"  # "Nirvana's drummer"
-    return possessive or any(word in _DEFINITE for word in words[start:first])
+    # the person is the prompt's subject: a definite word after its verb ("a cricket captain tossing
+    # the coin") is about something else
+    verb = next((i for i in range(start + 2, first) if words[i].endswith("ing") and words[i] not in _NOT_VERBS), first)
+    return possessive or any(word in _DEFINITE for word in words[start:verb])
+
+
+def _says_they_died(prompt: str) -> bool:
+    """Whether the prompt says the person it describes is dead ("the late ...", "who died in 2018"):
+    the gazetteer holds the living only."""
+    return _DIED.search(prompt.casefold()) is not None
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -591,7 +612,7 @@ class PromptPolicy:
 
     def _described_figures(self, prompt: str, words: tuple[str, ...]) -> list[Reason]:
         """The figure the prompt describes (see FIGURE_DESCRIPTION_THRESHOLD), or nothing."""
-        if self.embedder is None or not self.figure_descriptions:
+        if self.embedder is None or not self.figure_descriptions or _says_they_died(prompt):
             return []
         if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
             self._description_vectors["all"] = cached_embeddings(self.embedder, self.description_texts, self._cache_dir)
