@@ -10,7 +10,7 @@ import streamlit as st
 from pages.common import attempt, require_actor, result_or_stop, show_error
 from workbench import Role, WorkbenchError
 from workbench.safety.evidence import REPORT_REASONS
-from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS
+from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS, decision_label
 
 wb, actor = require_actor()
 
@@ -101,7 +101,9 @@ def show_case(case) -> None:
             st.markdown(f"**Content Credentials**: {state or 'none'}"
                         + (" · AI-generated" if credentials.get("ai_generated") else "")
                         + (f" · claims @{str(credentials['author']).lstrip('@')}, signed by a key not trusted here"
-                           if state == "Valid" and credentials.get("author") else ""))
+                           if state == "Valid" and credentials.get("author") else "")
+                        + (f" · made by @{str(credentials['author']).lstrip('@')}, signed by this platform"
+                           if state == "Trusted" and credentials.get("author") else ""))
         if detail.appeal_of is not None:
             st.markdown(f"**Appeals case #{detail.appeal_of.id}**, decided “{ACTIONS[detail.appeal_of.decision]}” "
                         f"by @{detail.appeal_of.decided_by}")
@@ -116,7 +118,8 @@ def show_case(case) -> None:
         columns = st.columns(4)
         chosen = None
         for index, action in enumerate(actions):
-            if columns[index % 4].form_submit_button(ACTIONS[action], key=f"{action}_{case.id}", width="stretch",
+            label = decision_label(action, about_cameo=case.video_id is None)
+            if columns[index % 4].form_submit_button(label, key=f"{action}_{case.id}", width="stretch",
                                                      type="primary" if action == "remove" else "secondary"):
                 chosen = action
         if chosen:

@@ -102,7 +102,8 @@ class Workbench:
         self.notifications = NotificationService(self.store)
         self.analytics = AnalyticsService(self.store)
         self.reports = ReportService(self.store)
-        self.moderation = ModerationService(self.store, timedelta(seconds=settings.case_lease_s))
+        self.moderation = ModerationService(self.store, timedelta(seconds=settings.case_lease_s),
+                                            settings.provenance_dir())
         self.prompt_policy = PolicyService(self.store, self.models)
         self.scanner = OutputScanner(self.store, self.models)
         self.cameos = CameoService(self.store, self.models)

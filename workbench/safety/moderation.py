@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workbench.files import write_atomically
-from workbench.media.provenance import verify
+from workbench.media.provenance import ensure_credentials, verify
 from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
 from workbench.safety.evidence import (
     REPORT_REASONS,
@@ -127,6 +127,8 @@ class Decision:
     label: str
     on_clip: tuple[Step, ...] | None
     on_enrollment: tuple[Step, ...] | None = None
+    #: its words on a held cameo's case, where there is no clip (None: the same as on a clip's)
+    enrollment_label: str | None = None
 
     @property
     def appealable(self) -> bool:
@@ -136,18 +138,26 @@ class Decision:
 #: every decision, in the words reviewers and the people notified read; "escalate" hands the case on
 #: (a held cameo's case: keep verifies it, remove rejects it, suspend also suspends its owner)
 DECISIONS: dict[str, Decision] = {
-    "keep": Decision("Keep: no violation", (RELEASE_HOLD,), (VERIFY_CAMEO,)),
-    "remove": Decision("Remove the clip", (RELEASE_HOLD, REMOVE_BY_REVIEW), (REJECT_CAMEO,)),
+    "keep": Decision("Keep: no violation", (RELEASE_HOLD,), (VERIFY_CAMEO,), "Keep: verify the cameo"),
+    "remove": Decision("Remove the clip", (RELEASE_HOLD, REMOVE_BY_REVIEW), (REJECT_CAMEO,), "Reject the cameo"),
     "label_ai": Decision("Label as AI-generated", (RELEASE_HOLD, LABEL_AI)),
     "label_satire": Decision("Label as satire", (RELEASE_HOLD, LABEL_SATIRE)),
     "age_restrict": Decision("Age-restrict (hidden from teens)", (RELEASE_HOLD, AGE_RESTRICT)),
     "hold_characters": Decision("Remove the clip and hold its character cameos",
                                 (RELEASE_HOLD, REMOVE_BY_REVIEW, HOLD_CHARACTERS)),
     "suspend": Decision("Remove the clip and suspend its creator", (RELEASE_HOLD, REMOVE_BY_REVIEW, SUSPEND_USER),
-                        (REJECT_CAMEO, SUSPEND_USER)),
+                        (REJECT_CAMEO, SUSPEND_USER), "Reject the cameo and suspend its owner"),
     "escalate": Decision("Escalate to a senior reviewer", (), ()),
 }
 ACTIONS: dict[str, str] = {name: decision.label for name, decision in DECISIONS.items()}
+
+
+def decision_label(action: str, *, about_cameo: bool = False) -> str:
+    """A decision's words on a clip's case, or on a held cameo's case (which has no clip to remove)."""
+    decision = DECISIONS[action]
+    return (decision.enrollment_label or decision.label) if about_cameo else decision.label
+
+
 ENROLLMENT_ACTIONS = tuple(name for name, decision in DECISIONS.items() if decision.on_enrollment is not None)
 #: decisions the person they act against may appeal, once
 APPEALABLE = tuple(name for name, decision in DECISIONS.items() if decision.appealable)
@@ -229,9 +239,11 @@ class Dashboard:
 
 
 class ModerationService:
-    def __init__(self, store: Store, lease: timedelta) -> None:
-        """`lease`: how long a claim holds a case before another reviewer may take it."""
-        self._store, self._lease = store, lease
+    def __init__(self, store: Store, lease: timedelta, provenance_dir: Path) -> None:
+        """`lease`: how long a claim holds a case before another reviewer may take it;
+        `provenance_dir`: the installation's signing credentials, whose root a clip's Content
+        Credentials are verified against."""
+        self._store, self._lease, self._provenance_dir = store, lease, provenance_dir
 
     # -- the queue -------------------------------------------------------------------------------
 
@@ -405,7 +417,8 @@ class ModerationService:
                     select(Video).where(Video.remix_parent_id == video.id).order_by(Video.id))), self._store.media_dir)
                 cameos = _cameos_in(session, video)
                 media = self._store.media_dir / video.media_path
-                provenance = verify(media) if media.exists() else {"state": None, "errors": ["the file is missing"]}
+                provenance = (verify(media, trust_anchors=ensure_credentials(self._provenance_dir).root_cert)
+                              if media.exists() else {"state": None, "errors": ["the file is missing"]})
             reports = [ReportView(r.reason, REPORT_REASONS[r.reason][0], r.details, handle, as_utc(r.created_at))
                        for r, handle in session.execute(select(Report, User.handle).join(User, User.id == Report.reporter_id)
                                                         .where(Report.case_id == case.id).order_by(Report.id))]
@@ -633,7 +646,8 @@ def _undo(session: Session, appealed: ModerationCase) -> None:
 def _notify_decision(session: Session, case: ModerationCase, appealed: ModerationCase | None, action: str,
                      reason: str) -> None:
     """The creator, every cameo owner in the clip and every reporter hear of the decision."""
-    outcome = ACTIONS[action]
+    outcome = decision_label(action, about_cameo=case.video_id is None)
+    reason = reason.rstrip(". ")
     creator = _subject(session, case).user_id
     subject = f"clip #{case.video_id}" if case.video_id else f"your cameo enrollment (case #{case.id})"
     if appealed is not None:
