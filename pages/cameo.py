@@ -60,8 +60,9 @@ for cameo in cameos:
         facts.caption(f"Who may use it: {levels.get(cameo.permission, cameo.permission)}"
                       + (f" · approved: {', '.join('@' + h for h in cameo.approved)}" if cameo.approved else ""))
         if cameo.status == "held":
-            facts.warning("Held for a reviewer: nobody can use it until they decide (a public figure's face, "
-                          "or a human face in a character's picture). You will hear of the decision in your inbox.")
+            because = cameo.held_because or "a public figure's face, or a human face in a character's picture"
+            facts.warning(f"Held for a reviewer: nobody can use it until they decide ({because}). "
+                          "You will hear of the decision in your inbox.")
         if cameo.status != "verified":
             continue
         with st.expander("Settings"):

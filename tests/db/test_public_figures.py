@@ -72,6 +72,7 @@ def test_a_character_made_from_a_real_persons_photo_is_held_not_verified(ana_cam
     made = wb.cameos.create_character("ben", "space_commander", "Space Commander", visibility="everyone",
                                       image=astronaut())
     assert made.status == "held"
+    assert made.held_because == "the picture shows the face of the public figure Eileen Collins"  # said to its owner
     assert "space_commander" not in [c.handle for c in wb.cameos.usable("tess")]
     with pytest.raises(Forbidden, match="held"):
         wb.clips.create("tess", "the commander waving", cameos=("space_commander",), duration_s=1.0)
@@ -79,8 +80,11 @@ def test_a_character_made_from_a_real_persons_photo_is_held_not_verified(ana_cam
     assert case.source == "enrollment" and case.evidence.enrollment.public_figure == "Eileen Collins"
     assert "character_human_face" not in case.categories and "public_figure_enrollment" in case.categories
     wb.moderation.claim("rita", case.id)
-    wb.moderation.decide("rita", case.id, "remove", "a real astronaut's photo is not a character")
+    wb.moderation.decide("rita", case.id, "remove", "a real astronaut's photo is not a character.")
     assert wb.cameos.get("ben", "space_commander").status == "revoked"
+    # the owner reads what happened to the cameo: there was no clip to remove
+    message = wb.notifications.list("ben")[0].body
+    assert "Reject the cameo" in message and "Remove the clip" not in message and ".." not in message, message
 
 
 def test_a_character_wearing_an_enrolled_persons_face_is_refused(ana_cameo):

@@ -456,5 +456,6 @@ def test_a_character_made_from_a_real_persons_photo_is_held_in_the_browser(serve
     wait_until_idle(page)
     page.get_by_role("button", name="Create", exact=True).and_(page.get_by_test_id("stBaseButton-secondaryFormSubmit")).click()
     page.get_by_text("Held for a reviewer").first.wait_for(timeout=60_000)
+    page.get_by_text("the face of the public figure Eileen Collins").first.wait_for(timeout=10_000)  # and why
     assert wb.cameos.get("ana", "commander_eileen").status == "held"
     assert "commander_eileen" not in [c.handle for c in wb.cameos.usable("chloe")]

@@ -19,7 +19,7 @@ from workbench.faces.challenge import Challenge, Check, LivenessResult, new_chal
 from workbench.faces.identities import Identity, assign
 from workbench.faces.liveness import check_liveness
 from workbench.files import place_by_content, temp_file
-from workbench.safety.cases import record_evidence
+from workbench.safety.cases import evidence_of, record_evidence
 from workbench.safety.evidence import EnrollmentMatch, Evidence
 from workbench.safety.scan import enrolled_faces
 from workbench.social.consent import load_cameo, refusal
@@ -69,6 +69,8 @@ class CameoView:
     approved: tuple[str, ...]
     owner: str
     reference_image: Path | None
+    #: why a reviewer holds it, for its owner ("the picture shows the face of the public figure ...")
+    held_because: str | None = None
 
 
 class CameoService:
@@ -400,7 +402,23 @@ def _view(session: Session, cameo: Cameo, media_dir: Path, viewer: User | None =
                                .where(CameoApproval.cameo_id == cameo.id).order_by(User.handle))
     reference = media_dir / cameo.reference_image_path if cameo.reference_image_path else None
     return CameoView(cameo.id, cameo.handle, cameo.display_name, cameo.kind.value, cameo.status.value,
-                     cameo.permission.value, cameo.restrictions, tuple(approved), cameo.owner.handle, reference)
+                     cameo.permission.value, cameo.restrictions, tuple(approved), cameo.owner.handle, reference,
+                     _held_because(session, cameo))
+
+
+def _held_because(session: Session, cameo: Cameo) -> str | None:
+    """What the evidence of the cameo's undecided review case says, while a reviewer holds it."""
+    if cameo.status is not CameoStatus.HELD:
+        return None
+    case = session.scalar(select(ModerationCase).where(ModerationCase.cameo_id == cameo.id,
+                                                       ModerationCase.decision.is_(None))
+                          .order_by(ModerationCase.id.desc()).limit(1))
+    match = evidence_of(case).enrollment if case is not None else None
+    if match is None:
+        return None
+    if match.detail:
+        return match.detail
+    return f"the face matches the public figure {match.public_figure}" if match.public_figure else None
 
 
 def _decode_image(image: bytes | np.ndarray) -> np.ndarray:
