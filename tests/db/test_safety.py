@@ -311,6 +311,16 @@ def test_odd_uploads_are_refused_for_what_they_are_or_stored(people, tmp_path):
         assert container.streams.audio[0].sample_rate == 48_000
 
 
+def test_a_clip_without_a_face_is_scanned_without_the_identity_models(people, tmp_path):
+    """The face embedding network, the public-figure gallery and every cameo's reference (about 65 MB
+    and a second) are for identifying a face: a clip with none never loads them."""
+    wb = people
+    clip = written_in("mp4", "libx264", tmp_path / "shapes.mp4")
+    uploaded = wb.uploads.upload("ben", clip.read_bytes(), caption="moving shapes")
+    assert uploaded.held_reason is None
+    assert "faces" in vars(wb.models) and "public_figures" not in vars(wb.models)
+
+
 def test_an_uploaded_deepfake_of_an_enrolled_person_opens_a_case_with_the_detectors_scores(people, tmp_path):
     """Impersonation: @ben uploads a clip in which @ana's enrolled face was swapped onto someone filmed
     with a camera (the shipped benchmark's autoencoder swap). Her face without her grant holds it and

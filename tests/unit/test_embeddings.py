@@ -26,3 +26,18 @@ def test_the_default_model_does_not_import_torch():
             "print(sorted({'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_the_weights_are_mapped_only_while_encoding():
+    """Between calls the model's pages are the kernel's page cache, not this process's memory (44 MB of
+    a process that uploads a clip with a caption and then loads the face models). In a process of its
+    own: sentence-transformers (the test above) maps the same file for as long as it lives."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom workbench.safety.embeddings import SentenceEmbedder\n"
+            "embedder = SentenceEmbedder()\nfirst = embedder(['a dog surfing'])\n"
+            "mapped = 'model.safetensors' in open('/proc/self/maps').read()\n"
+            "print(mapped, np.array_equal(first, embedder(['a dog surfing'])))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "True"], done.stderr

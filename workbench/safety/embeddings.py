@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -75,7 +77,8 @@ class BertEncoder:
         self.heads, self.eps = config["num_attention_heads"], config["layer_norm_eps"]
         self.layers = config["num_hidden_layers"]
         max_length = json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
-        self.weights = mapped_safetensors(folder / "model.safetensors")
+        self.weights_file = folder / "model.safetensors"
+        self.hidden = config["hidden_size"]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_length)
         self.tokenizer.enable_padding(pad_id=config.get("pad_token_id", 0))
@@ -83,36 +86,36 @@ class BertEncoder:
     def encode(self, texts: list[str], normalize_embeddings: bool = True, batch_size: int = 32,
                show_progress_bar: bool = False) -> np.ndarray:
         """(len(texts), hidden) float32, the same call as SentenceTransformer.encode."""
-        out = [self._batch(texts[start:start + batch_size]) for start in range(0, len(texts), batch_size)]
-        vectors = np.concatenate(out) if out else np.zeros((0, self.weights["pooler.dense.bias"].size), np.float32)
+        with mapped_safetensors(self.weights_file) as weights:  # mapped for this call only (see there)
+            out = [self._batch(weights, texts[start:start + batch_size]) for start in range(0, len(texts), batch_size)]
+        vectors = np.concatenate(out) if out else np.zeros((0, self.hidden), np.float32)
         if normalize_embeddings:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, w: dict[str, np.ndarray], texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings])
         mask = np.array([e.attention_mask for e in encodings], np.float32)
         types = np.array([e.type_ids for e in encodings])
-        w = self.weights
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:ids.shape[1]]
              + w["embeddings.token_type_embeddings.weight"][types])
-        x = self._norm(x, "embeddings.LayerNorm")
+        x = self._norm(w, x, "embeddings.LayerNorm")
         blocked = (1.0 - mask)[:, None, None, :] * np.float32(-1e9)  # padding takes no attention
         for index in range(self.layers):
             p = f"encoder.layer.{index}."
-            x = self._norm(x + self._dense(self._attention(x, blocked, p), p + "attention.output.dense"),
+            x = self._norm(w, x + self._dense(w, self._attention(w, x, blocked, p), p + "attention.output.dense"),
                            p + "attention.output.LayerNorm")
-            inner = _gelu(self._dense(x, p + "intermediate.dense"))
-            x = self._norm(x + self._dense(inner, p + "output.dense"), p + "output.LayerNorm")
+            inner = _gelu(self._dense(w, x, p + "intermediate.dense"))
+            x = self._norm(w, x + self._dense(w, inner, p + "output.dense"), p + "output.LayerNorm")
         return (x * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
 
-    def _attention(self, x: np.ndarray, blocked: np.ndarray, p: str) -> np.ndarray:
+    def _attention(self, w: dict[str, np.ndarray], x: np.ndarray, blocked: np.ndarray, p: str) -> np.ndarray:
         batch, length, hidden = x.shape
         size = hidden // self.heads
 
         def split(name: str) -> np.ndarray:
-            return self._dense(x, p + f"attention.self.{name}").reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
+            return self._dense(w, x, p + f"attention.self.{name}").reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
 
         query, key, value = split("query"), split("key"), split("value")
         scores = query @ key.transpose(0, 1, 3, 2) / np.float32(math.sqrt(size)) + blocked
@@ -120,33 +123,46 @@ class BertEncoder:
         attention = scores / scores.sum(axis=-1, keepdims=True)
         return (attention @ value).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
 
-    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+    def _dense(self, w: dict[str, np.ndarray], x: np.ndarray, name: str) -> np.ndarray:
         """x times the layer's (outputs, inputs) weight, transposed, plus its bias: as one 2-D product, which
         numpy hands to BLAS (a 3-D one broadcasts outside it, ten times slower)."""
-        weight = self.weights[name + ".weight"]
-        return (x.reshape(-1, weight.shape[1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0]) + self.weights[name + ".bias"]
+        weight = w[name + ".weight"]
+        return (x.reshape(-1, weight.shape[1]) @ weight.T).reshape(*x.shape[:-1], weight.shape[0]) + w[name + ".bias"]
 
-    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+    def _norm(self, w: dict[str, np.ndarray], x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)
         variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[name + ".weight"] + self.weights[name + ".bias"]
+        return (x - mean) / np.sqrt(variance + self.eps) * w[name + ".weight"] + w[name + ".bias"]
 
 
-def mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """The float32 tensors of a safetensors file, memory-mapped read-only rather than read: only the
-    pages a forward pass touches are ever resident (most of the 30,522-word embedding table never is).
-    The format: an 8-byte little-endian header length, a JSON header of name -> dtype, shape and
-    [start, end) byte offsets into the data after it (github.com/huggingface/safetensors)."""
+@contextmanager
+def mapped_safetensors(path: Path) -> Iterator[dict[str, np.ndarray]]:
+    """The float32 tensors of a safetensors file, memory-mapped read-only rather than read, for the
+    length of a `with` block: only the pages a forward pass touches are ever resident (most of the
+    30,522-word embedding table never is), and between calls they are the kernel's page cache, not
+    this process's memory (44 MB of a process that uploads a clip with a caption). Mapping once per
+    call costs about a millisecond. The format: an 8-byte little-endian header length, a JSON header
+    of name -> dtype, shape and [start, end) byte offsets into the data after it
+    (github.com/huggingface/safetensors)."""
     with open(path, "rb") as file:
-        length = int.from_bytes(file.read(8), "little")
-        header = json.loads(file.read(length))
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__" or entry["dtype"] != "F32":
-            continue
-        start, end = entry["data_offsets"]
-        tensors[name] = np.memmap(path, dtype="<f4", mode="r", offset=8 + length + start, shape=tuple(entry["shape"]))
-    return tensors
+    try:
+        length = int.from_bytes(mapped[:8], "little")
+        header = json.loads(mapped[8:8 + length])
+        for name, entry in header.items():
+            if name == "__metadata__" or entry["dtype"] != "F32":
+                continue
+            start, _ = entry["data_offsets"]
+            shape = tuple(entry["shape"])
+            tensors[name] = np.frombuffer(mapped, "<f4", count=math.prod(shape), offset=8 + length + start).reshape(shape)
+        yield tensors
+    finally:
+        tensors.clear()
+        try:
+            mapped.close()
+        except BufferError:  # a view still held (by an exception's traceback): unmapped when collected
+            pass
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

@@ -93,20 +93,25 @@ class OutputScanner:
         # held in memory whole): an interval this short always leaves the cap to decide
         picks = sample_frames(path, every_s=1e-3, max_frames=FACE_FRAMES, max_side=FACE_FRAME_SIDE)
         hits: list[ScanHit] = []
-        self._models.public_figures  # loaded (with the face engine) before the transaction, never in it
+        engine = self._models.faces
+        found_faces = [engine.detect(frame) for frame in picks]
+        # the identity models (the embedding network, the gallery, every cameo's reference) are loaded
+        # only for a clip with a face to identify, and before the transaction, never in it
+        any_face = any(found_faces)
+        if any_face:
+            self._models.public_figures
         with self._store.transaction() as session:
-            enrolled = enrolled_faces(session, self._models, self._store.media_dir, granted=granted_cameo_ids)
+            enrolled = (enrolled_faces(session, self._models, self._store.media_dir, granted=granted_cameo_ids)
+                        if any_face else [])
             removed = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.REMOVED, Video.removal == Removal.REVIEW))}
             published = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.PUBLISHED))} if upload else {}
-        engine = self._models.faces
         seen: dict[tuple[str, str], Assignment] = {}
         largest_faces = []
-        for number, frame in enumerate(picks):
-            faces = engine.detect(frame)
+        for number, (frame, faces) in enumerate(zip(picks, found_faces)):
             biggest = largest(faces) if faces else None
             for face in faces:
                 embedding = engine.embed(frame, face)
