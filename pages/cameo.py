@@ -69,7 +69,8 @@ for cameo in cameos:
             level = st.selectbox("Who may use it", list(levels), index=list(levels).index(cameo.permission),
                                  format_func=levels.get, key=f"level_{cameo.id}")
             if level != cameo.permission:
-                attempt(wb.cameos.set_permission, actor.handle, cameo.handle, level)
+                attempt(wb.cameos.set_permission, actor.handle, cameo.handle, level,
+                        done=f"Who may use @{cameo.handle}: saved")
             if cameo.kind == "person":
                 approve, unapprove = st.columns(2)
                 with approve.form(f"approve_{cameo.id}", clear_on_submit=True):
@@ -83,7 +84,8 @@ for cameo in cameos:
                 words = st.text_area("Never show my cameo…", value=cameo.restrictions, max_chars=500,
                                      placeholder="drinking, in political ads, in swimwear")
                 if st.form_submit_button("Save restrictions"):
-                    attempt(wb.cameos.set_restrictions, actor.handle, cameo.handle, words)
+                    attempt(wb.cameos.set_restrictions, actor.handle, cameo.handle, words,
+                            done=f"Restrictions of @{cameo.handle} saved")
             photo = st.file_uploader("Reference photo (exactly one face for a person)", type=["jpg", "jpeg", "png"],
                                      key=f"photo_{cameo.id}")
             if st.toggle("Use the camera instead", key=f"camera_on_{cameo.id}"):

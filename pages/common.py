@@ -62,6 +62,8 @@ def require_actor(*, allow_suspended: bool = False) -> tuple[Workbench, UserView
         st.sidebar.info("No users yet: run `workbench seed --demo`.")
         st.stop()
     persona_picker(users, actor)
+    if "done" in st.session_state:  # what the last change did, said once after its rerun
+        st.toast(st.session_state.pop("done"), icon=":material/check_circle:")
     if actor.suspended and not allow_suspended:
         st.warning(f"@{actor.handle} is suspended; the Inbox shows why and how to appeal.", icon=":material/block:")
         st.stop()
@@ -72,13 +74,16 @@ def show_error(error: WorkbenchError) -> None:
     st.error(str(error), icon=":material/error:")
 
 
-def attempt(call, *args, **kwargs) -> None:
-    """Run a change; show a refusal, or rerun to show the new state."""
+def attempt(call, *args, done: str | None = None, **kwargs) -> None:
+    """Run a change; show a refusal, or rerun to show the new state (and say `done` when given: a
+    change whose result is not otherwise visible, such as saved settings or a decided case)."""
     try:
         call(*args, **kwargs)
     except WorkbenchError as error:
         show_error(error)
     else:
+        if done:
+            st.session_state["done"] = done
         st.rerun()
 
 

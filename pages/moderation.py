@@ -123,9 +123,10 @@ def show_case(case) -> None:
                                                      type="primary" if action == "remove" else "secondary"):
                 chosen = action
         if chosen:
-            attempt(wb.moderation.decide, actor.handle, case.id, chosen, reason)
+            attempt(wb.moderation.decide, actor.handle, case.id, chosen, reason,
+                    done=f"Case #{case.id} decided: {decision_label(chosen, about_cameo=case.video_id is None)}")
     if st.button("Release undecided", icon=":material/undo:"):
-        attempt(wb.moderation.release, actor.handle, case.id)
+        attempt(wb.moderation.release, actor.handle, case.id, done=f"Case #{case.id} released to the queue")
 
 
 queue_tab, dashboard_tab, *admin_tabs = st.tabs(["Queue", "Dashboard"] + (["Audit log"] if actor.role == Role.ADMIN else []))

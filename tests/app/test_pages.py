@@ -138,6 +138,17 @@ def test_cameo_page_shows_the_owners_cameo_and_appearances(world):
     assert "@pip_the_otter" in text and "`verified`" in text
 
 
+def test_cameo_page_saves_restrictions_and_says_so(world):
+    """Saving restrictions was silent: the text stayed in the box and nothing said it had been kept."""
+    at = app_as("maya", "pages/cameo.py")
+    box = next(t for t in at.text_area if t.label == "Never show my cameo…")
+    box.input("drinking, political ads")
+    next(b for b in at.button if b.label == "Save restrictions").click().run()
+    assert not at.exception, at.exception
+    assert world.cameos.get("maya", "pip_the_otter").restrictions == "drinking, political ads"
+    assert [t.value for t in at.toast] == ["Restrictions of @pip_the_otter saved"]
+
+
 def test_cameo_page_changes_who_may_use_it_and_takes_clips_down(world):
     cameo = world.cameos.mine("ana")[0]
     assert cameo.permission == "everyone"
@@ -219,6 +230,8 @@ def test_moderation_page_claims_blurs_reveals_and_decides(world):
     decided = world.moderation.case("rosa_reviews", held.id).case
     assert (decided.status, decided.decision, decided.decided_by) == ("decided", "keep", "rosa_reviews")
     assert decided.decision_reason == "checked: a harmless clip"
+    # the page says what was done (it went back to "Claim the next case" without a word)
+    assert [t.value for t in at.toast] == [f"Case #{held.id} decided: Keep: no violation"]
 
 
 def test_moderation_page_refuses_a_decision_without_a_reason(world):
@@ -230,6 +243,7 @@ def test_moderation_page_refuses_a_decision_without_a_reason(world):
     assert world.moderation.case("rosa_reviews", held.id).case.status == "claimed"
     next(b for b in at.button if b.label == "Release undecided").click().run()
     assert world.moderation.case("rosa_reviews", held.id).case.status == "open"
+    assert [t.value for t in at.toast] == [f"Case #{held.id} released to the queue"]
 
 
 def test_admins_see_the_audit_log(world):
