@@ -2,6 +2,7 @@
 you choose to look, decide in one click; the team's backlog and time to decision; the audit log
 for admins."""
 import json
+from functools import partial
 
 import pandas as pd
 import plotly.express as px
@@ -71,6 +72,7 @@ def show_media(case, detail) -> None:
 
 def show_case(case) -> None:
     detail = result_or_stop(wb.moderation.case, actor.handle, case.id)
+    label_of = partial(decision_label, about_cameo=case.video_id is None)  # a held cameo's case has no clip
     st.subheader(f"Case #{case.id} · {case.source} · severity {case.severity:.2f}")
     lease = f"You hold it until {case.lease_expires_at:%H:%M} UTC." if case.lease_expires_at else ""
     st.caption(f"{case.tier.capitalize()} tier. Opened {case.opened_at:%Y-%m-%d %H:%M} UTC. {lease}")
@@ -98,14 +100,14 @@ def show_case(case) -> None:
                     f"@{c.handle} (owner @{c.owner}, {'granted' if c.granted else 'NOT granted'})" for c in detail.cameos))
             credentials = detail.provenance or {}
             state = credentials.get("state")
+            author = str(credentials.get("author") or "").lstrip("@")
+            signer = {"Valid": f" · claims @{author}, signed by a key not trusted here",
+                      "Trusted": f" · made by @{author}, signed by this platform"}
             st.markdown(f"**Content Credentials**: {state or 'none'}"
                         + (" · AI-generated" if credentials.get("ai_generated") else "")
-                        + (f" · claims @{str(credentials['author']).lstrip('@')}, signed by a key not trusted here"
-                           if state == "Valid" and credentials.get("author") else "")
-                        + (f" · made by @{str(credentials['author']).lstrip('@')}, signed by this platform"
-                           if state == "Trusted" and credentials.get("author") else ""))
+                        + (signer.get(state, "") if author else ""))
         if detail.appeal_of is not None:
-            st.markdown(f"**Appeals case #{detail.appeal_of.id}**, decided “{ACTIONS[detail.appeal_of.decision]}” "
+            st.markdown(f"**Appeals case #{detail.appeal_of.id}**, decided “{label_of(detail.appeal_of.decision)}” "
                         f"by @{detail.appeal_of.decided_by}")
     with st.expander(f"History ({len(detail.history)})"):
         for entry in detail.history:
@@ -118,13 +120,12 @@ def show_case(case) -> None:
         columns = st.columns(4)
         chosen = None
         for index, action in enumerate(actions):
-            label = decision_label(action, about_cameo=case.video_id is None)
-            if columns[index % 4].form_submit_button(label, key=f"{action}_{case.id}", width="stretch",
+            if columns[index % 4].form_submit_button(label_of(action), key=f"{action}_{case.id}", width="stretch",
                                                      type="primary" if action == "remove" else "secondary"):
                 chosen = action
         if chosen:
             attempt(wb.moderation.decide, actor.handle, case.id, chosen, reason,
-                    done=f"Case #{case.id} decided: {decision_label(chosen, about_cameo=case.video_id is None)}")
+                    done=f"Case #{case.id} decided: {label_of(chosen)}")
     if st.button("Release undecided", icon=":material/undo:"):
         attempt(wb.moderation.release, actor.handle, case.id, done=f"Case #{case.id} released to the queue")
 

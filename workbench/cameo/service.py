@@ -296,12 +296,10 @@ class CameoService:
             links = session.execute(select(VideoCameo, Video).join(Video, Video.id == VideoCameo.video_id)
                                     .where(VideoCameo.cameo_id == cameo.id,
                                            Video.status == VideoStatus.PUBLISHED)).all()
-            for link, video in links:
+            for link, video in links:  # a "keep" that found the cameo held leaves its clips hidden
                 if kept:
                     link.kept_by_owner = True
-                elif published == "keep":
-                    continue
-                elif video_states.remove(session, video, Removal.CAMEO_OWNER):
+                elif published == "remove" and video_states.remove(session, video, Removal.CAMEO_OWNER):
                     audit(session, owner, "cameo.remove_appearance", "video", video.id, cameo=cameo.handle,
                           reason="cameo revoked")
             audit(session, owner, "cameo.revoke", "cameo", cameo.id, published=published, clips=len(links))

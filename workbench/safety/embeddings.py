@@ -140,8 +140,8 @@ def mapped_safetensors(path: Path) -> Iterator[dict[str, np.ndarray]]:
     """The float32 tensors of a safetensors file, memory-mapped read-only rather than read, for the
     length of a `with` block: only the pages a forward pass touches are ever resident (most of the
     30,522-word embedding table never is), and between calls they are the kernel's page cache, not
-    this process's memory (44 MB of a process that uploads a clip with a caption). Mapping once per
-    call costs about a millisecond. The format: an 8-byte little-endian header length, a JSON header
+    this process's memory (44 MB of a process that uploads a clip with a caption). Mapping and
+    touching the pages again costs a policy check 2-4 ms (BENCHMARKS.md). The format: an 8-byte little-endian header length, a JSON header
     of name -> dtype, shape and [start, end) byte offsets into the data after it
     (github.com/huggingface/safetensors)."""
     with open(path, "rb") as file:

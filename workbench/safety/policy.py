@@ -86,8 +86,8 @@ IP_REVIEW_THRESHOLD = 0.58
 #: that at most DISTINCTIVE_FIGURES figures' descriptions use); or when it is so similar that it is a
 #: paraphrase of the description, name or not. Similarity alone puts "a pop star dancing" near every pop
 #: star; the shared name is what identifies one. Chosen on described_dev.jsonl (bench_policy.py
-#: --sweep-described and the one-word rule below): blocks 0.900 recalled, 0.014 of allows blocked; its
-#: ordinary prompts' closest descriptions scored up to 0.67 without a shared name.
+#: --sweep-described); its ordinary prompts' closest descriptions scored up to 0.67 without a shared
+#: name. What the rules catch on description sets nobody tuned them for: BENCHMARKS.md.
 FIGURE_DESCRIPTION_THRESHOLD = 0.5
 FIGURE_PARAPHRASE_THRESHOLD = 0.7
 DISTINCTIVE_FIGURES = 5
@@ -319,12 +319,16 @@ def cached_embeddings(embedder: Embedder, texts: list[str], folder: Path | None)
     if vectors is None or vectors.shape[0] != len(texts):
         vectors = embedder(texts)
         if path is not None:
-            buffer = io.BytesIO()
-            np.save(buffer, vectors)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, buffer.getvalue())
+            _save_vectors(path, vectors)
     _embedded[key] = vectors
     return vectors
+
+
+def _save_vectors(path: Path, vectors: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, buffer.getvalue())
 
 
 def _figure_descriptions(gazetteer: dict, distinctive_figures: int) -> tuple[tuple[Figure, str, frozenset[DescriptionKey]], ...]:
@@ -620,7 +624,7 @@ class PromptPolicy:
         scores, unprotected = every[:len(self.figure_descriptions)], every[len(self.figure_descriptions):]
         lowest = min(self.figure_threshold, self.figure_paraphrase_threshold, FIGURE_ONE_WORD_NAME_THRESHOLD)
         found = []
-        for index in np.flatnonzero(scores >= lowest):  # a few of the 2,295 descriptions
+        for index in np.flatnonzero(scores >= lowest):  # a few of the 4,590 descriptions
             (figure, text, keys), score = self.figure_descriptions[index], float(scores[index])
             if score >= self.figure_paraphrase_threshold and _definite_before(words, ()) or any(
                     score >= self._needed_for(key) and all(_contains(words, name) for name in key.names)
@@ -766,13 +770,10 @@ def write_shipped_embeddings() -> Path:
     (run after editing the descriptions; tests/unit/test_prompt_policy.py checks the file is current)."""
     embedder = SentenceEmbedder()
     texts = shared_policy().description_texts
-    SHIPPED_EMBEDDINGS.mkdir(exist_ok=True)
     for old in SHIPPED_EMBEDDINGS.glob("text-embeddings-*.npy"):
         old.unlink()
-    buffer = io.BytesIO()
-    np.save(buffer, embedder(texts))
     path = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(embedder.model_name, texts)}.npy"
-    write_atomically(path, buffer.getvalue())
+    _save_vectors(path, embedder(texts))
     return path
 
 
