@@ -5,6 +5,7 @@ and check latency once the models are loaded.
     .venv/bin/python benchmarks/bench_policy.py --errors        # also list every miss
     .venv/bin/python benchmarks/bench_policy.py --sweep         # how the thresholds were chosen (dev set)
     .venv/bin/python benchmarks/bench_policy.py --sweep-described  # the described-figure threshold (described_dev)
+    .venv/bin/python benchmarks/bench_policy.py --sweep-evidence   # a subject's evidence (the described sets tuned on)
 """
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from workbench.safety.evaluation import (
     block_recall, by_category, exact_accuracy, false_block_rate, latency_ms, load_cases, load_registry, run_cases,
 )
 from workbench.safety.policy import PromptPolicy
+
+
+#: the description sets the described-figure rules were chosen on (described_seventh was not)
+DESCRIBED_TUNED = ("described_dev", "described_unseen", "described_fresh", "described_final", "described_last",
+                   "described_sixth")
 
 
 def fmt(value: float) -> str:
@@ -49,6 +55,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--sweep-described", action="store_true")
+    parser.add_argument("--sweep-evidence", action="store_true")
     args = parser.parse_args()
     embedder = SentenceEmbedder()
     registry = load_registry()
@@ -75,6 +82,17 @@ def main() -> None:
                     outcomes = run_cases(policy, cases)
                     print(f"| {threshold} | {paraphrase} | {distinctive} figures | {fmt(block_recall(outcomes))} | "
                           f"{fmt(false_block_rate(outcomes))} |")
+        return
+    if args.sweep_evidence:
+        cases = [case for name in DESCRIBED_TUNED for case in load_cases(name)]
+        cache = Path(tempfile.mkdtemp())
+        print("| evidence | lead over the next person | block recall | false-block rate |")
+        print("|---|---|---|---|")
+        for weight in (15.0, 20.0, 25.0):
+            for lead in (6.0, 8.0, 10.0, 12.0):
+                policy = PromptPolicy(registry, figure_evidence=(weight, lead)).with_embedder(embedder, cache_dir=cache)
+                outcomes = run_cases(policy, cases)
+                print(f"| {weight:g} | {lead:g} | {fmt(block_recall(outcomes))} | {fmt(false_block_rate(outcomes))} |")
         return
     policy = PromptPolicy(registry, embedder=embedder)
     for name in args.sets:

@@ -27,6 +27,13 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from workbench.files import packaged_data, write_atomically
+from workbench.safety.described import (
+    NOT_DISTINCTIVE,
+    NOT_VERBS,
+    DescribedPeople,
+    is_plural_or_local,
+    subject,
+)
 from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.text import (
     PhraseHit,
@@ -91,6 +98,16 @@ IP_REVIEW_THRESHOLD = 0.58
 FIGURE_DESCRIPTION_THRESHOLD = 0.5
 FIGURE_PARAPHRASE_THRESHOLD = 0.7
 DISTINCTIVE_FIGURES = 5
+#: a prompt's subject also identifies a figure by the rare words it shares with their descriptions
+#: (workbench.safety.described): when those weigh at least FIGURE_EVIDENCE and FIGURE_EVIDENCE_LEAD
+#: more than for anyone else, and the subject is one definite person. "the actor who played Captain
+#: Jean-Luc Picard and Professor X" weighs 27 for Patrick Stewart, 16 more than for the next; a dead
+#: person's lead of DEAD_PERSON_LEAD means the prompt describes them ("the Apple co-founder who
+#: unveiled the first iPhone in 2007"). Chosen on the described sets as they stood on 2026-12-04
+#: (bench_policy.py --sweep-evidence); described_seventh was measured once, after.
+FIGURE_EVIDENCE = 20.0
+FIGURE_EVIDENCE_LEAD = 10.0
+DEAD_PERSON_LEAD = 5.0
 #: a name of one word may be an ordinary word too (the "Dusk" and "Dawn" of "From Dusk till Dawn" made
 #: "a lighthouse at dusk" Salma Hayek at 0.50): with one, the clause must be this similar
 FIGURE_ONE_WORD_NAME_THRESHOLD = 0.55
@@ -98,18 +115,11 @@ FIGURE_ONE_WORD_NAME_THRESHOLD = 0.55
 #: Penguins" made a penguin documentary Morgan Freeman at 0.60; "Wolverine" of "Wolverine in the
 #: X-Men" is Hugh Jackman at 0.67)
 FIGURE_PART_THRESHOLD = 0.62
-#: words never distinctive however rare (function words and words for any person)
-_NOT_DISTINCTIVE = frozenset("""a an the of and or in on at to for with by from as who whom whose that which
-this his her their its he she they him them is was were be been being has have had known best famous
-former current first man woman guy girl boy person star who's one two three""".split())
 #: words that make a reference definite (the "s" of a possessive: "India's prime minister") or
 #: indefinite, and the requests a prompt may begin with ("make a ...")
 _DEFINITE = frozenset("the that this these those whose s".split())
 _INDEFINITE = frozenset("a an some one two three four five several any".split())
 _REQUESTS = frozenset("make show generate create film render animate draw me us please".split())
-#: words in -ing that are not what the subject of a prompt does
-_NOT_VERBS = frozenset("""wedding morning evening building painting meeting ceiling clothing ending feeling spring
-string thing wing king viking pudding something nothing everything anything ring sibling darling""".split())
 #: what a prompt says of someone dead ("the late-night host" and "the late 90s" are not)
 _DIED = re.compile(r"\bthe late (?!\d)(?!(?:night|show|afternoon|evening|morning|summer|autumn|fall|spring|winter|game|"
                    r"period|stage|shift|bloomer|nineties|eighties|seventies|sixties)\b)|\bwho (?:died|passed away)\b|"
@@ -165,7 +175,8 @@ class Decision:
         if not self.reasons:
             return "the prompt is allowed"
         first = self.reasons[0]
-        what = {"public_figure": f"names a public figure ({first.target})",
+        named = "describes" if first.matched.startswith("described") else "names"
+        what = {"public_figure": f"{named} a public figure ({first.target})",
                 "ip": f"uses a protected character or style ({first.target})",
                 "ip_rules": f"uses {first.target} in a way its rights holder does not allow",
                 "ip_similar": f"closely resembles a protected character or style ({first.target})",
@@ -370,7 +381,7 @@ def _names_in(text: str) -> list[tuple[str, ...]]:
     ("Think Like a Monk", "Lord of the Rings"), as tokens."""
     runs, current, pending = [], [], []
     for word in re.findall(r"[\w'’&+.-]+", text):
-        if (word[:1].isupper() or word[:1].isdigit()) and (current or word.casefold() not in _NOT_DISTINCTIVE):
+        if (word[:1].isupper() or word[:1].isdigit()) and (current or word.casefold() not in NOT_DISTINCTIVE):
             current += pending + [word]
             pending = []
         elif current and word.casefold() in _CONNECTORS:
@@ -420,7 +431,7 @@ def _definite_before(words: tuple[str, ...], names: tuple[tuple[str, ...], ...])
     possessive = end < len(words) and words[end] == "s"  # "Nirvana's drummer"
     # the person is the prompt's subject: a definite word after its verb ("a cricket captain tossing
     # the coin") is about something else
-    verb = next((i for i in range(start + 2, first) if words[i].endswith("ing") and words[i] not in _NOT_VERBS), first)
+    verb = next((i for i in range(start + 2, first) if words[i].endswith("ing") and words[i] not in NOT_VERBS), first)
     return possessive or any(word in _DEFINITE for word in words[start:verb])
 
 
@@ -451,12 +462,14 @@ class PromptPolicy:
                  restriction_threshold: float = RESTRICTION_THRESHOLD,
                  figure_threshold: float = FIGURE_DESCRIPTION_THRESHOLD,
                  figure_paraphrase_threshold: float = FIGURE_PARAPHRASE_THRESHOLD,
-                 distinctive_figures: int = DISTINCTIVE_FIGURES) -> None:
+                 distinctive_figures: int = DISTINCTIVE_FIGURES,
+                 figure_evidence: tuple[float, float] = (FIGURE_EVIDENCE, FIGURE_EVIDENCE_LEAD)) -> None:
         gazetteer = gazetteer or load_gazetteer()
         lexicon = lexicon or load_lexicon()
         self.embedder = embedder
         self.ip_threshold, self.restriction_threshold = ip_threshold, restriction_threshold
         self.figure_threshold, self.figure_paraphrase_threshold = figure_threshold, figure_paraphrase_threshold
+        self.figure_evidence, self.figure_evidence_lead = figure_evidence
         self.figures: PhraseIndex[Figure] = PhraseIndex()
         for entry in gazetteer["figures"]:
             figure = Figure(entry["name"], entry.get("category", ""))
@@ -485,8 +498,14 @@ class PromptPolicy:
                                                    for name in names.split("|")}
         self._theme_indexes: dict[str, TermIndex] = {}
         self.figure_descriptions = _figure_descriptions(gazetteer, distinctive_figures)
-        self.unprotected_descriptions = tuple(text for person in json.loads(DECEASED_FILE.read_text())["people"]
-                                              for text in person["descriptions"])
+        dead = json.loads(DECEASED_FILE.read_text())["people"]
+        self.unprotected_descriptions = tuple(text for person in dead for text in person["descriptions"])
+        #: everyone described, living (the gazetteer's figures, in order) then dead, for the evidence of
+        #: a prompt's subject; indexed on first need (two threads at once may both do it)
+        self._living = tuple(Figure(entry["name"], entry.get("category", "")) for entry in gazetteer["figures"])
+        self._descriptions_by_person = ([entry.get("descriptions", ()) for entry in gazetteer["figures"]]
+                                        + [person["descriptions"] for person in dead])
+        self._described_people: DescribedPeople | None = None
         #: the descriptions' embeddings, made on first need and shared by the copies with_ip_entries makes
         #: (one per check), so they are embedded once per policy and sentence model
         self._description_vectors: dict[str, np.ndarray] = {}
@@ -615,8 +634,16 @@ class PromptPolicy:
     # -- public figures described ------------------------------------------------------------------
 
     def _described_figures(self, prompt: str, words: tuple[str, ...]) -> list[Reason]:
-        """The figure the prompt describes (see FIGURE_DESCRIPTION_THRESHOLD), or nothing."""
+        """The figure the prompt describes (see FIGURE_DESCRIPTION_THRESHOLD and FIGURE_EVIDENCE), or
+        nothing: not for some people ("wedding guests"), someone the author knows ("our mayor") or
+        someone who died."""
         if self.embedder is None or not self.figure_descriptions or _says_they_died(prompt):
+            return []
+        subject_text = subject(prompt)
+        if is_plural_or_local(subject_text) or self.described_people.is_a_thing(subject_text):
+            return []
+        evidence = self.described_people.evidence(subject_text)
+        if evidence and evidence.person >= len(self._living) and evidence.lead >= DEAD_PERSON_LEAD:
             return []
         if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
             self._description_vectors["all"] = cached_embeddings(self.embedder, self.description_texts, self._cache_dir)
@@ -630,12 +657,23 @@ class PromptPolicy:
                     score >= self._needed_for(key) and all(_contains(words, name) for name in key.names)
                     and _definite_before(words, key.names) for key in keys):
                 found.append((score, figure, text))
-        if not found:
-            return []
-        score, figure, text = max(found, key=lambda item: item[0])
-        if unprotected.size and unprotected.max() > score:  # the nearest person described died
-            return []
-        return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
+        if found:
+            score, figure, text = max(found, key=lambda item: item[0])
+            if unprotected.size and unprotected.max() > score:  # the nearest person described died
+                return []
+            return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
+        if (evidence and evidence.person < len(self._living) and evidence.weight >= self.figure_evidence
+                and evidence.lead >= self.figure_evidence_lead and self.described_people.names_a_person(subject_text)
+                and _definite_before(words, ())):
+            return [Reason("public_figure", f"described by the words {', '.join(repr(term) for term in evidence.terms[:4])}",
+                           self._living[evidence.person].name, evidence.weight)]
+        return []
+
+    @property
+    def described_people(self) -> DescribedPeople:
+        if self._described_people is None:
+            self._described_people = DescribedPeople(self._descriptions_by_person)
+        return self._described_people
 
     @property
     def description_texts(self) -> list[str]:
