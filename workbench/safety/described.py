@@ -45,6 +45,7 @@ _LOCAL = re.compile(r"\b(?:our|my)\b|\bwho is actually\b", re.IGNORECASE)
 
 def _terms(words: Sequence[str]) -> set[str]:
     """The words and adjacent pairs of words that can be evidence."""
+    words = [word for word in words if word.isalnum()]  # not the clause breaks tokens() marks
     single = {word for word in words if word not in NOT_DISTINCTIVE and len(word) > 1}
     return single | {f"{a} {b}" for a, b in zip(words, words[1:]) if a not in NOT_DISTINCTIVE and b not in NOT_DISTINCTIVE}
 

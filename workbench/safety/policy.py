@@ -643,7 +643,8 @@ class PromptPolicy:
         if is_plural_or_local(subject_text) or self.described_people.is_a_thing(subject_text):
             return []
         evidence = self.described_people.evidence(subject_text)
-        if evidence and evidence.person >= len(self._living) and evidence.lead >= DEAD_PERSON_LEAD:
+        clear_lead = evidence is not None and evidence.lead >= DEAD_PERSON_LEAD
+        if clear_lead and evidence.person >= len(self._living):
             return []
         if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
             self._description_vectors["all"] = cached_embeddings(self.embedder, self.description_texts, self._cache_dir)
@@ -659,7 +660,8 @@ class PromptPolicy:
                 found.append((score, figure, text))
         if found:
             score, figure, text = max(found, key=lambda item: item[0])
-            if unprotected.size and unprotected.max() > score:  # the nearest person described died
+            # the nearest description is of someone dead: unless the subject's words point to a living person
+            if unprotected.size and unprotected.max() > score and not clear_lead:
                 return []
             return [Reason("public_figure", f"described as {text!r}", figure.name, score)]
         if (evidence and evidence.person < len(self._living) and evidence.weight >= self.figure_evidence
