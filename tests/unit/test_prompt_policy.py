@@ -164,7 +164,10 @@ def test_a_subject_that_shares_rare_words_with_one_figure_is_that_figure(semanti
             ("the actor who played Captain Jean-Luc Picard and Professor X reading a sonnet aloud by candlelight",
              "Patrick Stewart"),
             ("the gravel-voiced star who plays Dominic Toretto and voices Groot giving a speech at a backyard barbecue",
-             "Vin Diesel")):
+             "Vin Diesel"),
+            # a dead first minister of Scotland's description is nearer in the sentence model; the words are his
+            ("the Scottish Labour prime minister who led Britain from 2007 to 2010 through the financial crisis "
+             "jogging along a rainy Fife seafront", "Gordon Brown")):
         decision = semantic_policy.check(prompt)
         assert decision.decision == "block" and decision.reasons[0].target == figure, prompt
         assert decision.reasons[0].matched.startswith("described by"), decision.reasons
@@ -240,3 +243,15 @@ def test_the_shipped_description_embeddings_are_current():
     shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(default_model_path(), texts)}.npy"
     assert shipped.exists(), "run `python -m workbench.safety.policy` after editing the descriptions"
     assert np.load(shipped).shape == (len(texts), 384)
+
+
+def test_a_name_that_stands_for_a_place_or_a_nickname_is_not_the_figure(policy):
+    """A building named after a figure shows no one; "the Beyoncé of our spin class, a retired maths
+    teacher" is someone else. The figure in the same prompt, or the name as the subject, still is."""
+    for prompt in ("the stone tower of the Obama Presidential Center at dusk, empty plaza",
+                   "the Beyoncé of our spin class, a retired maths teacher, belting along to the playlist",
+                   "King James of the driveway, a ten-year-old in a headband, hitting a fadeaway"):
+        assert policy.check(prompt).decision == "allow", prompt
+    for prompt in ("Obama giving a speech at the Obama Foundation", "Beyoncé of Destiny's Child dancing",
+                   "LeBron James of the Lakers dunking", "Taylor Swift stadium tour crowd"):
+        assert policy.check(prompt).decision == "block", prompt

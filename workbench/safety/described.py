@@ -35,7 +35,7 @@ _REQUESTS = frozenset("make show generate create film render animate draw me us 
 #: words that end the first noun phrase of a subject ("the Reform UK leader who ...": its head is "leader")
 _PHRASE_ENDS = frozenset("who whom whose of in on at for from with behind to by as and that which since".split())
 #: people in general and the titles of offices, besides the nouns that head the descriptions
-_PERSON_WORDS = frozenset("""man woman guy girl boy one person lady gentleman lad brit star superstar legend icon genius king queen emperor
+_PERSON_WORDS = frozenset("""man woman guy girl boy person lady gentleman lad brit star superstar legend icon genius king queen emperor
 empress pope prince princess duke duchess sultan sheikh president senator governor mayor minister chancellor premier
 speaker ceo chief head founder youtuber tiktoker champ""".split())
 #: "our", "my": a person the prompt's author knows ("the king of clay at our local tennis club");

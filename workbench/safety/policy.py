@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -124,6 +125,11 @@ _REQUESTS = frozenset("make show generate create film render animate draw me us 
 _DIED = re.compile(r"\bthe late (?!\d)(?!(?:night|show|afternoon|evening|morning|summer|autumn|fall|spring|winter|game|"
                    r"period|stage|shift|bloomer|nineties|eighties|seventies|sixties)\b)|\bwho (?:died|passed away)\b|"
                    r"\bdied (?:in|at|on) |\bbefore (?:his|her|their) death\b|\bposthumous|\bin memoriam\b|\brest in peace\b")
+#: what is named after a person without showing them ("Obama Presidential Center", "Trump Tower")
+_PLACES = "|".join("""Center Centre Tower Towers Library Foundation Airport Stadium Arena Boulevard Avenue Street
+Bridge Building Hall Museum Memorial Institute University School Park Plaza Hotel Casino""".split())
+#: a nickname's real bearer: "... of our spin class", "..., a ten-year-old"
+_LOCAL_OR_APPOSED = re.compile(r"\b(?:our|my)\b|,\s+(?:a|an)\b", re.IGNORECASE)
 #: words that join the capitalised words of one name ("Lord of the Rings", "Think Like a Monk")
 _CONNECTORS = frozenset("of the a an it in on at de la le du von van".split())
 #: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
@@ -435,6 +441,21 @@ def _definite_before(words: tuple[str, ...], names: tuple[tuple[str, ...], ...])
     return possessive or any(word in _DEFINITE for word in words[start:verb])
 
 
+def _names_something_else(prompt: str, words: tuple[str, ...], hit: PhraseHit) -> bool:
+    """Whether a figure's name stands for someone or something else: a place named after them ("the
+    Obama Presidential Center", "Trump Tower at night"), or a nickname for a person the prompt then
+    says is someone else ("the Beyoncé of our spin class, a retired maths teacher", "King James of the
+    driveway, a ten-year-old": antonomasia, where "of" places the title in an ordinary group)."""
+    last = re.escape(hit.matched.split()[-1])
+    unaccented = "".join(ch for ch in unicodedata.normalize("NFKD", prompt) if not unicodedata.combining(ch))
+    place = re.compile(rf"(?i:\b{last})\W+(?:[A-Z]\w+\s+)?(?:{_PLACES})\b")
+    if place.search(unaccented) and not re.search(rf"(?i:\b{last}\b)", place.sub(" ", unaccented)):
+        return True  # every mention of the name is a place's
+    after = words[hit.end:hit.end + 2]
+    return after[:1] == ("of",) and after[1:] in (("our",), ("my",), ("the",), ("a",)) and (
+        _LOCAL_OR_APPOSED.search(prompt) is not None)
+
+
 def _says_they_died(prompt: str) -> bool:
     """Whether the prompt says the person it describes is dead ("the late ...", "who died in 2018"):
     the gazetteer holds the living only."""
@@ -548,6 +569,8 @@ class PromptPolicy:
         notes: list[Reason] = []
 
         for hit in _longest(self.figures.find(words)):
+            if _names_something_else(prompt, words, hit):
+                continue
             reason = Reason("public_figure", hit.matched, hit.payload.name)
             (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
         if not reasons and not notes:  # a figure described, not named
