@@ -164,13 +164,14 @@ def test_a_subject_that_shares_rare_words_with_one_figure_is_that_figure(semanti
             ("the actor who played Captain Jean-Luc Picard and Professor X reading a sonnet aloud by candlelight",
              "Patrick Stewart"),
             ("the gravel-voiced star who plays Dominic Toretto and voices Groot giving a speech at a backyard barbecue",
-             "Vin Diesel"),
-            # a dead first minister of Scotland's description is nearer in the sentence model; the words are his
-            ("the Scottish Labour prime minister who led Britain from 2007 to 2010 through the financial crisis "
-             "jogging along a rainy Fife seafront", "Gordon Brown")):
+             "Vin Diesel")):
         decision = semantic_policy.check(prompt)
         assert decision.decision == "block" and decision.reasons[0].target == figure, prompt
         assert decision.reasons[0].matched.startswith("described by"), decision.reasons
+    # a dead first minister of Scotland's description is nearer in the sentence model; the words are Brown's
+    decision = semantic_policy.check("the Scottish Labour prime minister who led Britain from 2007 to 2010 through "
+                                     "the financial crisis jogging along a rainy Fife seafront")
+    assert decision.decision == "block" and decision.reasons[0].target == "Gordon Brown"
     for prompt in ("the San Antonio Spurs coyote mascot rappelling from the arena rafters during a timeout",
                    "grim reaper costume contest at a halloween parade, kids cheering",
                    "wedding guests doing the horse-riding dance while Gangnam Style blasts from the speakers",
