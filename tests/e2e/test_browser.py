@@ -314,8 +314,9 @@ def test_the_player_reports_two_loops_and_then_a_skip(served, page):
     time.sleep(1.5)  # nothing more arrives for the view that was left
     short = browser_view(wb, second, lambda view: True)
     # the last report before the click came at a whole second; how many depends on how fast the
-    # click's rerun replaced the clip (well under a second here, more on a loaded machine)
-    assert 1.0 <= short["watched_s"] < min(3.0, wb.videos.get("ana", second).duration_s - 0.5), short.to_dict()
+    # click's rerun replaced the clip (well under a second here, seconds on a loaded machine: 4.17 s
+    # was seen while benchmarks ran beside the suite), so the bound is the clip's length: a skip
+    assert 1.0 <= short["watched_s"] < wb.videos.get("ana", second).duration_s, short.to_dict()
     assert short["loops"] == 0 and not short["completed"]
     # the reports travel beside Streamlit, not through it: while the view goes on and is recorded,
     # the page sends the app nothing (a report that started a rerun could land after a page switch

@@ -31,6 +31,9 @@ def test_a_person_noun_comes_from_the_descriptions_or_a_who():
     assert PEOPLE.names_a_person("the guy in the bow tie") and PEOPLE.names_a_person("the one who barks")
     assert PEOPLE.is_a_thing("the Wheel of Fortune wheel") and PEOPLE.is_a_thing("a copy of Kafka on the Shore")
     assert not PEOPLE.is_a_thing("Drake") and not PEOPLE.is_a_thing("the actor who played Picard")
+    assert PEOPLE.is_a_thing("the Eras Tour singer's ragdoll cat")  # the singer owns it
+    assert not PEOPLE.is_a_thing("a video of India's first president")  # the video shows him
+    assert not PEOPLE.is_a_thing("the Spurs and Warriors head coach")  # "and" joins, it does not end the phrase
 
 
 def test_some_people_or_someone_the_author_knows_is_nobody_famous():

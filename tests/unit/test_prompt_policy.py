@@ -176,7 +176,8 @@ def test_a_subject_that_shares_rare_words_with_one_figure_is_that_figure(semanti
                    "grim reaper costume contest at a halloween parade, kids cheering",
                    "wedding guests doing the horse-riding dance while Gangnam Style blasts from the speakers",
                    "the king of clay at our local tennis club, a retired dentist, sliding into a forehand",
-                   "the Wheel of Fortune wheel clicking to a stop on Bankrupt, close-up, audience groaning"):
+                   "the Wheel of Fortune wheel clicking to a stop on Bankrupt, close-up, audience groaning",
+                   "the Eras Tour singer's ragdoll cat from her 2023 Time Person of the Year cover stretching on a cushion"):
         assert semantic_policy.check(prompt).decision == "allow", prompt
 
 
@@ -251,8 +252,13 @@ def test_a_name_that_stands_for_a_place_or_a_nickname_is_not_the_figure(policy):
     teacher" is someone else. The figure in the same prompt, or the name as the subject, still is."""
     for prompt in ("the stone tower of the Obama Presidential Center at dusk, empty plaza",
                    "the Beyoncé of our spin class, a retired maths teacher, belting along to the playlist",
-                   "King James of the driveway, a ten-year-old in a headband, hitting a fadeaway"):
+                   "King James of the driveway, a ten-year-old in a headband, hitting a fadeaway",
+                   "the Simon Cowell of the family talent show, grandpa in a cardigan, giving a thumbs-down",
+                   "our rescue tortoise Usain Bolt very slowly crossing the patio", "a dog named Elon Musk barking",
+                   "the Abbey Road zebra crossing outside the studios in St John's Wood at dawn"):
         assert policy.check(prompt).decision == "allow", prompt
     for prompt in ("Obama giving a speech at the Obama Foundation", "Beyoncé of Destiny's Child dancing",
-                   "LeBron James of the Lakers dunking", "Taylor Swift stadium tour crowd"):
+                   "LeBron James of the Lakers dunking", "Taylor Swift stadium tour crowd",
+                   "Tiger Woods of the PGA Tour, the golfer, putting", "the Taylor Swift of pop, a blonde singer, dancing",
+                   "Elon Musk walking his dog"):
         assert policy.check(prompt).decision == "block", prompt

@@ -34,10 +34,14 @@ without about from in on at with while""".split())
 _REQUESTS = frozenset("make show generate create film render animate draw me us please clip video footage of".split())
 #: words that end the first noun phrase of a subject ("the Reform UK leader who ...": its head is "leader")
 _PHRASE_ENDS = frozenset("who whom whose of in on at for from with behind to by as and that which since".split())
+#: "a video of ...": what the prompt asks for, before whom it shows
+_MEDIUM = re.compile(r"^\s*(?:(?:make|show|generate|create)\s+)?(?:(?:a|an|the)\s+)?(?:video|clip|footage|shot|scene|film)\s+of\s+",
+                     re.IGNORECASE)
 #: people in general and the titles of offices, besides the nouns that head the descriptions
 _PERSON_WORDS = frozenset("""man woman guy girl boy person lady gentleman lad brit star superstar legend icon genius king queen emperor
 empress pope prince princess duke duchess sultan sheikh president senator governor mayor minister chancellor premier
-speaker ceo chief head founder youtuber tiktoker champ""".split())
+speaker ceo chief head founder youtuber tiktoker champ wife husband son daughter brother sister mother father
+widow elder heir""".split())
 #: "our", "my": a person the prompt's author knows ("the king of clay at our local tennis club");
 #: "who is actually a ...": a title given to something else
 _LOCAL = re.compile(r"\b(?:our|my)\b|\bwho is actually\b", re.IGNORECASE)
@@ -126,9 +130,20 @@ class DescribedPeople:
         return Evidence(person, weight, weight - runner_up, terms)
 
     def names_a_person(self, subject_text: str) -> bool:
-        """Whether the subject says it is a person: a "who", or a person noun before it."""
-        before_who, *rest = re.split(r"\bwho\b", subject_text.casefold(), maxsplit=1)
-        return bool(rest) or any(word in self.person_nouns for word in re.findall(r"[\w'’-]+", before_who))
+        """Whether the subject says it is a person: a "who", or a person noun in its first noun phrase
+        (not a possessor: "the Eras Tour singer's ragdoll cat" is a cat; an "of" inside a capitalised
+        title such as "the Art of Living founder" does not end the phrase)."""
+        if re.search(r"\bwho\b", subject_text, re.IGNORECASE):
+            return True
+        words = re.findall(r"[\w'’-]+", _MEDIUM.sub("", subject_text))
+        start = next((i for i, word in enumerate(words) if word.casefold() not in _REQUESTS), len(words))
+        for i, word in enumerate(words[start:], start=start):
+            inside_title = word == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
+            if i > start and word.casefold() in _PHRASE_ENDS and word != "and" and not inside_title:
+                break
+            if word.casefold() in self.person_nouns:
+                return True
+        return False
 
     def is_a_thing(self, subject_text: str) -> bool:
         """Whether the subject is a noun phrase with an article that does not name a person ("the Wheel

@@ -80,7 +80,7 @@ TITLES = ("president", "pres", "former president", "vice president", "vp", "sena
           "mayor", "chancellor", "minister", "prime minister", "pm", "premier", "speaker", "congressman",
           "congresswoman", "representative", "rep", "secretary", "king", "queen", "prince", "princess", "duke",
           "duchess", "emperor", "empress", "sheikh", "sir", "dame", "lord", "lady", "mr", "mrs", "ms", "miss",
-          "mister", "dr", "doctor", "ceo", "coach", "captain", "general", "pope", "saint", "st", "judge", "justice",
+          "mister", "dr", "doctor", "ceo", "coach", "captain", "general", "pope", "judge", "justice",
           "rapper", "singer", "actor", "actress", "comedian", "billionaire")
 #: semantic thresholds (cosine similarity), chosen on the dev prompt set (benchmarks/bench_policy.py
 #: --similarities prints the scores): paraphrases of registered descriptions scored 0.69-0.96, the
@@ -128,8 +128,17 @@ _DIED = re.compile(r"\bthe late (?!\d)(?!(?:night|show|afternoon|evening|morning
 #: what is named after a person without showing them ("Obama Presidential Center", "Trump Tower")
 _PLACES = "|".join("""Center Centre Tower Towers Library Foundation Airport Stadium Arena Boulevard Avenue Street
 Bridge Building Hall Museum Memorial Institute University School Park Plaza Hotel Casino""".split())
-#: a nickname's real bearer: "... of our spin class", "..., a ten-year-old"
-_LOCAL_OR_APPOSED = re.compile(r"\b(?:our|my)\b|,\s+(?:a|an)\b", re.IGNORECASE)
+#: a nickname's ordinary bearer: "the Oprah of our office", "the Simon Cowell of the family talent show,
+#: grandpa", "King James of the driveway, a ten-year-old" (not any apposition: "the Taylor Swift of
+#: pop, a blonde singer" is her)
+_LOCAL_OR_APPOSED = re.compile(r"\b(?:our|my)\b|,\s+(?:(?:a|an|the|our|my)\s+)?(?:\w+\s+)?(?:grandpa|grandma|granny|"
+                               r"grandad|grandmother|grandfather|mom|mum|dad|mother|father|uncle|aunt|auntie|nephew|niece|"
+                               r"cousin|brother|sister|son|daughter|neighbou?r|coworker|colleague|kid|toddler|"
+                               r"[\w-]*year-old|retired)\b", re.IGNORECASE)
+#: animals a pet owner names after a celebrity
+_ANIMALS = frozenset("""dog dogs puppy pup cat kitten kitty tortoise turtle hamster parrot budgie rabbit bunny goldfish
+horse pony retriever labrador lab poodle terrier corgi pug bulldog beagle dachshund chihuahua husky spaniel
+goat pig piglet chicken hen rooster duck lizard gecko iguana snake ferret alpaca llama cow""".split())
 #: words that join the capitalised words of one name ("Lord of the Rings", "Think Like a Monk")
 _CONNECTORS = frozenset("of the a an it in on at de la le du von van".split())
 #: owners' restrictions are short themes ("alcohol") that sentence embeddings separate poorly
@@ -451,9 +460,13 @@ def _names_something_else(prompt: str, words: tuple[str, ...], hit: PhraseHit) -
     place = re.compile(rf"(?i:\b{last})\W+(?:[A-Z]\w+\s+)?(?:{_PLACES})\b")
     if place.search(unaccented) and not re.search(rf"(?i:\b{last}\b)", place.sub(" ", unaccented)):
         return True  # every mention of the name is a place's
-    after = words[hit.end:hit.end + 2]
-    return after[:1] == ("of",) and after[1:] in (("our",), ("my",), ("the",), ("a",)) and (
-        _LOCAL_OR_APPOSED.search(prompt) is not None)
+    before = words[max(0, hit.start - 2):hit.start]
+    if before[-1:] and before[-1] in _ANIMALS or before[-1:] in (("named",), ("called",)) and before[0] in _ANIMALS:
+        return True  # "our rescue tortoise Usain Bolt", "a dog named Elon"
+    # "the Tiger Woods of mini golf, my grandpa": an ordinary group after "of" (lower case; "Tiger Woods
+    # of the PGA Tour" is the golfer) and the title's bearer named
+    group = re.search(rf"(?i:\b{last}\s+of\s+(?:(?:the|our|my|a|an)\s+)?)(\w+)", unaccented)
+    return group is not None and group.group(1).islower() and _LOCAL_OR_APPOSED.search(prompt) is not None
 
 
 def _says_they_died(prompt: str) -> bool:
