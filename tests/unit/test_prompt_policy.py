@@ -156,6 +156,14 @@ def test_the_later_description_sets_meet_the_target(semantic_policy, name):
     assert block_recall(outcomes) >= 0.90 and false_block_rate(outcomes) <= 0.03
 
 
+@pytest.mark.parametrize("name", ["described_eighth", "described_ninth"])
+def test_the_sets_that_still_miss_the_target_do_not_regress(semantic_policy, name):
+    """Their false blocks are over the target (0.043 and 0.071 now; BENCHMARKS.md says which): floors
+    just under what they measure, so a change that makes them worse fails here."""
+    outcomes = run_cases(semantic_policy, load_cases(name))
+    assert block_recall(outcomes) >= 0.91 and false_block_rate(outcomes) <= 0.075
+
+
 def test_a_subject_that_shares_rare_words_with_one_figure_is_that_figure(semantic_policy):
     """The scene after the verb dilutes a whole-prompt embedding; the subject's rare words still name
     one person ("Picard" and "Professor X" are in Patrick Stewart's descriptions only). Not some people,
