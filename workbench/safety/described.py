@@ -31,7 +31,9 @@ including following according regarding concerning bring""".split())
 #: before these an -ing word is a noun or an adjective ("the homemaking mogul", "famous for making")
 _NOT_BEFORE_A_VERB = frozenset("""the a an his her their its that this my our your for of by after before since
 without about from in on at with while""".split())
-_REQUESTS = frozenset("make show generate create film render animate draw me us please clip video footage of".split())
+#: the requests a prompt may begin with ("make a ..."), and the media it may ask for ("a clip of ...")
+REQUESTS = frozenset("make show generate create film render animate draw me us please".split())
+_REQUESTS_AND_MEDIA = REQUESTS | frozenset("clip video footage of".split())
 #: words that end the first noun phrase of a subject ("the Reform UK leader who ...": its head is "leader")
 _PHRASE_ENDS = frozenset("who whom whose of in on at for from with behind to by as and that which since".split())
 #: "a video of ...": what the prompt asks for, before whom it shows
@@ -45,6 +47,11 @@ widow elder heir""".split())
 #: "our", "my": a person the prompt's author knows ("the king of clay at our local tennis club");
 #: "who is actually a ...": a title given to something else
 _LOCAL = re.compile(r"\b(?:our|my)\b|\bwho is actually\b", re.IGNORECASE)
+
+
+def after_requests(words: Sequence[str], requests: frozenset[str] = _REQUESTS_AND_MEDIA) -> int:
+    """The index of the first word that is not a request (len(words) if there is none)."""
+    return next((i for i, word in enumerate(words) if word.casefold() not in requests), len(words))
 
 
 def _terms(words: Sequence[str]) -> set[str]:
@@ -70,8 +77,7 @@ def subject(prompt: str) -> str:
 def head_noun(subject_words: Sequence[str]) -> str | None:
     """The last word of the subject's first noun phrase ("leader" of "the reform uk leader who ...")."""
     head = None
-    start = next((i for i, word in enumerate(subject_words) if word not in _REQUESTS), len(subject_words))
-    for word in subject_words[start:]:
+    for word in subject_words[after_requests(subject_words):]:
         if word in _PHRASE_ENDS and head:
             break
         head = word
@@ -136,7 +142,7 @@ class DescribedPeople:
         if re.search(r"\bwho\b", subject_text, re.IGNORECASE):
             return True
         words = re.findall(r"[\w'’-]+", _MEDIUM.sub("", subject_text))
-        start = next((i for i, word in enumerate(words) if word.casefold() not in _REQUESTS), len(words))
+        start = after_requests(words)
         for i, word in enumerate(words[start:], start=start):
             inside_title = word == "of" and 0 < i < len(words) - 1 and words[i - 1][:1].isupper() and words[i + 1][:1].isupper()
             if i > start and word.casefold() in _PHRASE_ENDS and word != "and" and not inside_title:
@@ -149,7 +155,7 @@ class DescribedPeople:
         """Whether the subject is a noun phrase with an article that does not name a person ("the Wheel
         of Fortune wheel", "a copy of Kafka on the Shore"). A subject without an article may be a name
         ("Drake rapping courtside"): it is not judged here."""
-        words = [word for word in re.findall(r"[\w'’-]+", subject_text.casefold()) if word not in _REQUESTS]
+        words = [word for word in re.findall(r"[\w'’-]+", subject_text.casefold()) if word not in _REQUESTS_AND_MEDIA]
         return bool(words) and words[0] in ("the", "that", "this", "a", "an") and not self.names_a_person(subject_text)
 
 
@@ -159,7 +165,7 @@ def is_plural_or_local(subject_text: str) -> bool:
     if _LOCAL.search(subject_text):
         return True
     words = tokens(subject_text)
-    start = next((i for i, word in enumerate(words) if word not in _REQUESTS), len(words))
+    start = after_requests(words)
     head = head_noun(words)
     return (start < len(words) and words[start] not in ("the", "that", "this") and head is not None
             and head.endswith("s") and not head.endswith(("ss", "us", "is")))

@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -31,7 +30,9 @@ from workbench.files import packaged_data, write_atomically
 from workbench.safety.described import (
     NOT_DISTINCTIVE,
     NOT_VERBS,
+    REQUESTS,
     DescribedPeople,
+    after_requests,
     is_plural_or_local,
     subject,
 )
@@ -42,6 +43,7 @@ from workbench.safety.text import (
     close,
     normal_form,
     tokens,
+    without_marks,
     without_phrases,
 )
 
@@ -117,10 +119,9 @@ FIGURE_ONE_WORD_NAME_THRESHOLD = 0.55
 #: X-Men" is Hugh Jackman at 0.67)
 FIGURE_PART_THRESHOLD = 0.62
 #: words that make a reference definite (the "s" of a possessive: "India's prime minister") or
-#: indefinite, and the requests a prompt may begin with ("make a ...")
+#: indefinite
 _DEFINITE = frozenset("the that this these those whose s".split())
 _INDEFINITE = frozenset("a an some one two three four five several any".split())
-_REQUESTS = frozenset("make show generate create film render animate draw me us please".split())
 #: what a prompt says of someone dead ("the late-night host" and "the late 90s" are not)
 _DIED = re.compile(r"\bthe late (?!\d)(?!(?:night|show|afternoon|evening|morning|summer|autumn|fall|spring|winter|game|"
                    r"period|stage|shift|bloomer|nineties|eighties|seventies|sixties)\b)|\bwho (?:died|passed away)\b|"
@@ -433,7 +434,7 @@ def _definite_before(words: tuple[str, ...], names: tuple[tuple[str, ...], ...])
     someone, not of the one person a description of a Nirvana member identifies; "the drummer of
     Nirvana", "that streamer", "Nirvana's drummer" and "a video of the founder of Amazon" are definite
     (Russell, "On Denoting", 1905: a definite description denotes one individual)."""
-    start = next((i for i, word in enumerate(words) if word not in _REQUESTS), len(words))
+    start = after_requests(words, REQUESTS)
     if start == len(words):
         return True
     head = words[start:start + 6]
@@ -456,7 +457,7 @@ def _names_something_else(prompt: str, words: tuple[str, ...], hit: PhraseHit) -
     says is someone else ("the Beyoncé of our spin class, a retired maths teacher", "King James of the
     driveway, a ten-year-old": antonomasia, where "of" places the title in an ordinary group)."""
     last = re.escape(hit.matched.split()[-1])
-    unaccented = "".join(ch for ch in unicodedata.normalize("NFKD", prompt) if not unicodedata.combining(ch))
+    unaccented = without_marks(prompt)
     place = re.compile(rf"(?i:\b{last})\W+(?:[A-Z]\w+\s+)?(?:{_PLACES})\b")
     if place.search(unaccented) and not re.search(rf"(?i:\b{last}\b)", place.sub(" ", unaccented)):
         return True  # every mention of the name is a place's

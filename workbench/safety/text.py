@@ -54,12 +54,15 @@ _CLAUSE_BREAK = re.compile(r"(?<=\w\w)(?:[,;]|[.!?]+)\s+")
 BREAK = "_"
 
 
+def without_marks(text: str) -> str:
+    """The text without diacritics and invisible characters ("Beyoncé" is "Beyonce"), case kept."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+
+
 def _fold(text: str) -> str:
     """Case, compatibility forms, invisible characters, diacritics and homoglyphs undone."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
-    return text.translate(HOMOGLYPHS)
+    return without_marks(unicodedata.normalize("NFKC", text).casefold()).translate(HOMOGLYPHS)
 
 
 _SYMBOLS = "@$!|+€£¡"
