@@ -14,7 +14,7 @@ import math
 import tempfile
 from pathlib import Path
 
-from workbench.safety.embeddings import SentenceEmbedder
+from workbench.embeddings import SentenceEmbedder
 from workbench.safety.evaluation import (
     block_recall, by_category, exact_accuracy, false_block_rate, latency_ms, load_cases, load_registry, run_cases,
 )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from workbench.cameo.service import CameoService
 from workbench.config import Settings
+from workbench.embeddings import SentenceEmbedder
 from workbench.faces.engine import FaceEngine, shared_engine
 from workbench.faces.gallery import FaceGallery, gallery_for
 from workbench.generation.jobs import JobQueue
@@ -28,7 +29,6 @@ from workbench.generation.service import ClipService
 from workbench.generation.uploads import UploadService
 from workbench.media.provenance import SigningCredentials, ensure_credentials
 from workbench.rights.service import RightsService
-from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.moderation import ModerationService
 from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.reports import ReportService

@@ -1,8 +1,8 @@
-"""The default sentence model runs in numpy (workbench.safety.embeddings.BertEncoder) and must give the
+"""The default sentence model runs in numpy (workbench.embeddings.BertEncoder) and must give the
 vectors sentence-transformers gives for the same weights: the policy's thresholds were chosen on those."""
 import numpy as np
 
-from workbench.safety.embeddings import SentenceEmbedder, default_model_path
+from workbench.embeddings import SentenceEmbedder, default_model_path
 
 TEXTS = ["the pop star who sang Shake It Off dancing in a kitchen", "a cat chasing a laser in space", "x",
          "Taylor Swift singing on a rainy rooftop at night, " * 40, "¿dónde está el perro? 🐶", ""]
@@ -22,7 +22,7 @@ def test_the_default_model_does_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys; from workbench.safety.embeddings import SentenceEmbedder; SentenceEmbedder()(['a dog']); "
+    code = ("import sys; from workbench.embeddings import SentenceEmbedder; SentenceEmbedder()(['a dog']); "
             "print(sorted({'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "[]", done.stderr
@@ -35,7 +35,7 @@ def test_the_weights_are_mapped_only_while_encoding():
     import subprocess
     import sys
 
-    code = ("import numpy as np\nfrom workbench.safety.embeddings import SentenceEmbedder\n"
+    code = ("import numpy as np\nfrom workbench.embeddings import SentenceEmbedder\n"
             "embedder = SentenceEmbedder()\nfirst = embedder(['a dog surfing'])\n"
             "mapped = 'model.safetensors' in open('/proc/self/maps').read()\n"
             "print(mapped, np.array_equal(first, embedder(['a dog surfing'])))")

@@ -3,7 +3,7 @@ owners' restrictions and the registry; and the labelled prompt set's figures."""
 import numpy as np
 import pytest
 
-from workbench.safety.embeddings import SentenceEmbedder
+from workbench.embeddings import SentenceEmbedder
 from workbench.safety.evaluation import block_recall, false_block_rate, load_cases, load_registry, run_cases
 from workbench.safety.policy import CameoTerms, IpEntry, Profile, PromptPolicy
 from workbench.safety.text import tokens
@@ -246,11 +246,11 @@ def test_a_description_must_be_of_one_living_person_the_prompt_is_about(semantic
 def test_the_shipped_description_embeddings_are_current():
     """The package ships the descriptions' embeddings so that no process embeds 2,295 texts (20 s) on its
     first check; after editing the descriptions, `python -m workbench.safety.policy` writes them again."""
-    from workbench.safety.embeddings import default_model_path
-    from workbench.safety.policy import SHIPPED_EMBEDDINGS, embeddings_key, shared_policy
+    from workbench.embeddings import default_model_path, shipped_path
+    from workbench.safety.policy import DESCRIPTIONS, shared_policy
 
     texts = shared_policy().description_texts
-    shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(default_model_path(), texts)}.npy"
+    shipped = shipped_path(DESCRIPTIONS, default_model_path(), texts)
     assert shipped.exists(), "run `python -m workbench.safety.policy` after editing the descriptions"
     assert np.load(shipped).shape == (len(texts), 384)
 

@@ -14,19 +14,18 @@ with red cheeks") is caught. The thresholds were chosen on data/policy_prompts/d
 from __future__ import annotations
 
 import copy
-import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from workbench.files import packaged_data, write_atomically
+from workbench.embeddings import Embedder, cached_embeddings, write_shipped
+from workbench.files import packaged_data
 from workbench.safety.described import (
     NOT_DISTINCTIVE,
     NOT_VERBS,
@@ -36,7 +35,6 @@ from workbench.safety.described import (
     is_plural_or_local,
     subject,
 )
-from workbench.safety.embeddings import SentenceEmbedder
 from workbench.safety.text import (
     PhraseHit,
     PhraseIndex,
@@ -52,7 +50,8 @@ GAZETTEER_FILE = packaged_data("public_figures.json")
 #: person a prompt describes is not one of them
 DECEASED_FILE = packaged_data("deceased_figures.json")
 LEXICON_FILE = packaged_data("policy_lexicon.json")
-SHIPPED_EMBEDDINGS = packaged_data("embeddings")
+#: the name of the shipped file of the descriptions' embeddings
+DESCRIPTIONS = "descriptions"
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
 _SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
@@ -253,9 +252,6 @@ class CameoTerms:
     restrictions: str = ""
 
 
-Embedder = Callable[[Sequence[str]], np.ndarray]
-
-
 @dataclass(frozen=True)
 class _Term:
     category: str
@@ -316,46 +312,6 @@ def _longest(hits: list[PhraseHit]) -> list[PhraseHit]:
 def _theme_words(phrase: str, negations: frozenset[str]) -> tuple[str, ...]:
     """The words of a restriction or rule that carry its theme ("no political messages" -> political)."""
     return tuple(word for word in tokens(phrase) if word not in negations)
-
-
-#: texts embedded in this process, by the hash of the model and the texts (every Workbench's policy
-#: copy shares them: a test suite opens hundreds)
-_embedded: dict[str, np.ndarray] = {}
-
-
-def embeddings_key(model: str, texts: list[str]) -> str:
-    """What a cached file of embeddings is named by: the model (by its folder's name, so that the same
-    wheel installed anywhere matches) and the texts."""
-    return hashlib.sha256("\n".join([Path(model).name, *texts]).encode()).hexdigest()[:24]
-
-
-def cached_embeddings(embedder: Embedder, texts: list[str], folder: Path | None) -> np.ndarray:
-    """The texts' embeddings, kept in this process and in folder under the hash of the model and the
-    texts (read back when they are there; written atomically, so a reader never sees half a file).
-    The package ships the default model's embeddings of the gazetteer's descriptions
-    (data/embeddings/, written by `python -m workbench.safety.policy`), so no process embeds them."""
-    model = getattr(embedder, "model_name", None)
-    if model is None:
-        return embedder(texts)
-    key = embeddings_key(model, texts)
-    if key in _embedded:
-        return _embedded[key]
-    shipped = SHIPPED_EMBEDDINGS / f"text-embeddings-{key}.npy"
-    path = shipped if shipped.exists() else Path(folder) / f"text-embeddings-{key}.npy" if folder is not None else None
-    vectors = np.load(path) if path is not None and path.exists() else None
-    if vectors is None or vectors.shape[0] != len(texts):
-        vectors = embedder(texts)
-        if path is not None:
-            _save_vectors(path, vectors)
-    _embedded[key] = vectors
-    return vectors
-
-
-def _save_vectors(path: Path, vectors: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    np.save(buffer, vectors)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, buffer.getvalue())
 
 
 def _figure_descriptions(gazetteer: dict, distinctive_figures: int) -> tuple[tuple[Figure, str, frozenset[DescriptionKey]], ...]:
@@ -684,7 +640,7 @@ class PromptPolicy:
         if clear_lead and evidence.person >= len(self._living):
             return []
         if "all" not in self._description_vectors:  # embedded once (two threads at once may both do it)
-            self._description_vectors["all"] = cached_embeddings(self.embedder, self.description_texts, self._cache_dir)
+            self._description_vectors["all"] = cached_embeddings(self.embedder, DESCRIPTIONS, self.description_texts, self._cache_dir)
         every = (self._description_vectors["all"] @ self._prompt_clause_vectors(prompt).T).max(axis=1)
         scores, unprotected = every[:len(self.figure_descriptions)], every[len(self.figure_descriptions):]
         lowest = min(self.figure_threshold, self.figure_paraphrase_threshold, FIGURE_ONE_WORD_NAME_THRESHOLD)
@@ -845,13 +801,7 @@ class PromptPolicy:
 def write_shipped_embeddings() -> Path:
     """Embed the descriptions (living and dead) with the default model into the package's data/embeddings/
     (run after editing the descriptions; tests/unit/test_prompt_policy.py checks the file is current)."""
-    embedder = SentenceEmbedder()
-    texts = shared_policy().description_texts
-    for old in SHIPPED_EMBEDDINGS.glob("text-embeddings-*.npy"):
-        old.unlink()
-    path = SHIPPED_EMBEDDINGS / f"text-embeddings-{embeddings_key(embedder.model_name, texts)}.npy"
-    _save_vectors(path, embedder(texts))
-    return path
+    return write_shipped(DESCRIPTIONS, shared_policy().description_texts)
 
 
 if __name__ == "__main__":

