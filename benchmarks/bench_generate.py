@@ -24,8 +24,12 @@ from workbench.media.procedural import ProceduralBackend  # noqa: E402
 from workbench.media.provenance import ensure_credentials, store_ai_clip  # noqa: E402
 from workbench.core import open_workbench  # noqa: E402
 
-PROMPTS = ("a cat chasing a laser in space", "calm ocean waves at sunset", "breaking news: election night",
-           "street food market in tokyo", "jazz piano concert")
+#: storyboards of every kind: subjects and counts, scenes, weather particles, styles, camera moves, shots
+PROMPTS = ("a cat chasing a laser in space", "two red foxes running through a snowy forest at dusk, aerial shot",
+           "steaming ramen on a rainy night in tokyo, vhs", "a golden retriever surfing a wave | the dog shaking off "
+           "water on the beach, slow motion", "three ducks dancing in a kitchen, silent movie, zoom in",
+           "fireworks over the city at night, a crowd cheering, handheld", "an otter floating in a lake as a tiny toy "
+           "diorama, watercolor")
 
 
 def main() -> None:
@@ -42,7 +46,8 @@ def main() -> None:
         credentials = ensure_credentials(Path(workdir) / "keys")
         wb = open_workbench(data_dir=Path(workdir) / "wb")
         wb.models.public_figures  # load the face engine and the gallery's embeddings before timing
-        backend.generate(GenerationRequest(prompt="warm-up", seed=0, duration_s=0.5))  # font and import costs
+        # font, glyph and import costs, and the sentence model the storyboard asks for nouns it does not know
+        backend.generate(GenerationRequest(prompt="a warm-up with an axolotl", seed=0, duration_s=0.5))
         for run in range(args.runs):
             request = GenerationRequest(prompt=PROMPTS[run % len(PROMPTS)], seed=run, duration_s=args.seconds,
                                         width=args.width, height=args.height)

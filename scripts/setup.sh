@@ -8,9 +8,11 @@ case "$purpose" in demo|test) ;; *) echo "usage: scripts/setup.sh [demo|test]" >
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: a caption font for clips; Chromium for the browser tests; espeak-ng for test speech.
+# Debian packages: a caption font and emoji glyphs for clips; Chromium for the browser tests; espeak-ng for test speech.
 packages=()
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+# the procedural renderer's subjects: colour emoji glyphs (OFL)
+[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || packages+=(fonts-noto-color-emoji)
 if [ "$purpose" = test ] && ! command -v chromium >/dev/null 2>&1; then packages+=(chromium); fi
 # espeak-ng speaks the digits of the synthetic enrollment clips the liveness tests are built from
 if [ "$purpose" = test ] && ! command -v espeak-ng >/dev/null 2>&1; then packages+=(espeak-ng); fi

@@ -156,9 +156,12 @@ def generate(prompt: str = typer.Option(..., "--prompt", help="What the clip sho
     clip = wb.clips.create(actor, prompt, backend=backend, model=model, seed=seed, duration_s=duration,
                            remix_of=remix_of, publish=publish, cameos=tuple(cameo), size=(width, height),
                            progress=None if as_json else lambda f, m: typer.echo(f"[{f:4.0%}] {m}", err=True))
+    from workbench.media.provenance import read_storyboard
+
+    signed = read_storyboard(clip.media_file) or {}
     _emit({"video_id": clip.id, "path": str(clip.media_file), "duration_s": clip.duration_s, "width": clip.width,
            "height": clip.height, "backend": clip.backend, "seed": clip.seed, "status": clip.status,
-           "remix_of": clip.remix_parent_id, "cameos": list(cameo)}, as_json)
+           "remix_of": clip.remix_parent_id, "cameos": list(cameo), "storyboard": signed.get("storyboard")}, as_json)
 
 
 @users_app.command("add")

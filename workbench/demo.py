@@ -164,7 +164,8 @@ def seed_demo(wb, *, seed: int = 7, clips: int = 100, workers: int | None = None
         p["handle"] for p in personas if "cameo" in p)}
     tasks = [RenderTask(GenerationRequest(prompt=p.prompt, seed=p.seed, duration_s=p.duration_s, caption=p.caption,
                                           moods=_moods_for(p, plans),
-                                          cameos=tuple(CameoIdentity(h, faces.get(h)) for h in p.cameos)),
+                                          cameos=tuple(CameoIdentity(h, faces.get(h), kind="person" if h in faces
+                                                                     else "character") for h in p.cameos)),
                         p.author, wb.media_dir, wb.credentials)
              for p in plans]
     rendered: list[tuple] = []

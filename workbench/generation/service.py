@@ -35,6 +35,7 @@ from workbench.media.procedural import MAX_SIDE, MIN_SIDE, ProceduralBackend
 from workbench.media.provenance import (
     SigningCredentials,
     ensure_credentials,
+    read_storyboard,
     store_ai_clip,
 )
 from workbench.safety.evidence import DeepfakeScores, ScanHit
@@ -383,9 +384,10 @@ class ClipService:
                                     shots=shots if len(shots) > 1 else (), cameos=cameo_identities,
                                     parent=None)
         if parent_file is not None:  # decoded after the transaction, only the frames the remix uses
-            request = replace(request, parent=read_clip(
-                parent_file, size=(request.width, request.height), frame_count=round(request.duration_s * request.fps),
-                fps=request.fps))
+            parent = read_clip(parent_file, size=(request.width, request.height),
+                               frame_count=round(request.duration_s * request.fps), fps=request.fps)
+            signed = read_storyboard(parent_file)  # what the parent shows, so a remix can move it elsewhere
+            request = replace(request, parent=replace(parent, metadata=signed or {}))
         return request, handle, parent_file, cameo_ids
 
     def _progress_writer(self, job_id: int, progress: ProgressCallback | None) -> ProgressCallback:

@@ -20,8 +20,12 @@ ProgressCallback = Callable[[float, str], None]
 class CameoIdentity:
     """A person (or character) to put in the clip, as the cameo owner enrolled them."""
     handle: str
-    #: an aligned RGB face crop (H, W, 3) uint8, or None where no reference image is stored
+    #: a person: an aligned RGB face crop (H, W, 3) uint8; a character: its picture; None where no
+    #: reference image is stored
     face: np.ndarray | None = None
+    #: "person" (drawn as a figure with the face) or "character" (its picture cut out, or, without one,
+    #: a glyph its name suggests)
+    kind: str = "person"
 
 
 @dataclass(frozen=True, eq=False)

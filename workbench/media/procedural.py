@@ -10,51 +10,52 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from workbench.media.backend import GenerationRequest, ProgressCallback, RenderedClip
+from workbench.media.glyph_art import emoji_font_installed, glyph_sprite, picture_sprite
 from workbench.media.moods import classify_prompt, mood
+from workbench.media.scenery import Backdrop, Grade, ambience, backdrop, weather
+from workbench.media.storyboard import (
+    MAX_SUBJECTS,
+    Shot,
+    Storyboard,
+    StoryboardReader,
+    Subject,
+)
 
 SAMPLE_RATE = 48_000
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 MIN_SIDE, MAX_SIDE = 64, 1920
 MAX_CAPTION_LINES = 4
-SHAPE_KINDS = ("circle", "rectangle", "triangle")
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """One moving shape: what it is and the seeded parameters of its path (fractions of the frame)."""
-
-    kind: str
-    color: np.ndarray  # (3,) float32 RGB
-    size: float  # radius in pixels
-    opacity: float
-    anchor_x: float
-    anchor_y: float
-    amplitude: float
-    frequency: float  # Hz
-    phase: float  # radians
-    spin: float  # radians per second
+#: where the burned-in caption's band starts, as a fraction of the frame's height
+CAPTION_TOP = 0.68
+#: subjects whose placements are recorded in the metadata per shot (the benchmark checks them)
+MAX_PLACEMENTS = 4
 
 
 class ProceduralBackend:
-    """Renders a clip from a request with numpy and PIL; no model, no GPU, no network.
+    """Renders a clip from a request with numpy, OpenCV and Pillow; no model, no GPU, no network.
 
-    Each shot is its own scene (mood palette and motion, shapes, objects named in its words, its
-    caption) with a hard cut and a change of tone between shots. A remix keeps its parent's frames
-    as the scene and lays the new prompt's look, objects and caption over them. A cameo's enrolled
-    face is composited large and upright so that a face detector finds that person in the clip.
+    Each shot is read into a storyboard (workbench.media.storyboard): its subjects are drawn as colour
+    glyphs moving the way their action says (a run crosses the frame with a bounce, a dance sways),
+    over the backdrop of its scene at its time of day, with its weather's particles, its camera's
+    move and its style's grade; a cut starts the next shot. The scene's ambient sound plays under the
+    mood's tone. A remix keeps its parent's frames as the scene and lays the new prompt's subjects,
+    style and caption over them. A cameo's enrolled face is composited large and upright on a drawn
+    figure, so that a face detector finds that person in the clip.
     """
 
     name = "procedural"
+
+    def __init__(self, reader: StoryboardReader | None = None) -> None:
+        self.reader = reader or shared_reader()
 
     def generate(self, request: GenerationRequest, progress: ProgressCallback | None = None) -> RenderedClip:
         report = progress or (lambda fraction, message: None)
@@ -65,50 +66,62 @@ class ProceduralBackend:
         bounds = [round(frame_count * i / len(scenes)) for i in range(len(scenes) + 1)]
         render_seed = derive_seed(request.prompt, request.seed)
         rng = np.random.default_rng(render_seed)
+        board = self.reader.read(scenes)
         parent_frames = _fit_parent(request.parent, frame_count, width, height) if request.parent else None
-        faces = [_face_sprite(c.face, width, len(request.cameos)) for c in request.cameos if c.face is not None]
+        parent_subjects = Storyboard.subjects_of(request.parent.metadata.get("storyboard", {})) if request.parent else []
+        remix_modes, drawn_shots = [], []
+        people = [c for c in request.cameos if c.kind == "person" and c.face is not None]
+        characters = [c for c in request.cameos if c.kind == "character"]
+        faces = [_face_sprite(c.face, width, len(people)) for c in people]
+        board = self.reader.with_characters(board, [c.handle for c in characters])
         frames = np.empty((frame_count, height, width, 3), dtype=np.uint8)
-        audio_parts, scene_moods, objects_shown = [], [], []
+        audio_parts, scene_moods, placements = [], [], []
         report(0.0, f"composing {len(scenes)} shot{'s' if len(scenes) > 1 else ''}")
 
-        for number, scene in enumerate(scenes):
+        for number, (scene, shot) in enumerate(zip(scenes, board.shots)):
             first, last = bounds[number], bounds[number + 1]
             moods = request.moods if request.moods and len(scenes) == 1 else classify_prompt(scene)
             spec = mood(moods[0])
             scene_moods.append(moods[0])
-            palette = [_hex_to_rgb(color) for color in spec["palette"]]
-            motion = spec["motion"]
-            pan_margin = width // 2 if motion == "pan" and parent_frames is None else 0
-            background = _background(width + pan_margin, height, palette, rng)
-            shapes = _shapes(scene, palette, width, rng)
-            objects = [(kind, _object_sprite(kind, palette, width), _object_path(rng))
-                       for kind in objects_in(scene)]
-            objects_shown.extend(kind for kind, _, _ in objects)
+            seconds = max(1, last - first) / fps
+            camera = _Camera(shot.camera, seconds, rng)
+            moved = parent_frames is not None and shot.place_named and bool(parent_subjects)
+            if moved:  # a remix that names a new place: the parent's subjects, redrawn there
+                shot = replace(shot, subjects=tuple([*parent_subjects, *shot.subjects][:MAX_SUBJECTS]))
+            remix_modes.append("new_scene" if moved else "parent_scene" if parent_frames is not None else None)
+            drawn_shots.append(shot)
+            grade = Grade(shot.style, width, height, rng)
+            layers = backdrop(shot.scene, shot.time_of_day, width, height, rng, pan_room=camera.pan_room).graded(grade)
+            actors = _cast(shot, layers, grade, width, height, rng,
+                           pictures={c.handle: c.face for c in characters if c.face is not None})
+            particles = [weather(kind, width, height, rng) for kind in shot.weather]
             caption = scene if len(scenes) > 1 else (request.caption if request.caption is not None else request.prompt)
             caption_layer = _caption_layer(caption, width, height)
-            ticker = _ticker_strip(caption, width, height, palette) if motion == "ticker" else None
-            tint = palette[0] * 0.35
+            tint = _hex_to_rgb(spec["palette"][0]) * 0.35
+            pace = camera.pace
 
             for index in range(first, last):
                 t = (index - first) / fps
                 frame = frames[index]
-                if parent_frames is not None:  # the parent's scene, tinted towards the new mood
-                    frame[...] = (parent_frames[index] * 0.65 + tint + 0.5).astype(np.uint8)
+                if parent_frames is not None and not moved:  # the parent's frames in the remix's style and mood
+                    frame[...] = grade.prepare((parent_frames[index] * 0.65 + tint + 0.5).astype(np.uint8), 0)
                 else:
-                    offset = round(pan_margin * 0.5 * (1 - math.cos(2 * math.pi * t / 8.0)))  # ping-pong pan
-                    frame[...] = background[:, offset:offset + width]
-                for shape in shapes:
-                    _draw_shape(frame, shape, *_place(motion, shape, t, width, height))
-                for _, sprite, path in objects:
-                    _blend_sprite(frame, sprite, *_sprite_position(path, t, width, height))
+                    layers.paint(frame, camera.pan(t))
+                for actor in actors:
+                    actor.draw(frame, t * pace, seconds * pace)
                 for slot, face in enumerate(faces):
-                    _blend_sprite(frame, face, *_face_position(slot, len(faces), t, width, height))
-                if ticker is not None:
-                    _paste_ticker(frame, ticker, t)
+                    _draw_figure(frame, face, slot, len(faces), t, width, height)
+                for particle in particles:
+                    particle.draw(frame, t)
+                camera.move(frame, t)
+                grade.apply(frame, index)
                 if caption_layer is not None:
                     _blend_layer(frame, caption_layer)
+            for actor in actors[:MAX_PLACEMENTS]:
+                placements.extend(actor.placements(number, first, last, fps, camera))
             report(0.05 + 0.8 * last / frame_count, f"rendered shot {number + 1} of {len(scenes)}")
-            audio_parts.append(_tone(spec["tone_hz"], (last - first) / fps, rng))
+            tone = _tone(spec["tone_hz"], (last - first) / fps, rng)
+            audio_parts.append(0.7 * tone + 0.3 * ambience(shot.scene, shot.weather, (last - first) / fps, SAMPLE_RATE, rng)[:tone.size])
 
         report(0.9, "mixing audio")
         audio = np.concatenate(audio_parts)
@@ -116,8 +129,10 @@ class ProceduralBackend:
             audio = _mix_parent_audio(audio, request.parent.audio, request.parent.sample_rate)
         report(1.0, "done")
         metadata = {"backend": self.name, "moods": scene_moods, "shots": len(scenes), "cuts": bounds[1:-1],
-                    "objects": objects_shown, "cameos": [c.handle for c in request.cameos if c.face is not None],
-                    "remix_mode": "parent_scene" if request.parent is not None else None,
+                    "storyboard": Storyboard(tuple(drawn_shots)).as_dict(), "placements": placements,
+                    "glyphs": "noto-color-emoji" if emoji_font_installed() else "drawn badges",
+                    "cameos": [c.handle for c in people + characters],
+                    "remix_mode": remix_modes[0] if request.parent is not None else None,
                     "seed": request.seed, "render_seed": render_seed}
         return RenderedClip(frames=frames, fps=fps, audio=audio, sample_rate=SAMPLE_RATE, metadata=metadata)
 
@@ -146,113 +161,6 @@ def derive_seed(prompt: str, seed: int) -> int:
 
 def _hex_to_rgb(color: str) -> np.ndarray:
     return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
-
-
-def _background(width: int, height: int, palette: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """A diagonal gradient from the mood's base colour towards its second colour, with a vignette.
-
-    The gradient angle is seeded so two prompts of the same mood still differ at a glance; the
-    vignette darkens the edges so the lighter shapes stand out.
-    """
-    angle = rng.uniform(0, 2 * math.pi)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    xs, ys = xs / width - 0.5, ys / height - 0.5
-    along = xs * math.cos(angle) + ys * math.sin(angle)
-    ramp = ((along - along.min()) / (along.max() - along.min() + 1e-6))[..., None]
-    far = palette[0] * 0.45 + palette[1] * 0.55
-    image = palette[0] * (1 - ramp) + far * ramp
-    vignette = 1.0 - 0.55 * (xs ** 2 + ys ** 2)[..., None]
-    return np.clip(image * vignette + 0.5, 0, 255).astype(np.uint8)
-
-
-def _shapes(prompt: str, palette: list[np.ndarray], width: int, rng: np.random.Generator) -> list[_Shape]:
-    """Three to six shapes; each distinct prompt word picks its shape's kind, the seed the rest."""
-    words = list(dict.fromkeys(re.findall(r"[a-z0-9]+", prompt.lower())))[:6]
-    count = max(3, len(words))
-    shapes = []
-    for index in range(count):
-        if index < len(words):
-            kind = SHAPE_KINDS[zlib.crc32(words[index].encode()) % len(SHAPE_KINDS)]
-        else:
-            kind = SHAPE_KINDS[int(rng.integers(len(SHAPE_KINDS)))]
-        base = palette[1 + index % 2]
-        color = np.clip(base + rng.uniform(-30, 30, size=3), 0, 255).astype(np.float32)
-        shapes.append(_Shape(
-            kind=kind, color=color, size=float(rng.uniform(0.05, 0.14) * width),
-            opacity=float(rng.uniform(0.75, 0.95)),
-            anchor_x=float(rng.uniform(0.15, 0.85)), anchor_y=float(rng.uniform(0.15, 0.62)),
-            amplitude=float(rng.uniform(0.05, 0.12)), frequency=float(rng.uniform(0.15, 0.35)),
-            phase=float(rng.uniform(0, 2 * math.pi)), spin=float(rng.choice([-1, 1]) * rng.uniform(0.3, 1.2)),
-        ))
-    return shapes
-
-
-def _place(motion: str, shape: _Shape, t: float, width: int, height: int) -> tuple[float, float, float, float, float]:
-    """Where a shape is at time t: (centre x, centre y, radius, rotation, opacity) for the mood's motion style."""
-    wave = 2 * math.pi * shape.frequency * t + shape.phase
-    x, y = shape.anchor_x * width, shape.anchor_y * height
-    size, angle, opacity = shape.size, shape.phase + shape.spin * t * 0.3, shape.opacity
-    if motion == "drift":
-        x += shape.amplitude * width * math.sin(wave)
-        y += shape.amplitude * height * 0.5 * math.cos(0.7 * wave)
-    elif motion == "bounce":
-        x += shape.amplitude * width * 0.5 * math.sin(wave)
-        y += height * 0.15 - height * 0.3 * abs(math.sin(math.pi * (0.8 + shape.frequency * 3) * t + shape.phase))
-    elif motion in ("pan", "ticker"):
-        direction = -1 if motion == "ticker" else 1
-        span = width + 4 * size
-        x = (x + direction * width * (0.25 + shape.amplitude) * t) % span - 2 * size
-        y += shape.amplitude * height * 0.3 * math.sin(wave)
-    elif motion == "zoom":
-        cycle = (t / 3.0 + shape.phase / (2 * math.pi)) % 1.0  # each shape flies outward, then restarts
-        scale = 0.4 + 1.4 * cycle
-        x = width / 2 + (x - width / 2) * scale
-        y = height * 0.4 + (y - height * 0.4) * scale
-        size *= scale
-        opacity *= math.sin(math.pi * cycle)  # fade in and out so the restart does not pop
-    elif motion == "pulse":
-        beat = math.exp(-6.0 * ((t * 2.0 + shape.phase / (2 * math.pi)) % 1.0))  # 120 bpm
-        x += shape.amplitude * width * 0.4 * math.sin(wave)
-        size *= 1.0 + 0.35 * beat
-        opacity *= 0.7 + 0.3 * beat
-    elif motion == "spin":
-        orbit = shape.amplitude * 2.2 * width
-        turn = shape.phase + shape.spin * t
-        x = width / 2 + orbit * math.cos(turn)
-        y = height * 0.4 + orbit * math.sin(turn)
-        angle = shape.phase + 3 * shape.spin * t
-    else:
-        raise ValueError(f"unknown motion style {motion!r}")
-    return x, y, size, angle, opacity
-
-
-def _draw_shape(frame: np.ndarray, shape: _Shape, cx: float, cy: float, size: float, angle: float,
-                opacity: float) -> None:
-    """Blend one anti-aliased shape into the frame, touching only its bounding box.
-
-    Coverage comes from a signed distance (positive inside) clipped to a one-pixel ramp, which gives
-    smooth edges and sub-pixel motion without supersampling.
-    """
-    height, width = frame.shape[:2]
-    x0, x1 = max(0, math.floor(cx - size - 1)), min(width, math.ceil(cx + size + 1))
-    y0, y1 = max(0, math.floor(cy - size - 1)), min(height, math.ceil(cy + size + 1))
-    if x0 >= x1 or y0 >= y1 or opacity <= 0:
-        return
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :] + 0.5 - cx
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5 - cy
-    if shape.kind == "circle":
-        inside = size - np.sqrt(xs * xs + ys * ys)
-    else:
-        # distance to each edge (centre-to-edge distances: equilateral triangle, 3:5 rectangle), rotated by angle
-        apothems = [size * 0.5] * 3 if shape.kind == "triangle" else [size * 0.75, size * 0.45] * 2
-        inside = None
-        for k, apothem in enumerate(apothems):
-            normal = angle + 2 * math.pi * k / len(apothems)
-            edge = apothem - (xs * math.cos(normal) + ys * math.sin(normal))
-            inside = edge if inside is None else np.minimum(inside, edge)
-    alpha = (np.clip(inside + 0.5, 0.0, 1.0) * opacity)[..., None]
-    region = frame[y0:y1, x0:x1]
-    region[...] = (region * (1 - alpha) + shape.color * alpha + 0.5).astype(np.uint8)
 
 
 @lru_cache(maxsize=8)
@@ -310,7 +218,7 @@ def _caption_layer(caption: str, width: int, height: int) -> _Layer | None:
     line_height = round(font_size * 1.3)
     padding = round(font_size * 0.6)
     band_height = len(lines) * line_height + 2 * padding
-    top = min(round(height * 0.68), height - band_height)
+    top = min(round(height * CAPTION_TOP), height - band_height)
     image = Image.new("RGBA", (width, band_height), (0, 0, 0, 150))
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(lines):
@@ -324,34 +232,6 @@ def _caption_layer(caption: str, width: int, height: int) -> _Layer | None:
 def _blend_layer(frame: np.ndarray, layer: _Layer) -> None:
     region = frame[layer.top:layer.top + layer.keep.shape[0]]
     region[...] = (region * layer.keep + layer.add + 0.5).astype(np.uint8)
-
-
-def _ticker_strip(text: str, width: int, height: int, palette: list[np.ndarray]) -> np.ndarray:
-    """A news-crawl band: the text repeated on an accent colour, one repeat plus one frame width wide.
-
-    Scrolling is then a slice at offset (t * speed) mod repeat, which wraps without a visible seam.
-    """
-    font_size = max(10, round(width / 22))
-    typeface = font(font_size)
-    unit = f"BREAKING · {' '.join(text.split()).upper() or 'LIVE'} · "
-    unit_width = math.ceil(typeface.getlength(unit))
-    repeats = math.ceil(width / unit_width) + 1
-    band = Image.new("RGB", (unit_width * repeats, min(height, round(font_size * 1.8))),
-                     tuple(int(c) for c in palette[2]))
-    draw = ImageDraw.Draw(band)
-    for i in range(repeats):
-        draw.text((i * unit_width, band.height / 2), unit, font=typeface, anchor="lm",
-                  fill=tuple(int(c) for c in palette[0]))
-    return np.asarray(band)[:, :unit_width + width]
-
-
-def _paste_ticker(frame: np.ndarray, strip: np.ndarray, t: float) -> None:
-    """Copy the window of the crawl for time t into the top of the frame (scrolling right to left)."""
-    height, width = frame.shape[:2]
-    unit_width = strip.shape[1] - width
-    offset = round(t * width * 0.35) % unit_width
-    top = min(round(height * 0.07), height - strip.shape[0])
-    frame[top:top + strip.shape[0]] = strip[:, offset:offset + width]
 
 
 def _tone(tone_hz: float, duration_s: float, rng: np.random.Generator) -> np.ndarray:
@@ -369,34 +249,6 @@ def _tone(tone_hz: float, duration_s: float, rng: np.random.Generator) -> np.nda
     return (0.6 * audio / max(1e-9, float(np.max(np.abs(audio))))).astype(np.float32)
 
 
-# --- objects named in the prompt -------------------------------------------------------------------------
-
-#: prompt words that put a drawn object in the scene (singular and plural where it matters)
-OBJECT_WORDS = {
-    "sun": "sun", "sunset": "sun", "sunrise": "sun", "sunny": "sun", "dawn": "sun",
-    "moon": "moon", "night": "moon",
-    "star": "star", "stars": "star", "space": "star", "galaxy": "star", "astronaut": "star",
-    "heart": "heart", "love": "heart", "birthday": "heart",
-    "tree": "tree", "trees": "tree", "forest": "tree", "garden": "tree", "leaves": "tree",
-    "ocean": "wave", "sea": "wave", "waves": "wave", "wave": "wave", "surf": "wave", "surfing": "wave",
-    "lake": "wave", "water": "wave", "underwater": "wave",
-    "music": "note", "song": "note", "piano": "note", "guitar": "note", "jazz": "note", "dj": "note",
-    "band": "note", "concert": "note",
-    "ball": "ball", "football": "ball", "soccer": "ball", "basketball": "ball", "tennis": "ball",
-    "city": "building", "tokyo": "building", "street": "building", "house": "building", "market": "building",
-    "cloud": "cloud", "clouds": "cloud", "rain": "cloud", "raining": "cloud", "weather": "cloud", "snow": "cloud",
-    "cat": "cat", "cats": "cat", "kitten": "cat",
-    "rocket": "rocket", "spaceship": "rocket", "mars": "rocket",
-}
-MAX_OBJECTS = 3
-
-
-def objects_in(prompt: str) -> list[str]:
-    """The drawn objects a prompt names, in the order its words name them (at most MAX_OBJECTS)."""
-    words = re.findall(r"[a-z]+", prompt.lower())
-    return list(dict.fromkeys(OBJECT_WORDS[w] for w in words if w in OBJECT_WORDS))[:MAX_OBJECTS]
-
-
 @dataclass(frozen=True)
 class _Sprite:
     """A small pre-rendered RGBA image, stored ready for a two-operation blend anywhere in the frame."""
@@ -409,91 +261,6 @@ def _sprite_from(image: Image.Image) -> _Sprite:
     rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
     alpha = rgba[..., 3:] / 255.0
     return _Sprite(keep=1.0 - alpha, add=rgba[..., :3] * alpha)
-
-
-def _object_sprite(kind: str, palette: list[np.ndarray], width: int) -> _Sprite:
-    """Draw one object as a simple flat icon about a quarter of the frame wide, in the scene's light colour."""
-    size = max(24, round(width * 0.26))
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    light = tuple(int(c) for c in palette[2]) + (235,)
-    accent = tuple(int(c) for c in palette[1]) + (235,)
-    dark = tuple(int(c * 0.4) for c in palette[0]) + (255,)
-    s = size
-    if kind == "sun":
-        for k in range(12):
-            angle = 2 * math.pi * k / 12
-            draw.line([(s / 2 + s * 0.3 * math.cos(angle), s / 2 + s * 0.3 * math.sin(angle)),
-                       (s / 2 + s * 0.48 * math.cos(angle), s / 2 + s * 0.48 * math.sin(angle))],
-                      fill=light, width=max(2, s // 24))
-        draw.ellipse([s * 0.25, s * 0.25, s * 0.75, s * 0.75], fill=light)
-    elif kind == "moon":
-        draw.ellipse([s * 0.15, s * 0.15, s * 0.85, s * 0.85], fill=light)
-        draw.ellipse([s * 0.35, s * 0.05, s * 1.05, s * 0.75], fill=(0, 0, 0, 0))
-    elif kind == "star":
-        points = [(s / 2 + s * (0.48 if k % 2 == 0 else 0.2) * math.cos(math.pi * k / 5 - math.pi / 2),
-                   s / 2 + s * (0.48 if k % 2 == 0 else 0.2) * math.sin(math.pi * k / 5 - math.pi / 2)) for k in range(10)]
-        draw.polygon(points, fill=light)
-    elif kind == "heart":
-        draw.ellipse([s * 0.08, s * 0.15, s * 0.52, s * 0.58], fill=accent)
-        draw.ellipse([s * 0.48, s * 0.15, s * 0.92, s * 0.58], fill=accent)
-        draw.polygon([(s * 0.1, s * 0.45), (s * 0.9, s * 0.45), (s * 0.5, s * 0.92)], fill=accent)
-    elif kind == "tree":
-        draw.rectangle([s * 0.44, s * 0.6, s * 0.56, s * 0.95], fill=dark)
-        draw.polygon([(s * 0.5, s * 0.05), (s * 0.12, s * 0.68), (s * 0.88, s * 0.68)], fill=accent)
-    elif kind == "wave":
-        for row in range(3):
-            y = s * (0.3 + 0.2 * row)
-            points = [(x, y + s * 0.08 * math.sin(2 * math.pi * x / (s * 0.5))) for x in range(0, s + 1, 2)]
-            draw.line(points, fill=light, width=max(2, s // 16))
-    elif kind == "note":
-        draw.ellipse([s * 0.15, s * 0.62, s * 0.45, s * 0.88], fill=light)
-        draw.ellipse([s * 0.55, s * 0.52, s * 0.85, s * 0.78], fill=light)
-        draw.rectangle([s * 0.39, s * 0.12, s * 0.45, s * 0.76], fill=light)
-        draw.rectangle([s * 0.79, s * 0.05, s * 0.85, s * 0.66], fill=light)
-        draw.polygon([(s * 0.39, s * 0.12), (s * 0.85, s * 0.05), (s * 0.85, s * 0.2), (s * 0.39, s * 0.27)], fill=light)
-    elif kind == "ball":
-        draw.ellipse([s * 0.1, s * 0.1, s * 0.9, s * 0.9], fill=light, outline=dark, width=max(2, s // 20))
-        draw.line([(s * 0.1, s * 0.5), (s * 0.9, s * 0.5)], fill=dark, width=max(2, s // 24))
-        draw.arc([s * 0.3, s * 0.1, s * 0.7, s * 0.9], 0, 360, fill=dark, width=max(2, s // 24))
-    elif kind == "building":
-        draw.rectangle([s * 0.2, s * 0.15, s * 0.8, s * 0.95], fill=accent)
-        for row in range(4):
-            for col in range(3):
-                x0, y0 = s * (0.27 + 0.18 * col), s * (0.22 + 0.17 * row)
-                draw.rectangle([x0, y0, x0 + s * 0.1, y0 + s * 0.09], fill=light)
-    elif kind == "cloud":
-        for box in ([0.1, 0.4, 0.5, 0.8], [0.3, 0.2, 0.75, 0.7], [0.5, 0.4, 0.9, 0.8]):
-            draw.ellipse([v * s for v in box], fill=light)
-    elif kind == "cat":
-        draw.polygon([(s * 0.18, s * 0.42), (s * 0.25, s * 0.08), (s * 0.45, s * 0.3)], fill=accent)
-        draw.polygon([(s * 0.82, s * 0.42), (s * 0.75, s * 0.08), (s * 0.55, s * 0.3)], fill=accent)
-        draw.ellipse([s * 0.15, s * 0.22, s * 0.85, s * 0.88], fill=accent)
-        for x in (0.36, 0.64):
-            draw.ellipse([s * (x - 0.06), s * 0.45, s * (x + 0.06), s * 0.58], fill=dark)
-        draw.polygon([(s * 0.45, s * 0.64), (s * 0.55, s * 0.64), (s * 0.5, s * 0.7)], fill=dark)
-    elif kind == "rocket":
-        draw.polygon([(s * 0.5, s * 0.03), (s * 0.68, s * 0.3), (s * 0.68, s * 0.75), (s * 0.32, s * 0.75),
-                      (s * 0.32, s * 0.3)], fill=light)
-        draw.polygon([(s * 0.32, s * 0.55), (s * 0.15, s * 0.85), (s * 0.32, s * 0.75)], fill=accent)
-        draw.polygon([(s * 0.68, s * 0.55), (s * 0.85, s * 0.85), (s * 0.68, s * 0.75)], fill=accent)
-        draw.ellipse([s * 0.42, s * 0.3, s * 0.58, s * 0.46], fill=dark)
-        draw.polygon([(s * 0.4, s * 0.75), (s * 0.6, s * 0.75), (s * 0.5, s * 0.97)], fill=(255, 160, 40, 230))
-    else:
-        raise ValueError(f"no drawing for object {kind!r}")
-    return _sprite_from(image)
-
-
-def _object_path(rng: np.random.Generator) -> tuple[float, ...]:
-    """Seeded parameters of an object's slow float: anchor (fractions of the frame), sway, speed, phase."""
-    return (float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.12, 0.45)), float(rng.uniform(0.04, 0.1)),
-            float(rng.uniform(0.1, 0.3)), float(rng.uniform(0, 2 * math.pi)))
-
-
-def _sprite_position(path: tuple[float, ...], t: float, width: int, height: int) -> tuple[int, int]:
-    anchor_x, anchor_y, sway, speed, phase = path
-    wave = 2 * math.pi * speed * t + phase
-    return round((anchor_x + sway * math.sin(wave)) * width), round((anchor_y + sway * 0.5 * math.cos(wave)) * height)
 
 
 def _blend_sprite(frame: np.ndarray, sprite: _Sprite, cx: int, cy: int) -> None:
@@ -518,6 +285,11 @@ def _fit_parent(parent: RenderedClip, frame_count: int, width: int, height: int)
     frames = parent.frames[picks]
     if frames.shape[1:3] != (height, width):
         frames = np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.BILINEAR)) for f in frames])
+    else:
+        frames = frames.copy()
+    top, bottom = round(height * CAPTION_TOP), min(height, round(height * CAPTION_TOP + width / 16 * 1.3 * 5.5))
+    for frame in frames:  # the parent's burned-in caption, blurred out so that it does not ghost under the new one
+        frame[top:bottom] = cv2.blur(frame[top:bottom], (41, 41))
     return frames.astype(np.float32)
 
 
@@ -541,8 +313,269 @@ def _face_sprite(face: np.ndarray, width: int, cameo_count: int) -> _Sprite:
     return _Sprite(keep=1.0 - alpha, add=pixels * alpha)
 
 
+def _draw_figure(frame: np.ndarray, face: _Sprite, slot: int, count: int, t: float, width: int, height: int) -> None:
+    """A cameo as a simple figure: a body and arms that swing, the enrolled face on top, nodding and
+    turning a little (upright enough for a face detector to find it in every frame)."""
+    cx, cy = _face_position(slot, count, t, width, height)
+    face_height = face.keep.shape[0]
+    shoulders = cy + face_height // 2
+    body_width = max(8, face.keep.shape[1] // 2)
+    color = (70 + 50 * slot, 110, 200 - 40 * slot)
+    bottom = min(height - 1, shoulders + face_height)
+    cv2.rectangle(frame, (cx - body_width // 2, shoulders), (cx + body_width // 2, bottom), color, -1)
+    swing = math.sin(2 * math.pi * 0.9 * t + slot)
+    for side in (-1, 1):
+        hand = (int(cx + side * body_width * (1.1 + 0.2 * swing * side)), int(shoulders + face_height * (0.55 - 0.3 * swing * side)))
+        cv2.line(frame, (cx + side * body_width // 2, shoulders + 6), hand, color, max(3, body_width // 5), cv2.LINE_AA)
+    nod = round(face_height * 0.03 * math.sin(2 * math.pi * 0.7 * t))
+    turn = round(face.keep.shape[1] * 0.06 * math.sin(2 * math.pi * 0.35 * t + slot))
+    _blend_sprite(frame, face, cx + turn, cy + nod)
+
+
 def _face_position(slot: int, count: int, t: float, width: int, height: int) -> tuple[int, int]:
     """Faces stand side by side in the upper middle of the frame and bob gently."""
     x = width * (slot + 1) / (count + 1)
     y = height * 0.36 + height * 0.015 * math.sin(2 * math.pi * 0.4 * t + slot)
     return round(x), round(y)
+
+
+# --- subjects in motion -----------------------------------------------------------------------------------
+
+_readers: dict[str, StoryboardReader] = {}
+
+
+def shared_reader() -> StoryboardReader:
+    """One storyboard reader per process, with the offline sentence model for nouns no keyword knows
+    (loaded on the first such noun, not at import)."""
+    if "default" not in _readers:
+        from workbench.embeddings import SentenceEmbedder
+
+        _readers.setdefault("default", StoryboardReader(SentenceEmbedder()))
+    return _readers["default"]
+
+
+class _Camera:
+    """A shot's camera move: how far the scenery pans, and the zoom, shake or pace of each frame."""
+
+    def __init__(self, kind: str, seconds: float, rng: np.random.Generator) -> None:
+        self.kind, self.seconds = kind, seconds
+        self.pan_room = {"pan": 0.8, "orbit": 0.5, "aerial": 0.4, "dolly": 0.3}.get(kind, 0.25)
+        self.pace = {"slow motion": 0.4, "timelapse": 2.5}.get(kind, 1.0)
+        self.shake = rng.uniform(0, 2 * math.pi, 4)
+
+    def pan(self, t: float) -> float:
+        progress = t / self.seconds
+        if self.kind in ("pan", "aerial", "timelapse"):
+            return progress
+        if self.kind == "orbit":
+            return 0.5 - 0.5 * math.cos(2 * math.pi * progress)
+        if self.kind == "dolly":
+            return 0.5 + 0.4 * progress
+        return 0.5
+
+    def matrix(self, t: float, width: int, height: int) -> np.ndarray | None:
+        """The zoom and shake at time t as a 2x3 affine matrix of the frame (a scale about a point
+        above the middle and a shift; None: the frame stays)."""
+        progress = t / self.seconds
+        scale, dx, dy = 1.0, 0.0, 0.0
+        if self.kind == "zoom":
+            scale = 1.0 + 0.35 * progress
+        elif self.kind == "dolly":
+            scale = 1.0 + 0.2 * progress
+        elif self.kind == "aerial":
+            scale = 1.25 - 0.2 * progress
+        elif self.kind == "shake":
+            scale = 1.06
+            dx = 7 * math.sin(t * 13 + self.shake[0]) + 4 * math.sin(t * 29 + self.shake[1])
+            dy = 6 * math.sin(t * 17 + self.shake[2]) + 3 * math.sin(t * 31 + self.shake[3])
+        if scale == 1.0:
+            return None
+        centre_x, centre_y = width / 2, height * 0.45
+        return np.array([[scale, 0.0, centre_x * (1 - scale) + dx], [0.0, scale, centre_y * (1 - scale) + dy]])
+
+    def move(self, frame: np.ndarray, t: float) -> None:
+        """Zoom and shake: the part of the finished frame the camera sees, scaled back up to the frame
+        (a crop and a resize, a third of the cost of a general warp; pans move the layers instead)."""
+        height, width = frame.shape[:2]
+        matrix = self.matrix(t, width, height)
+        if matrix is None:
+            return
+        scale = matrix[0, 0]
+        left, top = -matrix[0, 2] / scale, -matrix[1, 2] / scale
+        crop_width, crop_height = width / scale, height / scale
+        left = min(max(0.0, left), width - crop_width)
+        top = min(max(0.0, top), height - crop_height)
+        x0, y0 = int(left), int(top)
+        x1, y1 = min(width, math.ceil(left + crop_width)), min(height, math.ceil(top + crop_height))
+        frame[...] = cv2.resize(frame[y0:y1, x0:x1], (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+_FLYING = frozenset({"fly"})
+_SPINNING = frozenset({"spin", "dance", "wave", "fall", "fly", "swim", "fight", "run"})
+
+
+class _Actor:
+    """One subject's copies, each with a seeded lane and phase, drawn where their action puts them."""
+
+    def __init__(self, subject: Subject, size: int, lanes: list[float], depth: float, layers: Backdrop, grade: Grade,
+                 width: int, height: int, rng: np.random.Generator, picture: np.ndarray | None = None) -> None:
+        self.subject, self.size, self.width, self.height = subject, size, width, height
+        self.lanes = lanes
+        self.phases = rng.uniform(0, 2 * math.pi, len(lanes))
+        self.direction = 1 if rng.uniform() < 0.5 else -1
+        ground = layers.ground_row - size * 0.5 - depth * height * 0.05
+        water = layers.water or subject.action == "swim" and subject.kind == "animal" and layers.near.shape[0] == 0
+        self.floor = height * 0.5 if water else ground
+        self.sprite = grade.prepare_sprite(picture if picture is not None else glyph_sprite(subject.glyph, size, subject.name))
+        self._variants: dict[tuple[int, bool], _Sprite] = {}
+        self.extras = [grade.prepare_sprite(glyph_sprite(g, max(8, size // 3))) for g in _ACTION_EXTRAS.get(subject.action, ())]
+
+    def pose(self, copy: int, t: float, seconds: float) -> tuple[float, float, float, bool]:
+        """(centre x, centre y, rotation in degrees, mirrored) of one copy at time t."""
+        w, h = self.width, self.height
+        lane, phase, direction = self.lanes[copy], self.phases[copy], self.direction * (1 if copy % 2 == 0 else -1)
+        action = self.subject.action
+        x, y, angle = lane * w, self.floor, 0.0
+        progress = t / max(seconds, 1e-6) - 0.5
+        if action in ("run", "drive"):  # across the frame at a steady pace, coming back in on the other side
+            x = ((lane + 0.15 + direction * (0.3 if action == "run" else 0.4) * t) % 1.3 - 0.15) * w
+            if action == "run":
+                y -= abs(math.sin(2 * math.pi * 1.2 * t + phase)) * h * 0.035
+                angle = -6 * direction
+            else:
+                y -= 1.5 * math.sin(t * 40 + phase)
+        elif action == "walk":
+            x += direction * 0.35 * w * progress
+            y -= abs(math.sin(2 * math.pi * 1.6 * t + phase)) * h * 0.015
+        elif action == "jump":
+            x += 0.03 * w * math.sin(t + phase)
+            y -= max(0.0, math.sin(2 * math.pi * t / 0.9 + phase)) * h * 0.16
+        elif action == "dance":
+            x += 0.06 * w * math.sin(2 * math.pi * 0.8 * t + phase)
+            y -= abs(math.sin(2 * math.pi * 2 * t + phase)) * h * 0.03
+            angle = 14 * math.sin(2 * math.pi * 1.6 * t + phase)
+        elif action == "fly":
+            x += direction * 0.6 * w * progress
+            y = h * (0.22 + 0.07 * (copy % 3)) + h * 0.05 * math.sin(2 * math.pi * 0.7 * t + phase)
+            angle = -8 * direction * math.cos(2 * math.pi * 0.7 * t + phase)
+        elif action == "swim":
+            x += direction * 0.5 * w * progress
+            y += h * 0.03 * math.sin(2 * math.pi * 1.2 * t + phase)
+            angle = 10 * math.cos(2 * math.pi * 1.2 * t + phase)
+        elif action == "spin":
+            angle = direction * 360 * t / 1.3
+        elif action == "wave":
+            angle = 12 * math.sin(2 * math.pi * 1.4 * t + phase)
+        elif action == "fall":
+            cycle = (t / 1.6 + phase / (2 * math.pi)) % 1.0
+            drop = min(1.0, (cycle / 0.7) ** 2)
+            y = h * 0.08 + (self.floor - h * 0.08) * drop
+            angle = direction * 220 * min(cycle, 0.7)
+        elif action == "fight":
+            x += 0.03 * w * math.sin(2 * math.pi * 5 * t + phase)
+            angle = 10 * math.sin(2 * math.pi * 2.5 * t + phase)
+        elif action == "shake":
+            x += 0.015 * w * math.sin(2 * math.pi * 9 * t + phase)
+        elif action == "climb":
+            cycle = (t / 2.5 + phase / (2 * math.pi)) % 1.0
+            y = self.floor - cycle * h * 0.3
+        elif action == "play":
+            x += 0.08 * w * math.sin(2 * math.pi * 0.6 * t + phase)
+            y -= abs(math.sin(2 * math.pi * 1.5 * t + phase)) * h * 0.06
+        elif action == "eat":
+            y -= h * 0.01 * abs(math.sin(2 * math.pi * 3 * t + phase))
+        else:  # cook, sing, sleep, float: in place, bobbing
+            y -= h * 0.015 * math.sin(2 * math.pi * 0.6 * t + phase)
+            x += w * 0.02 * math.sin(2 * math.pi * 0.25 * t + phase)
+        moving_right = direction > 0 and action in ("run", "drive", "walk", "fly", "swim")
+        moving_left = direction < 0 and action in ("run", "drive", "walk", "fly", "swim")
+        mirrored = (self.subject.facing == "left" and moving_right) or (self.subject.facing == "right" and moving_left)
+        return x, y, angle, mirrored
+
+    def draw(self, frame: np.ndarray, t: float, seconds: float) -> None:
+        for copy in range(len(self.lanes)):
+            x, y, angle, mirrored = self.pose(copy, t, seconds)
+            _blend_sprite(frame, self._variant(angle, mirrored), round(x), round(y))
+            for k, extra in enumerate(self.extras):  # notes rise from a singer, z's from a sleeper
+                rise = ((t * 0.6 + k * 0.5 + copy * 0.3) % 1.0)
+                _blend_sprite(frame, self._extra(extra), round(x + self.size * (0.35 + 0.1 * k)),
+                              round(y - self.size * (0.4 + 0.6 * rise)))
+
+    def _variant(self, angle: float, mirrored: bool) -> _Sprite:
+        """The sprite turned (to 5 degrees) and mirrored, made once per pose and kept for the shot."""
+        key = (round(angle / 5) * 5 % 360, mirrored)
+        if key not in self._variants:
+            image = self.sprite[:, ::-1] if mirrored else self.sprite
+            if key[0]:
+                centre = (image.shape[1] / 2, image.shape[0] / 2)
+                image = cv2.warpAffine(np.ascontiguousarray(image), cv2.getRotationMatrix2D(centre, key[0], 1.0),
+                                       image.shape[1::-1], flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
+            self._variants[key] = _sprite_from_rgba(image)
+        return self._variants[key]
+
+    def _extra(self, image: np.ndarray) -> _Sprite:
+        key = (id(image), False)
+        if key not in self._variants:
+            self._variants[key] = _sprite_from_rgba(image)
+        return self._variants[key]
+
+    def placements(self, shot: int, first: int, last: int, fps: int, camera: _Camera) -> list[dict]:
+        """Where the first copy is at three moments of the shot (a quarter, half and three quarters
+        through, or others where it is off the edge then), as the camera shows it: the frame, the
+        glyph's box and its pose, so that a check can find its pixels in the stored clip."""
+        found = []
+        seconds = max(1, last - first) / fps
+        for fraction in (0.25, 0.5, 0.75, 0.1, 0.4, 0.6, 0.9, 0.0):
+            if len(found) == 3:
+                break
+            index = min(last - 1, first + round((last - first) * fraction))
+            t = (index - first) / fps
+            x, y, angle, mirrored = self.pose(0, t * camera.pace, seconds * camera.pace)
+            size = self.size
+            matrix = camera.matrix(t, self.width, self.height)
+            if matrix is not None:
+                x, y = matrix @ (x, y, 1.0)
+                scale = math.hypot(matrix[0, 0], matrix[0, 1])
+                size = round(size * scale)
+                angle += math.degrees(math.atan2(matrix[0, 1], matrix[0, 0]))
+            left, top = round(x) - size // 2, round(y) - size // 2
+            inside = (min(self.width, left + size) - max(0, left)) * (min(self.height, top + size) - max(0, top))
+            if inside < 0.6 * size * size and (found or fraction != 0.0):
+                continue  # a runner off the edge at that moment: another moment of the shot
+            # the box as named numbers: C2PA's CBOR writes a list of small integers as bytes
+            found.append({"shot": shot, "glyph": self.subject.glyph, "name": self.subject.name, "frame": index,
+                          "x": round(x) - size // 2, "y": round(y) - size // 2, "size": size,
+                          "angle": round(angle / 5) * 5 % 360, "mirrored": mirrored})
+        return found
+
+
+#: small glyphs an action gives off
+_ACTION_EXTRAS = {"sing": ("🎵", "🎶"), "sleep": ("💤",), "cook": ("💨",), "fight": ("💥",), "eat": ("✨",)}
+
+
+def _cast(shot: Shot, layers: Backdrop, grade: Grade, width: int, height: int, rng: np.random.Generator,
+          pictures: dict[str, np.ndarray]) -> list[_Actor]:
+    """The shot's subjects as actors: sizes shrink as copies add up, lanes spread them across the frame,
+    and a later subject stands a little further back. A character cameo with a picture is drawn from
+    its picture, cut out of its background."""
+    copies = [max(1, min(s.count, 5)) for s in shot.subjects]
+    total = sum(copies) or 1
+    # the seed moves and sizes the subjects, so that two seeds of one prompt are two different clips
+    size = round(width * min(0.46, max(0.15, 0.5 / math.sqrt(total))) * rng.uniform(0.8, 1.05))
+    slots = np.linspace(0.5 / total, 1 - 0.5 / total, total) + rng.uniform(-0.2, 0.2) / total
+    order = rng.permutation(total) if total > 2 else np.arange(total)
+    actors, used = [], 0
+    for depth, (subject, count) in enumerate(zip(shot.subjects, copies)):
+        lanes = [float(slots[order[used + k]]) for k in range(count)]
+        used += count
+        scale = 0.75 if subject.action in _FLYING else 1.0
+        side = max(12, round(size * scale * (1 - 0.08 * depth)))
+        picture = picture_sprite(pictures[subject.cameo], side) if subject.cameo in pictures else None
+        actors.append(_Actor(subject, side, lanes, depth, layers, grade, width, height, rng, picture))
+    return actors
+
+
+def _sprite_from_rgba(image: np.ndarray) -> _Sprite:
+    rgba = image.astype(np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    return _Sprite(keep=1.0 - alpha, add=rgba[..., :3] * alpha)

@@ -84,7 +84,7 @@ def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...
     from PIL import Image
 
     return tuple(CameoIdentity(cameo.handle, np.asarray(Image.open(media_dir / cameo.reference_image_path).convert("RGB"))
-                               if cameo.reference_image_path else None) for cameo in cameos)
+                               if cameo.reference_image_path else None, kind=cameo.kind.value) for cameo in cameos)
 
 
 def without_lapsed_grants(session: Session, videos: list[Video]) -> list[Video]:
