@@ -246,7 +246,8 @@ def _ground(color: str, rows: int, width: int, light: np.ndarray, rng: np.random
     ground = np.repeat(base[None, None, :] * ramp, width, axis=1)
     if stripes:
         ground[:, (np.arange(width) // max(8, width // 16)) % 2 == 0] *= 0.88
-    noise = rng.normal(0, 3.5, (rows, width, 1)).astype(np.float32)  # texture, not so much that it costs the encoder
+    noise = cv2.resize(rng.normal(0, 5, (max(1, rows // 4), max(1, width // 4), 1)).astype(np.float32), (width, rows),
+                       interpolation=cv2.INTER_LINEAR)[..., None]  # a soft texture: fine noise costs the encoder
     return np.clip(ground + noise, 0, 255).astype(np.uint8)
 
 
@@ -395,7 +396,10 @@ class Grade:
             ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
             falloff = np.clip(1.0 - 1.1 * ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2), 0.35, 1.0)
             self.vignette = np.repeat((falloff * 255)[..., None], 3, axis=2).astype(np.uint8)
-            self.grain = [np.clip(rng.normal(16, 5, (height, width, 1)), 0, 32).astype(np.uint8).repeat(3, axis=2)
+            # coarse grain (drawn at half size): per-pixel noise in every frame costs the encoder more than
+            # the rest of the clip
+            self.grain = [cv2.resize(np.clip(rng.normal(16, 4, (height // 2, width // 2)), 0, 32).astype(np.uint8),
+                                     (width, height), interpolation=cv2.INTER_LINEAR)[..., None].repeat(3, axis=2)
                           for _ in range(2)]
         if style == "watercolor":
             paper = 1.0 - np.abs(rng.normal(0, 0.05, (height, width, 1)))
