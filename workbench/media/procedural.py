@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from workbench.embeddings import SentenceEmbedder
 from workbench.media.backend import GenerationRequest, ProgressCallback, RenderedClip
 from workbench.media.glyph_art import emoji_font_installed, glyph_sprite, picture_sprite
 from workbench.media.moods import classify_prompt, mood
@@ -348,8 +349,6 @@ def shared_reader() -> StoryboardReader:
     """One storyboard reader per process, with the offline sentence model for nouns no keyword knows
     (loaded on the first such noun, not at import)."""
     if "default" not in _readers:
-        from workbench.embeddings import SentenceEmbedder
-
         _readers.setdefault("default", StoryboardReader(SentenceEmbedder()))
     return _readers["default"]
 
