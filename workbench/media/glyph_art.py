@@ -39,13 +39,7 @@ def glyph_sprite(glyph: str, size: int, name: str = "") -> np.ndarray:
     picture = _emoji_picture(glyph) if emoji_font_installed() else None
     if picture is None:
         picture = _badge(name or glyph)
-    height, width = picture.shape[:2]
-    scale = size / max(height, width)
-    resized = cv2.resize(picture, (max(1, round(width * scale)), max(1, round(height * scale))),
-                         interpolation=cv2.INTER_AREA)
-    sprite = np.zeros((size, size, 4), np.uint8)
-    top, left = (size - resized.shape[0]) // 2, (size - resized.shape[1]) // 2
-    sprite[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
+    sprite = _in_square(picture, size)
     sprite.setflags(write=False)
     return sprite
 
@@ -92,14 +86,24 @@ def picture_sprite(picture: np.ndarray, size: int) -> np.ndarray:
         alpha = np.clip((distance - 30.0) * 4.0, 0, 255).astype(np.uint8)
         alpha = cv2.GaussianBlur(cv2.morphologyEx(alpha, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)), (5, 5), 0)
         if (alpha > 128).mean() > 0.85:  # a photograph with no plain background: a soft oval of it
-            height, width = alpha.shape
-            ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-            distance = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2
-            alpha = (np.clip((1.0 - distance) / 0.15, 0, 1) * 255).astype(np.uint8)
+            alpha = (soft_oval(*alpha.shape, feather=0.15) * 255).astype(np.uint8)
         rgba = np.dstack([rgb, alpha])
     ys, xs = np.nonzero(rgba[..., 3] > 20)
     if len(xs):
         rgba = rgba[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return _in_square(rgba, size)
+
+
+def soft_oval(height: int, width: int, feather: float) -> np.ndarray:
+    """An oval mask filling a height x width box (float32, 1 inside), fading to 0 over its outer
+    `feather` (in squared normalised radius), so a picture cut to it has no hard edge."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    distance = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2
+    return np.clip((1.0 - distance) / feather, 0.0, 1.0)
+
+
+def _in_square(rgba: np.ndarray, size: int) -> np.ndarray:
+    """An RGBA picture scaled to fit a size x size square, centred on a transparent one."""
     height, width = rgba.shape[:2]
     scale = size / max(height, width)
     resized = cv2.resize(np.ascontiguousarray(rgba), (max(1, round(width * scale)), max(1, round(height * scale))),

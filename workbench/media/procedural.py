@@ -1,10 +1,10 @@
-"""A CPU-only clip generator: a mood-coloured gradient, a few moving shapes, a caption and a tone.
+"""A CPU-only clip generator: the prompt's storyboard drawn as glyphs moving over a scene, with
+weather, a style, a camera move, a caption, a tone and the scene's ambient sound.
 
 It stands in for a real video model so the rest of the app (feed, remixes, storage) can be built and
 tested on a laptop. Two things matter: the same request always gives byte-identical output (seeds
-and remixes mean something), and different prompts look and sound visibly different (the feed is
-not a wall of identical clips). It is also fast: the static layers (background, caption, ticker)
-are drawn once and only the small shape patches are redrawn per frame.
+and remixes mean something), and a clip shows what its prompt says. It is also fast: scenery
+layers, sprites and the caption are made once a shot, and a frame is copies and small blends.
 """
 from __future__ import annotations
 
@@ -20,9 +20,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from workbench.embeddings import SentenceEmbedder
 from workbench.media.backend import GenerationRequest, ProgressCallback, RenderedClip
-from workbench.media.glyph_art import emoji_font_installed, glyph_sprite, picture_sprite
+from workbench.media.glyph_art import (
+    emoji_font_installed,
+    glyph_sprite,
+    picture_sprite,
+    soft_oval,
+)
 from workbench.media.moods import classify_prompt, mood
-from workbench.media.scenery import Backdrop, Grade, ambience, backdrop, weather
+from workbench.media.scenery import Backdrop, Grade, ambience, backdrop, rgb, weather
 from workbench.media.storyboard import (
     MAX_SUBJECTS,
     Shot,
@@ -98,7 +103,7 @@ class ProceduralBackend:
             particles = [weather(kind, width, height, rng) for kind in shot.weather]
             caption = scene if len(scenes) > 1 else (request.caption if request.caption is not None else request.prompt)
             caption_layer = _caption_layer(caption, width, height)
-            tint = _hex_to_rgb(spec["palette"][0]) * 0.35
+            tint = rgb(spec["palette"][0]) * 0.35
             pace = camera.pace
 
             for index in range(first, last):
@@ -158,10 +163,6 @@ def derive_seed(prompt: str, seed: int) -> int:
     """
     digest = hashlib.sha256(f"{seed}\x00{prompt}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
-
-
-def _hex_to_rgb(color: str) -> np.ndarray:
-    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
 
 
 @lru_cache(maxsize=8)
@@ -258,12 +259,6 @@ class _Sprite:
     add: np.ndarray  # (h, w, 3) float32: colour * alpha
 
 
-def _sprite_from(image: Image.Image) -> _Sprite:
-    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
-    alpha = rgba[..., 3:] / 255.0
-    return _Sprite(keep=1.0 - alpha, add=rgba[..., :3] * alpha)
-
-
 def _blend_sprite(frame: np.ndarray, sprite: _Sprite, cx: int, cy: int) -> None:
     """Blend a sprite centred at (cx, cy), clipped to the frame."""
     height, width = frame.shape[:2]
@@ -307,9 +302,7 @@ def _face_sprite(face: np.ndarray, width: int, cameo_count: int) -> _Sprite:
     side = max(48, round(width * (0.42 if cameo_count == 1 else 0.8 / cameo_count)))
     image = Image.fromarray(np.ascontiguousarray(face[..., :3])).convert("RGB")
     image = image.resize((side, round(side * image.height / image.width)), Image.LANCZOS)
-    yy, xx = np.mgrid[0:image.height, 0:image.width].astype(np.float32)
-    distance = ((xx - image.width / 2) / (image.width * 0.5)) ** 2 + ((yy - image.height / 2) / (image.height * 0.5)) ** 2
-    alpha = np.clip((1.0 - distance) / 0.12, 0.0, 1.0)[..., None]
+    alpha = soft_oval(image.height, image.width, feather=0.12)[..., None]
     pixels = np.asarray(image, dtype=np.float32)
     return _Sprite(keep=1.0 - alpha, add=pixels * alpha)
 
@@ -410,7 +403,6 @@ class _Camera:
 
 
 _FLYING = frozenset({"fly"})
-_SPINNING = frozenset({"spin", "dance", "wave", "fall", "fly", "swim", "fight", "run"})
 
 
 class _Actor:
