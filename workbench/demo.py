@@ -23,7 +23,12 @@ from workbench.errors import Conflict
 from workbench.faces.alignment import distinct_person
 from workbench.files import packaged_data
 from workbench.generation.service import insert_video
-from workbench.media.backend import CameoIdentity, GenerationRequest, ProgressCallback
+from workbench.media.backend import (
+    CameoIdentity,
+    GenerationRequest,
+    ProgressCallback,
+    caption_of,
+)
 from workbench.media.moods import classify_prompt
 from workbench.media.procedural import ProceduralBackend
 from workbench.media.provenance import SigningCredentials, store_ai_clip
@@ -93,11 +98,11 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
             base = parent.prompt.split(", ")[0]
             prompt = f"{base}, {twists[(index + rng.randrange(len(twists))) % len(twists)]}"
             plan = PlannedClip(index, author, prompt, seed, parent.duration_s, parent=chain_parent)
-            plan.caption = f"{prompt} · remix of @{parent.author}"
+            plan.caption = f"{caption_of(prompt)} · remix of @{parent.author}"
         else:
             prompt = prompts[index % len(prompts)] if index < len(prompts) else rng.choice(prompts)
             plan = PlannedClip(index, author, prompt, seed, duration)
-            plan.caption = prompt
+            plan.caption = caption_of(prompt)
             plan.allow_remix = index < 4 or rng.random() > 0.1
         plan.published = index < 4 or rng.random() > 0.08
         if cameo_handles and rng.random() < 0.12:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from workbench.faces.challenge import Challenge, Check, LivenessResult, new_chal
 from workbench.faces.identities import Identity, assign
 from workbench.faces.liveness import check_liveness
 from workbench.files import place_by_content, temp_file
+from workbench.media.codec import decodes_as_video
 from workbench.safety.cases import evidence_of, record_evidence
 from workbench.safety.evidence import EnrollmentMatch, Evidence
 from workbench.safety.scan import enrolled_faces
 from workbench.social.consent import load_cameo, refusal
+from workbench.social.notifications import tell_taken_down
 from workbench.social.users import normalize_handle
 from workbench.social.videos import VideoView, cameo_owner_ids, video_views
 from workbench.states import cameos as cameo_states
@@ -55,6 +58,31 @@ class EnrollmentResult:
     @property
     def failed(self) -> list[str]:
         return [check.name for check in self.checks if not check.passed]
+
+    def report(self) -> list[dict]:
+        """The checks as the person who enrolled reads them: a row each, its evidence in words."""
+        return [{"check": c.name.replace("_", " "), "passed": c.passed, "evidence": evidence_text(c.evidence)}
+                for c in self.checks]
+
+
+def evidence_text(evidence: Mapping) -> str:
+    """A check's evidence in words ("ratio 0.81, frames 42"), not as a dict of numpy scalars."""
+    return ", ".join(f"{key.replace('_', ' ')} {_in_words(value)}" for key, value in evidence.items())
+
+
+def _in_words(value) -> str:
+    if isinstance(value, Mapping):
+        return f"({evidence_text(value)})"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_in_words(item) for item in value) + "]"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):  # two decimals; a small value keeps two significant digits
+        value = float(value)
+        return f"{value:.2g}" if 0 < abs(value) < 0.01 else f"{value:.2f}".rstrip("0").rstrip(".")
+    return "none" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -153,11 +181,12 @@ class CameoService:
     def complete_enrollment(self, actor: ActorRef, clip: bytes) -> EnrollmentResult:
         """Check a clip recorded for the current challenge. Passing verifies the cameo, unless its
         face matches a public figure: then it is held for a reviewer. Every check and its evidence is
-        kept with the cameo; the challenge is used up either way."""
+        kept with the cameo; the challenge is used up either way, unless the file is no video at all."""
         if not clip:
             raise InvalidInput("the clip is empty")
         if len(clip) > MAX_ENROLLMENT_BYTES:
             raise InvalidInput(f"the clip is {len(clip) / 2**20:.0f} MB; the limit is {MAX_ENROLLMENT_BYTES // 2**20} MB")
+        _require_video(clip)
         with self._store.transaction() as session:
             owner = load_actor(session, actor)
             cameo = _person_cameo(session, owner)
@@ -302,6 +331,7 @@ class CameoService:
                 elif published == "remove" and video_states.remove(session, video, Removal.CAMEO_OWNER):
                     audit(session, owner, "cameo.remove_appearance", "video", video.id, cameo=cameo.handle,
                           reason="cameo revoked")
+                    tell_taken_down(session, video, owner, f"@{cameo.handle} withdrew their cameo")
             audit(session, owner, "cameo.revoke", "cameo", cameo.id, published=published, clips=len(links))
             return {"cameo": cameo.handle, "status": cameo.status.value, "published_clips": len(links),
                     "published": published, "kept_up": kept}
@@ -315,6 +345,7 @@ class CameoService:
                 raise NotFound(f"no clip #{video_id} with your cameo in it")
             if video_states.remove(session, video, Removal.CAMEO_OWNER):
                 audit(session, owner, "cameo.remove_appearance", "video", video.id, reason=reason)
+                tell_taken_down(session, video, owner, reason)
             return video_views(session, [video], self._store.media_dir)[0]
 
     def _owned(self, session: Session, actor: ActorRef, cameo_handle: str) -> tuple[User, Cameo]:
@@ -383,6 +414,14 @@ def _human_face_in_character(engine, pixels: np.ndarray, enrolled: list[Identity
         return (None, None, f"the picture shows {unknown} human face(s) of no one enrolled: a reviewer checks "
                             "that the character is not a real person")
     return None
+
+
+def _require_video(clip: bytes) -> None:
+    """InvalidInput unless the clip's first video frame decodes: a wrong file is told as such, not as
+    every check failing, and keeps its challenge."""
+    if not decodes_as_video(clip):
+        raise InvalidInput("this file is not a video we can read: record your clip again, or upload an mp4, "
+                           "mov or webm file")
 
 
 def _json_safe(value: dict) -> dict:

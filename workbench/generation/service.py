@@ -20,13 +20,20 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor
 from workbench.config import Settings
-from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    refuse_unstorable_text,
+)
 from workbench.files import TEMP_PREFIX
 from workbench.media.backend import (
     GenerationBackend,
     GenerationRequest,
     ProgressCallback,
     RenderedClip,
+    caption_of,
     split_shots,
 )
 from workbench.media.codec import read_clip
@@ -39,9 +46,11 @@ from workbench.media.provenance import (
     store_ai_clip,
 )
 from workbench.safety.evidence import DeepfakeScores, ScanHit
+from workbench.safety.policy import ALLOW
 from workbench.safety.scan import OutputScanner, fingerprint_bytes, open_scan_case
 from workbench.safety.service import PolicyService, refuse_overlong_text
 from workbench.social.consent import identities, require_use
+from workbench.social.notifications import tell_cameo_used, tell_published
 from workbench.social.videos import VideoView, load_visible_video, video_views
 from workbench.states import videos as video_states
 from workbench.store.db import Store
@@ -137,6 +146,9 @@ def insert_video(session: Session, *, author_id: int, request: GenerationRequest
     session.add(video)
     session.flush()
     session.add_all(VideoCameo(video_id=video.id, cameo_id=cameo_id) for cameo_id in cameo_ids)
+    if cameo_ids:
+        session.flush()
+        tell_cameo_used(session, video)
     if fingerprint is not None:
         session.add(VideoFingerprint(video_id=video.id, frame_hashes=fingerprint_bytes(fingerprint)))
     return video
@@ -194,6 +206,28 @@ class ClipService:
     def remix(self, actor: ActorRef, video_id: int, prompt: str, **options) -> VideoView:
         return self.create(actor, prompt, remix_of=video_id, **options)
 
+    def edit_caption(self, actor: ActorRef, video_id: int, caption: str) -> VideoView:
+        """Change the caption of one's own clip. The new words pass the prompt policy as a prompt does
+        (a caption the policy would send to review is refused: it would reach feeds unreviewed); a
+        remix keeps its credit to the clip it remixes."""
+        caption = refuse_overlong_text(refuse_unstorable_text((caption or "").strip(), "caption"), "caption")
+        if not caption:
+            raise InvalidInput("a caption cannot be empty")
+        decision = self._policy.screen(actor, caption)
+        if decision.decision != ALLOW:
+            raise Forbidden(f"{decision.message('caption')}, so it was not set")
+        with self._store.transaction() as session:
+            user = load_actor(session, actor)
+            video = load_visible_video(session, user, video_id)
+            if video.author_id != user.id:
+                raise Forbidden("only the author can edit a clip's caption")
+            if video.remix_parent_id is not None:
+                caption += f" · remix of @{session.get(Video, video.remix_parent_id).author.handle}"
+            if not video_states.recaption(session, video, caption):
+                raise Conflict(f"clip #{video.id} was removed: its caption can no longer change")
+            audit(session, user, "video.caption", "video", video.id)
+            return video_views(session, [video], self._store.media_dir)[0]
+
     def job(self, actor: ActorRef, job_id: int) -> JobView:
         with self._store.transaction() as session:
             user = load_actor(session, actor)
@@ -236,11 +270,11 @@ class ClipService:
 
         with self._store.transaction() as session:
             user = load_actor(session, actor)
-            caption = prompt
+            caption = caption_of(prompt)
             parent_moods: tuple[str, ...] = ()
             if remix_of is not None:
                 parent = check_remixable(session, user, remix_of)
-                caption = f"{prompt} · remix of @{parent.author.handle}"
+                caption = f"{caption} · remix of @{parent.author.handle}"
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
             chosen = require_use(session, user, tuple(cameos))
@@ -291,8 +325,8 @@ class ClipService:
                                      cameo_ids=cameo_ids, fingerprint=scan.fingerprint)
                 if hits:
                     hold(session, video, hits, provenance=scan.provenance, deepfake=scan.deepfake)
-                elif params["publish"]:
-                    video_states.publish(session, video)
+                elif params["publish"] and video_states.publish(session, video):
+                    tell_published(session, video)
                 job = session.get(GenerationJob, job_id)
                 job.status, job.progress, job.video_id, job.finished_at = JobStatus.SUCCEEDED, 1.0, video.id, utcnow()
                 job.progress_message = "done"

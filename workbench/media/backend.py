@@ -59,6 +59,11 @@ def split_shots(prompt: str) -> tuple[str, ...]:
     return tuple(part for part in parts if part)
 
 
+def caption_of(prompt: str) -> str:
+    """The caption a clip is shown with: its shots in order, without the '|' that separates them."""
+    return " → ".join(split_shots(prompt)) or prompt.strip()
+
+
 @dataclass
 class RenderedClip:
     """What a backend makes: the frames and the sound of a clip, before it is encoded and stored (a

@@ -9,6 +9,7 @@ identical clips share one file.
 from __future__ import annotations
 
 import dataclasses
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -142,6 +143,35 @@ def read_frames(path: Path) -> np.ndarray:
     """Decode every video frame as (T, H, W, 3) uint8 RGB, for tests and analysis."""
     with av.open(str(path)) as container:
         return np.stack([frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)])
+
+
+def decodes_as_video(data: bytes) -> bool:
+    """Whether the bytes hold a video whose first frame decodes (read from memory: no file is left)."""
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            return bool(container.streams.video) and next(container.decode(video=0), None) is not None
+    except (av.error.FFmpegError, ValueError):
+        return False
+
+
+def poster(path: Path, destination: Path, *, width: int = 180, at_s: float = 1.0) -> Path:
+    """A JPEG still of the clip (the frame at `at_s`, or its last if it is shorter), `width` pixels
+    wide: the thumbnail of grids and lists. Written once and atomically; later calls reuse it."""
+    if destination.exists():
+        return destination
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    still = None
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            still = frame
+            if frame.time is not None and frame.time >= at_s:
+                break
+    if still is None:
+        raise ValueError(f"{path.name} has no video frames")
+    height = round(still.height * width / still.width / 2) * 2
+    with replacing(destination) as temp:
+        still.to_image().resize((width, height)).save(temp, format="JPEG", quality=82)
+    return destination
 
 
 def read_clip(path: Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None,

@@ -185,10 +185,10 @@ class Decision:
         return {"decision": self.decision, "reasons": [r.as_dict() for r in self.reasons], "profile": self.profile,
                 "notes": [n.as_dict() for n in self.notes]}
 
-    def message(self) -> str:
-        """One sentence for the person whose prompt it was."""
+    def message(self, text: str = "prompt") -> str:
+        """One sentence for the person whose prompt (or other `text`: a caption) it was."""
         if not self.reasons:
-            return "the prompt is allowed"
+            return f"the {text} is allowed"
         first = self.reasons[0]
         named = "describes" if first.matched.startswith("described") else "names"
         what = {"public_figure": f"{named} a public figure ({first.target})",
@@ -205,7 +205,7 @@ class Decision:
                 "suggestive": "is sexually suggestive",
                 "real_person_likeness": "asks for a real person's likeness"}.get(first.code, first.code)
         verb = "was sent to review" if self.decision == REVIEW else "is not allowed"
-        return f"this prompt {verb}: it {what} (matched \"{first.matched}\")"
+        return f"this {text} {verb}: it {what} (matched \"{first.matched}\")"
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,23 @@ from workbench.social.ranking import (
     Candidate,
     FeedContext,
     MoodSteered,
+    after_dismissed,
     policy_named,
     round_score,
 )
 from workbench.social.steering import parse_steering
 from workbench.social.users import follows_of
-from workbench.social.videos import VideoView, listed_for, moods_of, video_views
-from workbench.store.db import Store
+from workbench.social.videos import (
+    VideoView,
+    listed_for,
+    load_visible_video,
+    moods_of,
+    video_views,
+)
+from workbench.store.db import Store, insert_once
 from workbench.store.models import (
     Cameo,
+    Dismissal,
     FeedExperiment,
     Follow,
     Role,
@@ -121,7 +129,7 @@ class FeedService:
                     Follow.followee_id == me.id, Follow.follower_id.in_(follows)))) if personal and follows else frozenset(),
                 mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
             ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
-            ranked = ranker.rank(context, candidates)
+            ranked = after_dismissed(ranker.rank(context, candidates), candidates, _dismissed(session, me.id))
             # grants are checked on what is about to be shown, a few extra in case some lapsed
             wanted = ranked[offset:offset + limit + 10]
             rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
@@ -130,8 +138,18 @@ class FeedService:
             views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
             return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name) for r in kept]
 
-    def _steering(self, text: str):
+    def not_interested(self, actor: ActorRef, video_id: int) -> bool:
+        """"Not interested" in a clip: it leaves the person's For You, and clips by its author or of
+        its first mood come after the rest. Returns False if it was already dismissed."""
+        with self._store.transaction() as session:
+            me = load_actor(session, actor)
+            video = load_visible_video(session, me, video_id)
+            added = insert_once(session, Dismissal(user_id=me.id, video_id=video.id))
+            if added:
+                audit(session, me, "feed.not_interested", "video", video.id)
+            return added
 
+    def _steering(self, text: str):
         try:
             return parse_steering(text, self._models.text_embedder)
         except ValueError as error:
@@ -218,6 +236,14 @@ def _policy_name(session: Session, user: User, asked: str | None) -> str:
 def _experiment_view(experiment: FeedExperiment) -> ExperimentView:
     return ExperimentView(experiment.name, tuple(experiment.arms), as_utc(experiment.started_at),
                           as_utc(experiment.stopped_at))
+
+
+def _dismissed(session: Session, viewer_id: int) -> list[Candidate]:
+    """The clips the viewer marked "Not interested", as far as ranking needs them (author, moods)."""
+    rows = session.execute(select(Video.id, Video.author_id, Video.published_at).join(
+        Dismissal, Dismissal.video_id == Video.id).where(Dismissal.user_id == viewer_id)).all()
+    moods = moods_of(session, [row.id for row in rows]) if rows else {}
+    return [Candidate(row.id, row.author_id, "", as_utc(row.published_at), moods.get(row.id, ())) for row in rows]
 
 
 def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:

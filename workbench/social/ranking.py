@@ -24,6 +24,8 @@ from datetime import datetime
 
 import numpy as np
 
+from workbench.words import counted
+
 #: Hacker-News-style gravity: how fast a clip's score decays with age in hours
 GRAVITY = 1.5
 #: a mood weight at or below this drops the clip ("no news")
@@ -131,7 +133,7 @@ def _tie_reason(c: Candidate, level: int, follows: frozenset[int]) -> str:
 
 def _popular_reason(candidate: Candidate) -> str:
     if candidate.like_count or candidate.view_count:
-        return f"Popular lately: {candidate.like_count} likes, {candidate.view_count} views"
+        return f"Popular lately: {counted(candidate.like_count, 'like')}, {counted(candidate.view_count, 'view')}"
     return f"New from @{candidate.author}"
 
 
@@ -216,6 +218,20 @@ class MoodSteered:
             else:
                 groups[1 if pull[item.video_id] == 0 else 2].append(item)
         return groups[0] + groups[1] + groups[2]
+
+
+def after_dismissed(ranked: list[Ranked], candidates: list[Candidate], dismissed: list[Candidate]) -> list[Ranked]:
+    """A page ranked by any policy, with the viewer's "Not interested" applied: the clips they
+    dismissed are gone, and clips like them (same author, or the same first mood) move after all
+    the others, each group in the order the policy gave."""
+    if not dismissed:
+        return ranked
+    gone = {c.video_id for c in dismissed}
+    authors = {c.author_id for c in dismissed}
+    moods = {c.moods[0] for c in dismissed if c.moods}
+    alike = {c.video_id for c in candidates if c.author_id in authors or (c.moods and c.moods[0] in moods)}
+    kept = [r for r in ranked if r.video_id not in gone]
+    return [r for r in kept if r.video_id not in alike] + [r for r in kept if r.video_id in alike]
 
 
 POLICIES = {policy.name: policy for policy in (ConnectionFirst(), Popularity(), NonPersonalised())}

@@ -13,10 +13,17 @@ from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.media.codec import poster
 from workbench.social.consent import (
     lapsed_grants,
     require_grants,
     without_lapsed_grants,
+)
+from workbench.social.notifications import (
+    tell_commented,
+    tell_liked,
+    tell_published,
+    tell_taken_down,
 )
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.states import videos as video_states
@@ -35,6 +42,7 @@ from workbench.store.models import (
     WatchEvent,
     as_utc,
 )
+from workbench.words import word_forms
 
 MAX_COMMENT_CHARS = 500
 VIEW_KEY = re.compile(r"[A-Za-z0-9-]{8,36}")
@@ -208,6 +216,10 @@ class VideoService:
             user = load_actor(session, actor) if actor is not None else None
             return self._view(session, load_visible_video(session, user, video_id))
 
+    def thumbnail(self, clip: VideoView) -> Path:
+        """A still of the clip for grids and lists (made on first use, kept beside the clips)."""
+        return poster(clip.media_file, self._store.media_dir / "thumbnails" / f"{clip.media_file.stem}.jpg")
+
     def by_author(self, actor: ActorRef | None, author: ActorRef) -> list[VideoView]:
         """An author's clips that the actor may see, newest first."""
         with self._store.transaction() as session:
@@ -218,7 +230,7 @@ class VideoService:
 
     def search(self, actor: ActorRef, text: str, *, limit: int = 20) -> list[VideoView]:
         """Published clips the actor may see whose caption, prompt or author's handle contains every
-        word of `text` (case-insensitive), newest first. Removed clips never match."""
+        word of `text` (case-insensitive, a plural as its singular), newest first. Removed clips never match."""
         words = (text or "").lower().split()
         if not words or len(words) > MAX_SEARCH_WORDS or any(len(w) > MAX_SEARCH_WORD_CHARS for w in words):
             raise InvalidInput(f"search for 1-{MAX_SEARCH_WORDS} words of at most {MAX_SEARCH_WORD_CHARS} characters")
@@ -226,10 +238,10 @@ class VideoService:
         with self._store.transaction() as session:
             user = load_actor(session, actor)
             query = listed_for(select(Video).join(User, User.id == Video.author_id), user)
-            for word in words:
-                query = query.where(or_(Video.caption.icontains(word, autoescape=True),
-                                        Video.prompt.icontains(word, autoescape=True),
-                                        User.handle.icontains(word.lstrip("@"), autoescape=True)))
+            for word in words:  # "otters" finds "otter" too, "puppy" finds "puppies"
+                query = query.where(or_(*(condition for form in word_forms(word) for condition in (
+                    Video.caption.icontains(form, autoescape=True), Video.prompt.icontains(form, autoescape=True),
+                    User.handle.icontains(form.lstrip("@"), autoescape=True)))))
             rows = session.scalars(query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit * 2))
             return video_views(session, without_lapsed_grants(session, list(rows))[:limit], self._store.media_dir)
 
@@ -252,6 +264,7 @@ class VideoService:
                     raise Forbidden(f"clip #{video.id} cannot be published: {refused}") from None
                 if video_states.publish(session, video):
                     audit(session, user, "video.publish", "video", video.id)
+                    tell_published(session, video)
             return self._view(session, video)
 
     def remove(self, actor: ActorRef, video_id: int, reason: str = "") -> VideoView:
@@ -268,6 +281,7 @@ class VideoService:
                 raise Forbidden("only the author or an admin can remove this clip")
             if video_states.remove(session, video, by):
                 audit(session, user, "video.remove", "video", video.id, reason=reason)
+                tell_taken_down(session, video, user, reason)
             return self._view(session, video)
 
     def set_remix_allowed(self, actor: ActorRef, video_id: int, allowed: bool) -> VideoView:
@@ -306,6 +320,7 @@ class VideoService:
             added = insert_once(session, Like(user_id=user.id, video_id=video.id))
             if added:
                 _count(session, video.id, like_count=1)
+                tell_liked(session, video, user)
             return added
 
     def unlike(self, actor: ActorRef, video_id: int) -> bool:
@@ -334,6 +349,7 @@ class VideoService:
             comment = Comment(video_id=video.id, author_id=user.id, body=body)
             session.add(comment)
             session.flush()
+            tell_commented(session, video, user, body)
             return CommentView(comment.id, user.handle, comment.body, as_utc(comment.created_at))
 
     def comments(self, actor: ActorRef | None, video_id: int) -> list[CommentView]:

@@ -10,6 +10,7 @@ then left the clip published with `removed_at` set (PostgreSQL, 32 of 45 races; 
     removed by review --restore (an appeal)--> published, or draft if never published
     held draft --release--> draft
 
+    draft | published --recaption--> the same, with a new caption (never once removed)
     new draft --hold--> held draft (when it is created: the output scan or the prompt policy flagged it)
 
 A new clip's row is inserted as a draft (`generation.service.insert_video`); every change after that is here.
@@ -83,3 +84,8 @@ def label(session: Session, video: Video, value: str | None) -> bool:
 def age_restrict(session: Session, video: Video, restricted: bool) -> bool:
     """Hide the clip from teens and signed-out viewers (or show it to them again)."""
     return _change(session, video, Video.age_restricted.is_not(restricted), age_restricted=restricted)
+
+
+def recaption(session: Session, video: Video, caption: str) -> bool:
+    """Give a clip that is not removed a new caption (its author edited it)."""
+    return _change(session, video, Video.status != VideoStatus.REMOVED, caption=caption)

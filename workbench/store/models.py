@@ -307,6 +307,15 @@ class Like(Base):
     created_at: Mapped[datetime] = _timestamp()
 
 
+class Dismissal(Base):
+    """A viewer's "Not interested" in a clip: it leaves their For You, and clips like it come later."""
+    __tablename__ = "feed_dismissals"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = _timestamp()
+
+
 class Comment(Base):
     __tablename__ = "comments"
 
