@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/feed.py", title="Feed", icon=":material/smartphone:", default=True),
     st.Page("pages/create.py", title="Create", icon=":material/auto_awesome:"),
     st.Page("pages/cameo.py", title="Cameo", icon=":material/face:"),
+    st.Page("pages/creator.py", title="Creator", icon=":material/account_circle:", visibility="hidden"),
 ]
 if actor is not None:
     unread = wb.notifications.unread_count(actor.handle)

@@ -32,7 +32,7 @@ row[2].metric("Rewatch rate", percent(report.rewatch_rate))
 row[3].metric("Views over 5 s", percent(report.share_over_5s))
 row = st.columns(4)
 row[0].metric("Clips", report.clips)
-row[1].metric("Remix rate", "—" if math.isnan(report.remix_rate) else f"{report.remix_rate:.2f} per view")
+row[1].metric("Remixes per 100 views", "—" if math.isnan(report.remix_rate) else f"{100 * report.remix_rate:.1f}")
 row[2].metric("Deepest remix tree", int(report.trees["depth"].max()) if len(report.trees) else 0)
 row[3].metric("Cameo appearances", report.cameo_appearances)
 

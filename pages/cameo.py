@@ -2,7 +2,7 @@
 You co-own those clips: you see every draft and can take any of them down."""
 import streamlit as st
 
-from pages.common import attempt, record_clip, require_actor, show_error
+from pages.common import attempt, confirm_first, record_clip, require_actor, show_error
 from workbench import CameoKind, CameoStatus, WorkbenchError
 
 PERSON_LEVELS = {"only_me": "Only me", "approved": "People I approve", "mutuals": "Mutuals", "everyone": "Everyone"}
@@ -47,8 +47,7 @@ if not any(c.kind == CameoKind.PERSON and c.status in (CameoStatus.VERIFIED, Cam
                     verdicts = {"verified": st.success, "held": st.warning, "failed": st.error, "expired": st.error}
                     verdicts[result.status](f"Enrollment {result.status}"
                                             + (f": failed {', '.join(result.failed)}" if result.failed else ""))
-                    st.dataframe([{"check": c.name, "passed": c.passed, "evidence": str(c.evidence)}
-                                  for c in result.checks], hide_index=True, width="stretch")
+                    st.dataframe(result.report(), hide_index=True, width="stretch")
 
 for cameo in cameos:
     levels = PERSON_LEVELS if cameo.kind == "person" else CHARACTER_LEVELS
@@ -76,12 +75,14 @@ for cameo in cameos:
                 with approve.form(f"approve_{cameo.id}", clear_on_submit=True):
                     person = st.text_input("Approve a person (handle)")
                     if st.form_submit_button("Approve"):
-                        attempt(wb.cameos.approve, actor.handle, cameo.handle, person)
+                        attempt(wb.cameos.approve, actor.handle, cameo.handle, person,
+                                done=f"@{person.strip().lstrip('@')} may now use @{cameo.handle}")
                 for handle in cameo.approved:
                     if unapprove.button(f"Remove @{handle}", key=f"unapprove_{cameo.id}_{handle}"):
-                        attempt(wb.cameos.unapprove, actor.handle, cameo.handle, handle)
+                        attempt(wb.cameos.unapprove, actor.handle, cameo.handle, handle,
+                                done=f"@{handle} may no longer use @{cameo.handle}")
             with st.form(f"restrictions_{cameo.id}"):
-                words = st.text_area("Never show my cameo…", value=cameo.restrictions, max_chars=500,
+                words = st.text_area("Never show my cameo…", value=cameo.restrictions,  # the service says if too long
                                      placeholder="drinking, in political ads, in swimwear")
                 if st.form_submit_button("Save restrictions"):
                     attempt(wb.cameos.set_restrictions, actor.handle, cameo.handle, words,
@@ -93,11 +94,14 @@ for cameo in cameos:
                                         key=f"camera_{cameo.id}") or photo
             if photo is not None and st.button("Use this photo", key=f"use_photo_{cameo.id}"):
                 attempt(wb.cameos.set_reference_image, actor.handle, cameo.handle, photo.getvalue())
-            with st.form(f"revoke_{cameo.id}"):
-                published = st.radio("Published clips that use it", ["keep", "remove"], horizontal=True,
-                                     format_func={"keep": "Keep them up", "remove": "Take them down"}.get)
-                if st.form_submit_button("Revoke this cameo", type="primary"):
-                    attempt(wb.cameos.revoke, actor.handle, cameo.handle, published=published)
+            published = st.radio("If you revoke it, published clips that use it", ["keep", "remove"], horizontal=True,
+                                 format_func={"keep": "Keep them up", "remove": "Take them down"}.get,
+                                 key=f"revoke_published_{cameo.id}")
+            confirm_first("Revoke this cameo", f"Revoke @{cameo.handle}", wb.cameos.revoke, actor.handle, cameo.handle,
+                          published=published, key=f"revoke_{cameo.id}", done=f"@{cameo.handle} revoked",
+                          message="Nobody can use it in a new clip, and no draft with it can be published. "
+                                  + ("Published clips with it stay up." if published == "keep"
+                                     else "Published clips with it are taken down."))
 
 with st.expander("Create a character cameo"):
     with st.form("character", clear_on_submit=True):
@@ -107,14 +111,19 @@ with st.expander("Create a character cameo"):
         picture = st.file_uploader("Picture (optional)", type=["jpg", "jpeg", "png"])
         if st.form_submit_button("Create"):
             attempt(wb.cameos.create_character, actor.handle, handle, name, visibility=visibility,
-                    image=picture.getvalue() if picture else None)
+                    image=picture.getvalue() if picture else None,
+                    done=f"Character @{handle.strip().lstrip('@')} created")
 
 st.subheader("Appearances")
 appearances = wb.cameos.appearances(actor.handle)
 if not appearances:
     st.caption("No clip uses your cameos yet.")
 for clip in appearances:
-    text, action = st.columns([4, 1], vertical_alignment="center")
+    picture, text, action = st.columns([1, 3, 1], vertical_alignment="center")
+    picture.image(str(wb.videos.thumbnail(clip)), width=90)
     text.markdown(f"**#{clip.id}** by @{clip.author} · `{clip.state}` · {clip.caption}")
-    if clip.status != "removed" and action.button("Take down", key=f"takedown_{clip.id}"):
-        attempt(wb.cameos.remove_appearance, actor.handle, clip.id, "removed by the cameo owner")
+    if clip.status != "removed":
+        confirm_first("Take down", f"Take down clip #{clip.id}", wb.cameos.remove_appearance, actor.handle, clip.id,
+                      key=f"takedown_{clip.id}", where=action,
+                      message=f"It leaves every feed at once, and @{clip.author} is told that you took it down.",
+                      done=f"Clip #{clip.id} taken down; @{clip.author} was told")

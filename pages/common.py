@@ -87,6 +87,30 @@ def attempt(call, *args, done: str | None = None, **kwargs) -> None:
         st.rerun()
 
 
+def swipe_to_move(area_key: str, *, previous: str, next: str) -> None:
+    """A vertical swipe on the element keyed `area_key` presses the button keyed `next` (swipe up)
+    or `previous` (swipe down), as in the apps people know. The listener is installed once per
+    browser tab and finds the elements by their keys at each swipe, so it outlives reruns."""
+    st.html(f"""<script>
+    if (!window.workbenchSwipe) {{
+      window.workbenchSwipe = true;
+      let start = null;
+      document.addEventListener("touchstart", (event) => {{
+        const area = event.target.closest(".st-key-{area_key}");
+        start = area ? {{x: event.touches[0].clientX, y: event.touches[0].clientY}} : null;
+      }}, {{passive: true}});
+      document.addEventListener("touchend", (event) => {{
+        if (!start) return;
+        const dx = event.changedTouches[0].clientX - start.x, dy = event.changedTouches[0].clientY - start.y;
+        start = null;
+        if (Math.abs(dy) < 60 || Math.abs(dy) < 2 * Math.abs(dx)) return;
+        const button = document.querySelector(`.st-key-${{dy < 0 ? "{next}" : "{previous}"}} button`);
+        if (button && !button.disabled) button.click();
+      }}, {{passive: true}});
+    }}
+    </script>""", unsafe_allow_javascript=True)
+
+
 def result_or_stop(call, *args, **kwargs):
     """Run a service call the rest of the page depends on; a refusal is shown and ends the page."""
     try:
@@ -94,6 +118,40 @@ def result_or_stop(call, *args, **kwargs):
     except WorkbenchError as error:
         show_error(error)
         st.stop()
+
+
+#: the session-state key of the confirmation dialog that is open (confirm_first's key), if any
+ASKING = "confirming"
+
+
+def confirm_first(label: str, confirm: str, call, *args, key: str, done: str,
+                  message: str = "This cannot be undone.", where=st, **kwargs) -> None:
+    """A change that cannot be undone takes two clicks: the `label` button opens a dialog saying
+    `message`, and only its `confirm` button runs the change (then `done` is said). Which dialog is
+    open is kept in session state, so it survives any rerun before the answer (and AppTest can
+    answer it); dismissing it or Cancel closes it."""
+    where.button(label, key=key, on_click=_ask, args=(key,))
+    if st.session_state.get(ASKING) == key:
+        st.dialog(f"{confirm}?", on_dismiss=_stop_asking)(_answer)(confirm, message, call, args, kwargs, key, done)
+
+
+def _ask(key: str) -> None:
+    st.session_state[ASKING] = key
+
+
+def _stop_asking() -> None:
+    st.session_state.pop(ASKING, None)
+
+
+def _answer(confirm: str, message: str, call, args: tuple, kwargs: dict, key: str, done: str) -> None:
+    st.write(message)
+    go, back = st.columns(2)
+    if go.button(confirm, type="primary", key=f"{key}_confirm"):
+        _stop_asking()
+        attempt(call, *args, done=done, **kwargs)
+    if back.button("Cancel", key=f"{key}_cancel"):
+        _stop_asking()
+        st.rerun()
 
 
 #: a minimal component (pages/components/recorder): camera + microphone recording with MediaRecorder

@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from pages.common import attempt, require_actor, show_error
+from pages.common import attempt, confirm_first, require_actor, show_error
 from workbench import JobStatus, VideoStatus, WorkbenchError
 from workbench.media.moods import mood, mood_names
+from workbench.words import counted
 
 #: a job still queued after this long suggests no worker is running
 QUEUED_HINT_S = 10
@@ -19,8 +20,8 @@ st.write("Describe a clip; separate shots with `|` for a multi-shot clip. It ren
          "that only you (and anyone whose cameo is in it) can see until you publish it.")
 
 with st.form("create"):
-    prompt = st.text_area("Prompt", placeholder="an otter juggling shells at sunset | the otter takes a bow",
-                          max_chars=2000)
+    # no max_chars: the browser would cut a long paste short without a word; the service says why
+    prompt = st.text_area("Prompt", placeholder="an otter juggling shells at sunset | the otter takes a bow")
     duration = st.slider("Duration (seconds)", int(wb.settings.clip_min_s), int(wb.settings.clip_max_generated_s), 4)
     moods = st.multiselect("Moods (optional; otherwise read from the prompt)", mood_names(),
                            format_func=lambda m: mood(m)["label"], max_selections=3)
@@ -56,7 +57,10 @@ def job_progress() -> None:
         st.rerun()  # the whole page, so the new draft shows under "Your clips"
     st.subheader("Jobs")
     for job in jobs:
-        if job.status == JobStatus.SUCCEEDED:
+        held = job.status == JobStatus.SUCCEEDED and wb.videos.get(actor.handle, job.video_id).held_reason
+        if held:
+            st.warning(f"Job #{job.id}: draft #{job.video_id} is held for review: {held}", icon=":material/pending:")
+        elif job.status == JobStatus.SUCCEEDED:
             st.success(f"Job #{job.id}: draft #{job.video_id} is ready", icon=":material/check_circle:")
         elif job.status == JobStatus.FAILED:
             st.error(f"Job #{job.id} failed: {job.error}", icon=":material/error:")
@@ -76,7 +80,7 @@ with st.expander("Upload a clip made elsewhere"):
                "stored watermarked and signed, with your file as its ingredient.")
     with st.form("upload", clear_on_submit=True):
         upload_file = st.file_uploader("Video file", type=["mp4", "mov", "webm", "m4v"])
-        upload_caption = st.text_input("Caption", max_chars=300)
+        upload_caption = st.text_input("Caption")  # the service says when it is too long
         submitted = st.form_submit_button("Upload")
         if submitted and upload_file is None:
             st.error("Choose a video file first (or wait until it has finished uploading).")
@@ -100,14 +104,27 @@ mine = wb.videos.by_author(actor.handle, actor.handle)
 if not mine:
     st.caption("Nothing yet.")
 for clip in mine:
+    held = clip.status == VideoStatus.DRAFT and clip.held_reason
     with st.container(border=True):
-        text, action = st.columns([4, 1], vertical_alignment="center")
+        picture, text, actions = st.columns([1, 3, 1], vertical_alignment="center")
+        picture.image(str(wb.videos.thumbnail(clip)), width=90)
         lineage = f" · remix of #{clip.remix_parent_id}" if clip.remix_parent_id else ""
-        text.markdown(f"**#{clip.id}** {clip.caption}  \n`{clip.state}` · {clip.duration_s:.0f} s · "
-                      f"{clip.like_count} likes · {clip.view_count} views{lineage}")
+        text.markdown(f"**#{clip.id}** {clip.caption}  \n`{'held for review' if held else clip.state}` · "
+                      f"{clip.duration_s:.0f} s · {counted(clip.like_count, 'like')} · "
+                      f"{counted(clip.view_count, 'view')}{lineage}")
         if clip.held_reason:
             text.warning(f"Held for review: {clip.held_reason}")
+        if clip.status == VideoStatus.REMOVED:
+            continue
+        if clip.status == VideoStatus.DRAFT and not held and actions.button("Publish", key=f"publish_{clip.id}"):
+            attempt(wb.videos.publish, actor.handle, clip.id)
         if clip.status == VideoStatus.DRAFT:
-            text.video(str(clip.media_file), muted=True, width=200)
-            if action.button("Publish", key=f"publish_{clip.id}"):
-                attempt(wb.videos.publish, actor.handle, clip.id)
+            actions.popover("Watch").video(str(clip.media_file), muted=True)
+        with actions.popover("Edit caption"), st.form(f"caption_{clip.id}"):
+            # a remix's credit is added back by the service, so it is not offered for editing
+            caption = st.text_input("Caption", value=clip.caption.split(" · remix of @")[0],
+                                    key=f"caption_text_{clip.id}")
+            if st.form_submit_button("Save caption"):
+                attempt(wb.clips.edit_caption, actor.handle, clip.id, caption, done=f"Caption of clip #{clip.id} saved")
+        confirm_first("Delete", f"Delete clip #{clip.id}", wb.videos.remove, actor.handle, clip.id,
+                      "deleted by its author", key=f"delete_{clip.id}", done=f"Clip #{clip.id} deleted", where=actions)

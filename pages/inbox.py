@@ -1,8 +1,14 @@
-"""Inbox: what reviewers decided about your clips, your likeness and your reports, and your appeals.
-A suspended persona still reaches this page: the decision that suspended them can be appealed here."""
+"""Inbox: likes, comments and remixes of your clips, uses of your cameo, take-downs, what reviewers
+decided about your clips, your likeness and your reports, and your appeals. A suspended persona
+still reaches this page: the decision that suspended them can be appealed here."""
 import streamlit as st
 
 from pages.common import attempt, require_actor, result_or_stop
+
+ICONS = {"like": ":material/favorite:", "comment": ":material/chat:", "remix": ":material/repeat:",
+         "cameo_use": ":material/face:", "take_down": ":material/block:", "decision": ":material/gavel:",
+         "appeal_decided": ":material/gavel:", "cameo_decision": ":material/gavel:",
+         "report_outcome": ":material/flag:"}
 
 wb, actor = require_actor(allow_suspended=True)
 
@@ -21,9 +27,13 @@ if unread and st.button(f"Mark {unread} as read", icon=":material/done_all:"):
 for notice in notices:
     with st.container(border=True):
         st.markdown(("**New** · " if not notice.read else "") + f"{notice.created_at:%Y-%m-%d %H:%M} UTC")
-        st.write(notice.body)
+        st.markdown(f"{ICONS.get(notice.kind, ':material/notifications:')} {notice.body}")
+        if notice.video_id is not None:
+            st.page_link("pages/feed.py", label=f"Open clip #{notice.video_id}", icon=":material/play_circle:",
+                         query_params={"clip": str(notice.video_id)})
         if notice.kind == "decision" and "appeal" in notice.body:
             with st.form(f"appeal_{notice.id}", clear_on_submit=True):
                 statement = st.text_area("Why was this decision wrong?", max_chars=1000)
                 if st.form_submit_button("Appeal (once)"):
-                    attempt(wb.moderation.appeal, actor.handle, notice.case_id, statement)
+                    attempt(wb.moderation.appeal, actor.handle, notice.case_id, statement,
+                            done="Appeal sent: a reviewer will look at it, and you will hear the outcome here")

@@ -1,4 +1,5 @@
 """Every page through Streamlit's AppTest, on a small seeded demo world, as the personas that use it."""
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,11 @@ def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
 
+def feed_position(at: AppTest) -> str:
+    """The feed's line under the clip: "2 of 7 · <why it is there> · <moods> · …"."""
+    return next(c.value for c in at.caption if re.match(r"\d+ of \d+ · ", c.value))
+
+
 def test_navigation_follows_roles(world):
     for handle, allowed, hidden in (("ana", [], ["moderation", "rights"]),
                                     ("rosa_reviews", ["moderation"], ["rights"]),
@@ -56,7 +62,7 @@ def test_navigation_follows_roles(world):
 
 def test_feed_plays_a_muted_looping_clip_and_likes_it(world):
     at = app_as("ana")
-    assert titles(at) == ["Feed"]
+    assert feed_position(at).startswith("1 of")
     video = at.get("video")[0].proto
     assert video.autoplay and video.muted and video.loop and video.url.endswith(".mp4")
     first = world.feed.page("ana", "for_you", limit=1)[0].video
@@ -64,19 +70,20 @@ def test_feed_plays_a_muted_looping_clip_and_likes_it(world):
     assert not world.videos.liked("ana", first.id)
     like.click().run()
     assert world.videos.liked("ana", first.id)
-    assert at.button(key=f"like_{first.id}").label.startswith("Liked")
+    liked = at.button(key=f"like_{first.id}")
+    assert (liked.proto.icon, liked.label) == ("❤️", str(first.like_count + 1))  # a filled heart
     at.button(key=f"like_{first.id}").click().run()
     assert not world.videos.liked("ana", first.id)
 
 
 def test_feed_next_and_mood_filter(world):
     at = app_as("ben")
-    assert at.caption[0].value.startswith("1 of")
-    at.button[1].click().run()  # Next
-    assert at.caption[0].value.startswith("2 of")
+    assert feed_position(at).startswith("1 of")
+    at.button(key="feed_next").click().run()
+    assert feed_position(at).startswith("2 of")
     at.pills(key="feed_mood").set_value("animals").run()
-    assert at.caption[0].value.startswith("1 of")  # a new filter starts from the top
-    assert "Animals" in at.caption[1].value
+    assert feed_position(at).startswith("1 of")  # a new filter starts from the top
+    assert "Animals" in feed_position(at)
 
 
 def test_create_page_generates_a_draft_and_publishes_it(world):
@@ -160,8 +167,11 @@ def test_cameo_page_changes_who_may_use_it_and_takes_clips_down(world):
     at.text_input[0].input("ben")
     at.button[0].click().run()  # Approve
     assert world.cameos.mine("ana")[0].approved == ("ben",)
-    at.button(key=f"takedown_{clip.id}").click().run()
+    at.button(key=f"takedown_{clip.id}").click().run()  # asks first
+    assert world.videos.get("ana", clip.id).status == "published"
+    at.button(key=f"takedown_{clip.id}_confirm").click().run()
     assert world.videos.get("ana", clip.id).status == "removed"
+    assert [t.value for t in at.toast] == [f"Clip #{clip.id} taken down; @ben was told"]
 
 
 def test_cameo_page_creates_a_character(world):
@@ -171,6 +181,78 @@ def test_cameo_page_creates_a_character(world):
     inputs[1].input("Biscuit")
     next(b for b in at.button if b.label == "Create").click().run()
     assert [c.handle for c in world.cameos.mine("zoe")] == ["biscuit_the_dog"]
+
+
+def test_create_page_says_a_held_draft_is_held_and_offers_no_publish(world):
+    """A held draft read "draft #N is ready" and had a Publish button."""
+    world.users.create(OPERATOR, "hana")
+    held = world.clips.create("hana", "a knight decapitated in a duel, blood everywhere", seed=11, duration_s=1.0,
+                              size=(64, 112))
+    assert held.held_reason
+    at = page_as("hana", "pages/create.py")
+    assert not at.exception, at.exception
+    assert any(f"draft #{held.id} is held for review" in w.value for w in at.warning)
+    assert not any(f"draft #{held.id} is ready" in s.value for s in at.success)
+    assert "`held for review`" in " ".join(m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key == f"publish_{held.id}"]
+    assert at.get("image")  # the clip's thumbnail
+
+
+def test_create_page_counts_likes_edits_captions_and_deletes_only_when_confirmed(world):
+    """"1 likes"; no caption editing; Delete was missing (and must ask first)."""
+    world.users.create(OPERATOR, "dora")
+    clip = world.clips.create("dora", "a paper boat on a pond", seed=2, duration_s=1.0, size=(64, 112), publish=True)
+    world.videos.like("ben", clip.id)
+    at = page_as("dora", "pages/create.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "1 like · 0 views" in text and "1 likes" not in text
+    at.text_input(key=f"caption_text_{clip.id}").input("a paper boat, sailing")
+    next(b for b in at.button if b.label == "Save caption").click().run()
+    assert world.videos.get("dora", clip.id).caption == "a paper boat, sailing"
+    assert [t.value for t in at.toast] == [f"Caption of clip #{clip.id} saved"]
+    at.button(key=f"delete_{clip.id}").click().run()
+    assert world.videos.get("dora", clip.id).status == "published"  # only asked
+    assert any("cannot be undone" in m.value for m in at.markdown)
+    at.button(key=f"delete_{clip.id}_confirm").click().run()
+    assert not at.exception, at.exception
+    assert world.videos.get("dora", clip.id).status == "removed"
+    assert [t.value for t in at.toast] == [f"Clip #{clip.id} deleted"]
+
+
+def test_create_page_says_why_a_long_prompt_is_refused(world):
+    """The prompt box cut a long paste at 2000 characters without a word."""
+    at = page_as("chloe", "pages/create.py")
+    at.text_area[0].input("an otter " * 250)
+    at.button[0].click().run()
+    assert any("at most 2000 characters (this one has 2249)" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_cameo_page_refuses_a_file_that_is_not_a_video_in_words(world, tmp_path, monkeypatch):
+    """A text file named .mp4 came back as every check failing, with a server path in the evidence."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    world.users.create(OPERATOR, "nia")
+    at = page_as("nia", "pages/cameo.py")
+    next(b for b in at.button if b.label == "Get a challenge").click().run()
+    at.file_uploader(key="enrollment_clip").set_value(("selfie.mp4", b"this is not a video", "video/mp4")).run()
+    next(b for b in at.button if b.label == "Check my clip").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "not a video we can read" in errors[0] and "/" not in errors[0], errors
+    assert list(tmp_path.iterdir()) == []
+    assert "Your challenge:" in " ".join(m.value for m in at.markdown)  # not used up by a wrong file
+
+
+def test_cameo_page_shows_enrollment_evidence_in_words(world):
+    import numpy as np
+
+    from workbench.cameo.service import EnrollmentResult
+    from workbench.faces.challenge import Check
+
+    result = EnrollmentResult("failed", (Check("not_replayed", False, {"ratio": np.float32(0.8123), "frames": 42}),),
+                              None)
+    assert result.report() == [{"check": "not replayed", "passed": False, "evidence": "ratio 0.81, frames 42"}]
 
 
 def test_moderation_page_lists_the_queue_for_reviewers(world):
@@ -292,7 +374,7 @@ def test_feed_shows_the_whole_remix_tree_and_the_original_side_by_side(world):
         chain.append(world.clips.remix(author, chain[-1].id, twist, duration_s=1.0, publish=True))
     at = app_as("maya")
     at.text_input(key="feed_search").input("with lanterns").run()
-    assert at.caption[0].value.startswith("1 of 1")
+    assert feed_position(at).startswith("1 of 1")
     expanders = [e.label for e in at.expander]
     assert "Remix tree (4 clips, 3 deep)" in expanders and "Side by side with the clip it remixes" in expanders
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -305,12 +387,12 @@ def test_feed_search_and_report(world):
     clip = world.clips.create("chloe", "a purple walrus playing chess", seed=4, duration_s=1.0, size=(64, 112),
                               publish=True)
     at = app_as("ben")
-    at.text_input(key="feed_search").input("purple walrus").run()
-    assert at.caption[0].value.startswith("1 of 1")
-    next(s for s in at.selectbox if s.label == "What is wrong?").set_value("copyright")
+    at.text_input(key="feed_search").input("purple walruses").run()  # a plural finds the singular
+    assert feed_position(at).startswith("1 of 1")
+    next(s for s in at.selectbox if s.label == "Report: what is wrong?").set_value("copyright")
     next(t for t in at.text_area if t.label == "Details (optional)").input("that is my walrus")
     next(b for b in at.button if b.label == "Send report").click().run()
-    assert any("reviewer will look" in s.value for s in at.success)
+    assert any("reviewer will look" in t.value for t in at.toast)
     case = next(c for c in world.moderation.queue("rosa_reviews") if c.video_id == clip.id)
     assert case.evidence.reports[0].reason == "copyright"
 

@@ -266,13 +266,125 @@ def test_feed_clip_plays_and_like_is_stored(served, page):
     signed = verify(shown.media_file, trust_anchors=wb.credentials.root_cert)  # the very file that is playing
     assert (signed["state"], signed["ai_generated"], signed["author"]) == ("Trusted", True, f"@{shown.author}")
     assert not wb.videos.liked("ana", shown.id)
-    page.get_by_role("button", name=f"Like · {shown.like_count}").click()
+    like = page.locator(f".st-key-like_{shown.id} button")
+    assert like.inner_text().split() == ["🤍", str(shown.like_count)]
+    like.click()
     deadline = time.monotonic() + 15
     while not wb.videos.liked("ana", shown.id):
         assert time.monotonic() < deadline, "the like never reached the database"
         time.sleep(0.2)
-    page.get_by_role("button", name=f"Liked · {shown.like_count + 1}").wait_for(timeout=15_000)
+    page.wait_for_function("([selector, text]) => document.querySelector(selector)?.innerText.split(/\\s+/).join(' ')"
+                           " === text", arg=[f".st-key-like_{shown.id} button", f"❤️ {shown.like_count + 1}"],
+                           timeout=15_000)
+    assert any(n.kind == "like" and n.video_id == shown.id and "@ana" in n.body
+               for n in wb.notifications.list(shown.author))  # the author hears of it
     wait_for_persona(page, "@ana · user")
+
+
+@pytest.fixture
+def phone(served, request):
+    """A phone-sized tab (390x844, touch)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        tab = new_tab(browser, served, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        yield tab
+        if request.node.stash.get(FAILED, False):
+            print(what_the_page_showed(tab))
+        browser.close()
+
+
+def swipe_up(page, selector: str) -> None:
+    """A finger's swipe up over the element (touch events, as a phone's browser sends them)."""
+    page.evaluate("""selector => {
+      const area = document.querySelector(selector), box = area.getBoundingClientRect();
+      const x = box.left + box.width / 2, touch = (y) => new Touch({identifier: 1, target: area, clientX: x, clientY: y});
+      area.dispatchEvent(new TouchEvent('touchstart', {touches: [touch(box.top + 500)], bubbles: true}));
+      area.dispatchEvent(new TouchEvent('touchend', {changedTouches: [touch(box.top + 250)], bubbles: true}));
+    }""", selector)
+
+
+def wait_for_another_clip(page, shown: int) -> int:
+    page.wait_for_function("id => !document.body.innerText.includes('clip #' + id)", arg=str(shown), timeout=15_000)
+    return shown_clip_id(page)
+
+
+def test_on_a_phone_the_clip_fills_the_screen_and_keys_and_swipes_move(served, phone):
+    url, wb = served
+    phone.goto(url + "/")
+    video = phone.locator("[data-testid=stMain] video").first
+    video.wait_for(timeout=30_000)
+    wait_for_playback(phone, 0.2, "[data-testid=stMain] video")
+    box = video.bounding_box()
+    assert box["y"] <= 0.25 * 844, f"the clip starts {box['y']:.0f} px down a 844 px screen"
+    assert box["width"] >= 350, f"the clip is {box['width']:.0f} px wide on a 390 px screen"
+    rail = phone.locator(".st-key-feed_rail").bounding_box()  # its actions float over its right edge
+    assert box["x"] < rail["x"] and rail["x"] + rail["width"] <= box["x"] + box["width"] + 1
+    assert rail["y"] + rail["height"] <= box["y"] + box["height"]
+    first = shown_clip_id(phone)
+    assert phone.url.endswith(f"?clip={first}")  # the address is a link to the clip on screen
+    wait_until_idle(phone)
+    phone.keyboard.press("ArrowDown")
+    second = wait_for_another_clip(phone, first)
+    assert phone.get_by_text(re.compile(r"^2 of \d+")).count() == 1
+    wait_until_idle(phone)
+    swipe_up(phone, ".st-key-feed_clip")
+    third = wait_for_another_clip(phone, second)
+    assert len({first, second, third}) == 3
+    wait_until_idle(phone)
+    phone.keyboard.press("ArrowUp")
+    phone.get_by_text(f"clip #{second}").first.wait_for(timeout=15_000)
+
+
+def test_a_shared_link_opens_its_clip_first(served, phone):
+    url, wb = served
+    deep = wb.feed.page("ana", "for_you", limit=5)[-1].video
+    phone.goto(f"{url}/?clip={deep.id}")
+    phone.get_by_text(f"clip #{deep.id}").first.wait_for(timeout=30_000)
+    assert phone.get_by_text(re.compile(r"^1 of \d+ · Shared with you")).count() == 1
+
+
+def test_the_ranking_choice_changes_the_feed_at_once(served, phone):
+    url, wb = served
+    reason = re.compile(r"^1 of \d+ · (.+?) · ")
+    phone.goto(url + "/")
+    phone.locator("[data-testid=stMain] video").first.wait_for(timeout=30_000)
+
+    def first_reason() -> str:
+        return reason.match(phone.get_by_text(reason).first.inner_text()).group(1)
+
+    try:
+        before = first_reason()
+        for policy, label in (("popularity", "Popularity"), ("connection_first", "Connection first")):
+            expected = wb.feed.page("ana", "for_you", policy=policy, limit=1)[0].reason
+            wait_until_idle(phone)
+            phone.get_by_role("button", name="Ranking").click()
+            phone.get_by_text(label, exact=True).click()
+            phone.get_by_text(re.compile(r"^1 of \d+ · " + re.escape(expected))).first.wait_for(timeout=15_000)
+            assert wb.feed.policy_of("ana") == policy
+            phone.keyboard.press("Escape")
+        assert first_reason() == before  # and back again: the choice does not stick
+    finally:
+        wb.feed.set_policy("ana", None)
+
+
+def test_a_creator_page_opens_from_a_handle(served, phone):
+    url, wb = served
+    phone.goto(url + "/")
+    phone.locator("[data-testid=stMain] video").first.wait_for(timeout=30_000)
+    author = wb.videos.get("ana", shown_clip_id(phone)).author
+    wait_until_idle(phone)
+    phone.get_by_role("link", name=f"@{author}").first.click()
+    phone.get_by_role("heading", name=f"@{author}").wait_for(timeout=15_000)
+    assert "handle=" + author in phone.url
+    clips = wb.videos.by_author("ana", author)
+    main = phone.locator("[data-testid=stMain]")
+    main.locator("img").nth(len(clips) - 1).wait_for(timeout=15_000)
+    assert main.locator("img").count() == len(clips)  # one thumbnail per clip ana may see
+    wait_until_idle(phone)
+    main.get_by_role("link", name=re.compile(rf"^#{clips[-1].id} ")).click()
+    phone.get_by_text(f"clip #{clips[-1].id}").first.wait_for(timeout=15_000)
 
 
 def shown_clip_id(page) -> int:
@@ -460,3 +572,30 @@ def test_a_character_made_from_a_real_persons_photo_is_held_in_the_browser(serve
     page.get_by_text("the face of the public figure Eileen Collins").first.wait_for(timeout=10_000)  # and why
     assert wb.cameos.get("ana", "commander_eileen").status == "held"
     assert "commander_eileen" not in [c.handle for c in wb.cameos.usable("chloe")]
+
+
+def test_a_cameo_owner_takes_a_clip_down_after_confirming_and_its_author_is_told(served, page):
+    """@maya's character is in @ana's published clip: she takes it down from Cameo → Appearances
+    (a dialog asks first; asking changes nothing), and @ana finds why in her Inbox."""
+    url, wb = served
+    clip = wb.clips.create("ana", "pip the otter dancing on a beach", cameos=("pip_the_otter",), publish=True,
+                           duration_s=2.0)
+    assert clip.status == "published"
+    page.goto(url + "/")
+    page.locator("video").first.wait_for(timeout=30_000)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    choose_persona(page, "maya", "@maya · user")
+    nav.get_by_text("Cameo").click()
+    take_down = page.locator(f".st-key-takedown_{clip.id} button")
+    take_down.wait_for(timeout=20_000)
+    wait_until_idle(page)
+    take_down.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("@ana is told").wait_for(timeout=15_000)
+    assert wb.videos.get("ana", clip.id).status == "published"
+    dialog.get_by_role("button", name=f"Take down clip #{clip.id}").click()
+    page.get_by_text(f"Clip #{clip.id} taken down").first.wait_for(timeout=15_000)
+    assert wb.videos.get("ana", clip.id).state == "taken down by a cameo owner"
+    choose_persona(page, "ana", "@ana · user")
+    nav.get_by_role("link", name=re.compile(r"^Inbox")).click()
+    page.get_by_text(f"Your clip #{clip.id} was taken down by @maya, whose cameo is in it.").wait_for(timeout=15_000)
