@@ -3,7 +3,7 @@ tester, and how often each entry blocked something."""
 import pandas as pd
 import streamlit as st
 
-from pages.common import attempt, require_actor, result_or_stop, show_error
+from pages.common import attempt, confirm_first, require_actor, result_or_stop, show_error
 from workbench import WorkbenchError
 
 wb, actor = require_actor()
@@ -43,16 +43,18 @@ register, edit, test = st.tabs(["Register", "Edit", "Test a prompt"])
 with register:
     fields = entry_form("opt_out")
     if fields:
-        attempt(wb.rights.add_opt_out, actor.handle, **fields)
+        attempt(wb.rights.add_opt_out, actor.handle, **fields, done=f"“{fields['name']}” registered: prompts using it "
+                "are checked against it from now on")
 
 with edit:
     if entries:
         chosen = st.selectbox("Entry", entries, format_func=lambda e: f"#{e.id} {e.name}")
         fields = entry_form(f"edit_{chosen.id}", chosen)
         if fields:
-            attempt(wb.rights.update_opt_out, actor.handle, chosen.id, **fields)
-        if st.button("Withdraw this entry", key=f"retire_{chosen.id}"):
-            attempt(wb.rights.retire_opt_out, actor.handle, chosen.id)
+            attempt(wb.rights.update_opt_out, actor.handle, chosen.id, **fields, done=f"Entry #{chosen.id} saved")
+        confirm_first("Withdraw this entry", f"Withdraw “{chosen.name}”", wb.rights.retire_opt_out, actor.handle,
+                      chosen.id, key=f"retire_{chosen.id}", done=f"“{chosen.name}” withdrawn",
+                      message="Prompts that use it are no longer checked against its rules.")
     else:
         st.caption("Register an entry first.")
 

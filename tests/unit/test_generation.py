@@ -230,18 +230,25 @@ def test_the_prompts_subjects_are_drawn() -> None:
     assert mean_abs_diff(with_cat.frames[0], with_rocket.frames[0]) > 2
 
 
-def test_a_remix_keeps_its_parents_scene() -> None:
+def test_a_remix_keeps_its_parents_scene_and_a_new_subject_takes_the_old_ones_place() -> None:
     parent = generate("a fox napping in autumn leaves under the moon", duration_s=1.0)
     unrelated = generate("a jazz band on a rooftop at night", duration_s=1.0)
-    remix = generate("but it is raining cats", duration_s=1.0, parent=parent)
-    assert remix.metadata["remix_mode"] == "parent_scene"
+    restyled = generate("as a tiny toy diorama", duration_s=1.0, parent=parent)
+    assert restyled.metadata["remix_mode"] == "parent_scene"
 
     def correlation(a: np.ndarray, b: np.ndarray) -> float:
         return float(np.corrcoef(a.astype(np.float32).ravel(), b.astype(np.float32).ravel())[0, 1])
 
-    assert correlation(remix.frames[10], parent.frames[10]) > 0.6
-    assert correlation(remix.frames[10], parent.frames[10]) > correlation(remix.frames[10], unrelated.frames[10]) + 0.2
-    assert [s["name"] for s in remix.metadata["storyboard"]["shots"][0]["subjects"]] == ["cat"]
+    assert correlation(restyled.frames[10], parent.frames[10]) > 0.6
+    assert correlation(restyled.frames[10], parent.frames[10]) > correlation(restyled.frames[10], unrelated.frames[10]) + 0.2
+
+    recast = generate("but it is raining cats", duration_s=1.0, parent=parent)
+    assert recast.metadata["remix_mode"] == "new_subject"
+    shot, parent_shot = recast.metadata["storyboard"]["shots"][0], parent.metadata["storyboard"]["shots"][0]
+    names = [s["name"] for s in shot["subjects"]]
+    assert names[0] == "cat" and "fox" not in names and "fallen leaves" in names  # the cat in the fox's place
+    assert (shot["scene"], shot["time_of_day"]) == (parent_shot["scene"], parent_shot["time_of_day"])
+    assert "rain" in shot["weather"]
 
 
 def test_a_cameo_face_is_composited_large_and_upright() -> None:

@@ -74,7 +74,9 @@ class ProceduralBackend:
         rng = np.random.default_rng(render_seed)
         board = self.reader.read(scenes)
         parent_frames = _fit_parent(request.parent, frame_count, width, height) if request.parent else None
-        parent_subjects = Storyboard.subjects_of(request.parent.metadata.get("storyboard", {})) if request.parent else []
+        parent_board = request.parent.metadata.get("storyboard", {}) if request.parent else {}
+        parent_subjects = Storyboard.subjects_of(parent_board)
+        parent_shot = (parent_board.get("shots") or [{}])[0]
         remix_modes, drawn_shots = [], []
         people = [c for c in request.cameos if c.kind == "person" and c.face is not None]
         characters = [c for c in request.cameos if c.kind == "character"]
@@ -91,10 +93,13 @@ class ProceduralBackend:
             scene_moods.append(moods[0])
             seconds = max(1, last - first) / fps
             camera = _Camera(shot.camera, seconds, rng)
-            moved = parent_frames is not None and shot.place_named and bool(parent_subjects)
-            if moved:  # a remix that names a new place: the parent's subjects, redrawn there
+            redrawn = parent_frames is not None and bool(parent_subjects) and (shot.place_named or bool(shot.subjects))
+            if redrawn and shot.place_named:  # a remix that names a new place: the parent's subjects, redrawn there
                 shot = replace(shot, subjects=tuple([*parent_subjects, *shot.subjects][:MAX_SUBJECTS]))
-            remix_modes.append("new_scene" if moved else "parent_scene" if parent_frames is not None else None)
+            elif redrawn:  # a new subject in the parent's place takes the place of the parent's of its kind
+                shot = _recast(shot, parent_subjects, parent_shot)
+            remix_modes.append(("new_scene" if shot.place_named else "new_subject") if redrawn
+                               else "parent_scene" if parent_frames is not None else None)
             drawn_shots.append(shot)
             grade = Grade(shot.style, width, height, rng)
             layers = backdrop(shot.scene, shot.time_of_day, width, height, rng, pan_room=camera.pan_room).graded(grade)
@@ -109,7 +114,7 @@ class ProceduralBackend:
             for index in range(first, last):
                 t = (index - first) / fps
                 frame = frames[index]
-                if parent_frames is not None and not moved:  # the parent's frames in the remix's style and mood
+                if parent_frames is not None and not redrawn:  # the parent's frames in the remix's style and mood
                     frame[...] = grade.prepare((parent_frames[index] * 0.65 + tint + 0.5).astype(np.uint8), 0)
                 else:
                     layers.paint(frame, camera.pan(t))
@@ -274,6 +279,18 @@ def _blend_sprite(frame: np.ndarray, sprite: _Sprite, cx: int, cy: int) -> None:
 
 
 # --- remixes and cameos ------------------------------------------------------------------------------------
+
+def _recast(shot: Shot, parent_subjects: list, parent_shot: dict) -> Shot:
+    """A remix shot that names subjects but no place ("now it's a cat"), redrawn in its parent's
+    place, weather and time: each new subject replaces the parent's subjects of its kind (a cat for
+    the puppy), and the parent's other subjects stay (the ball)."""
+    kinds = {subject.kind for subject in shot.subjects}
+    kept = [subject for subject in parent_subjects if subject.kind not in kinds]
+    return replace(shot, subjects=tuple([*shot.subjects, *kept][:MAX_SUBJECTS]),
+                   scene=parent_shot.get("scene", shot.scene),
+                   weather=tuple(dict.fromkeys([*parent_shot.get("weather", ()), *shot.weather])),
+                   time_of_day=shot.time_of_day if shot.time_of_day != "day" else parent_shot.get("time_of_day", "day"))
+
 
 def _fit_parent(parent: RenderedClip, frame_count: int, width: int, height: int) -> np.ndarray:
     """The parent's frames stretched in time to the remix's length and resized to its frame size."""

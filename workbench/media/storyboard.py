@@ -282,7 +282,7 @@ class StoryboardReader:
                                         action=action if action != "still" else "float", kind=glyph.kind,
                                         facing=glyph.facing, words=" ".join(phrase.words),
                                         adjectives=tuple(phrase.adjectives)))
-        scene = found["scene"] or _usual_scene(subjects)
+        scene = found["scene"] or _usual_scene(subjects, weather)
         time_of_day = found["time"] or ("night" if scene in ("space", "moon") else "day")
         return Shot(text=text, subjects=tuple(subjects[:MAX_SUBJECTS]), scene=scene, weather=weather,
                     time_of_day=time_of_day, camera=found["camera"] or "static", style=found["style"],
@@ -423,9 +423,10 @@ def glyph_name_vectors(embedder: Embedder) -> np.ndarray:
 GLYPH_NAMES = "glyphs"
 
 
-def _usual_scene(subjects: list[Subject]) -> str:
+def _usual_scene(subjects: list[Subject], weather: tuple[str, ...] = ()) -> str:
     """Where a shot that names no place happens: in water for a swimmer, in the sky for a flyer, in a
-    street for a driver, in a kitchen for food, on a meadow otherwise."""
+    street for a driver, in a kitchen for food, on a snowfield when it snows ("a puppy discovering
+    snow"), on a meadow otherwise."""
     actions = {s.action for s in subjects}
     kinds = {s.kind for s in subjects}
     if "swim" in actions:
@@ -436,7 +437,7 @@ def _usual_scene(subjects: list[Subject]) -> str:
         return "city"
     if kinds and kinds <= {"food", "drink"}:
         return "kitchen"
-    return "meadow"
+    return "snowfield" if "snow" in weather else "meadow"
 
 
 #: swimmers that live under the surface
