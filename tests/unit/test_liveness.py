@@ -142,3 +142,19 @@ def test_digits_heard_in_threads_at_once_match_one_at_a_time() -> None:
             together = list(pool.map(lambda pair: _digits_heard(*pair).evidence["heard"],
                                      [(audio, SAMPLE_RATE, digits) for audio, digits in zip(spoken, asked)]))
             assert together == alone
+
+
+def test_a_turn_that_dips_under_the_threshold_without_facing_front_is_one_turn() -> None:
+    """Person 0's left turn read as two left turns (a one-sample dip to 0.13 yaw), so a live person
+    failed 1 time in 2: a turn only ends when the face comes back to the front."""
+    from workbench.faces.liveness import _challenge_followed, _Sample
+
+    def followed(yaws: list[float]) -> dict:
+        samples = [_Sample(time_s=i / 6, frame=None, features={"yaw": yaw}) for i, yaw in enumerate(yaws)]
+        check = _challenge_followed(samples, Challenge(("turn_left", "turn_right", "blink"), "1234", NOW, NOW))
+        return {"passed": check.passed, "detected": check.evidence["detected"]}
+
+    assert followed([0, 0, .2, .22, .13, .24, .2, 0, 0, -.3, -.3, 0, 0]) == {
+        "passed": True, "detected": ["turn_left", "turn_right"]}
+    assert followed([0, 0, .2, .22, 0, .24, .2, 0, 0, -.3, -.3, 0, 0]) == {  # two turns, the face front between
+        "passed": False, "detected": ["turn_left", "turn_left", "turn_right"]}

@@ -4,11 +4,13 @@ check_liveness(video, challenge, engine) decodes the clip (PyAV), samples frames
 runs eight checks, each a Check with the numbers it was decided on:
 
 one_face            every sampled frame has exactly one face (face engine)
-challenge_followed  yaw per frame, from dlib's 68 landmarks: the nose tip's offset from the eyes'
-                    midpoint along the eye line over the inter-ocular distance (> 0: nose towards
-                    image right, i.e. the person's left in an unmirrored camera). The turn events
-                    (|yaw| >= TURN_YAW for >= 2 samples) must be exactly the challenge's turns, in
-                    order, with a return to near frontal (|yaw| <= FRONTAL_YAW) between them
+challenge_followed  yaw per frame, from the face detector's five keypoints (steadier than dlib's
+                    nose on turned faces): the nose tip's offset from the eyes' midpoint along the
+                    eye line over the inter-ocular distance (> 0: nose towards image right, i.e. the
+                    person's left in an unmirrored camera). The turn events (|yaw| >= TURN_YAW for
+                    >= 2 samples; a dip under it that does not reach the front does not end one)
+                    must be exactly the challenge's turns, in order, with a return to near frontal
+                    (|yaw| <= FRONTAL_YAW) between them
 blink               eye aspect ratio (Soukupova & Cech) drops below BLINK_RATIO x its frontal median
                     and recovers, after the last turn
 one_identity        embeddings of up to 6 frontal frames spread over the clip are all the engine's
@@ -228,6 +230,7 @@ def _challenge_followed(samples: list[_Sample], challenge: Challenge) -> Check:
             start = None
         if start is None and i < len(state) and current != 0:
             start = i
+    events = _merge_unbroken_turns(events, yaw)
     for a, b in zip(events, events[1:]):
         frontal_between.append(bool(np.any(np.abs(yaw[a["_end"] + 1:b["_start"]]) <= FRONTAL_YAW)))
     done = [e["move"] for e in events]
@@ -239,6 +242,20 @@ def _challenge_followed(samples: list[_Sample], challenge: Challenge) -> Check:
                 "frontal_threshold": FRONTAL_YAW,
                 "last_turn_end_s": events[-1]["end_s"] if events else None}
     return Check("challenge_followed", passed, evidence)
+
+
+def _merge_unbroken_turns(events: list[dict], yaw: np.ndarray) -> list[dict]:
+    """One turn whose yaw dips under the threshold for a moment without the face coming back to the
+    front is one turn, not two (a left turn read as left, left failed a live person 1 time in 2)."""
+    merged: list[dict] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if last and last["move"] == event["move"] and not np.any(np.abs(yaw[last["_end"] + 1:event["_start"]]) <= FRONTAL_YAW):
+            span = yaw[last["_start"]:event["_end"] + 1]
+            last.update(end_s=event["end_s"], _end=event["_end"], peak_yaw=round(float(span[np.argmax(np.abs(span))]), 3))
+        else:
+            merged.append(event)
+    return merged
 
 
 def _blink(samples: list[_Sample], after_s: float | None) -> Check:
