@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import html
 from pathlib import Path
 
 import streamlit as st
@@ -107,6 +108,30 @@ def swipe_to_move(area_key: str, *, previous: str, next: str) -> None:
         const button = document.querySelector(`.st-key-${{dy < 0 ? "{next}" : "{previous}"}} button`);
         if (button && !button.disabled) button.click();
       }}, {{passive: true}});
+    }}
+    </script>""", unsafe_allow_javascript=True)
+
+
+def copy_link(url: str) -> None:
+    """The link, readable in full, and a button that copies it (st.code's copy button shows only
+    under a mouse, so a phone had none). One listener per browser tab serves every such button."""
+    st.caption(url)
+    st.html(f"""<button class="workbench-copy" data-url="{html.escape(url)}" style="padding: 0.4rem 0.8rem;
+      border-radius: 0.5rem; border: 1px solid #ccc; background: white; cursor: pointer">Copy link</button>
+    <script>
+    if (!window.workbenchCopy) {{
+      window.workbenchCopy = true;
+      document.addEventListener("click", async (event) => {{
+        const button = event.target.closest(".workbench-copy");
+        if (!button) return;
+        try {{ await navigator.clipboard.writeText(button.dataset.url); }}
+        catch (error) {{  // not a secure context (an address other than localhost over http)
+          const box = document.createElement("textarea");
+          box.value = button.dataset.url;
+          document.body.appendChild(box); box.select(); document.execCommand("copy"); box.remove();
+        }}
+        button.innerText = "Copied";
+      }});
     }}
     </script>""", unsafe_allow_javascript=True)
 

@@ -1,5 +1,6 @@
 """Create: prompt to clip. The clip renders in a job worker; this page never blocks while it does,
 and shows each job's progress until it is done. Then publish your drafts."""
+import re
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -57,11 +58,15 @@ def job_progress() -> None:
         st.rerun()  # the whole page, so the new draft shows under "Your clips"
     st.subheader("Jobs")
     for job in jobs:
-        held = job.status == JobStatus.SUCCEEDED and wb.videos.get(actor.handle, job.video_id).held_reason
-        if held:
-            st.warning(f"Job #{job.id}: draft #{job.video_id} is held for review: {held}", icon=":material/pending:")
-        elif job.status == JobStatus.SUCCEEDED:
-            st.success(f"Job #{job.id}: draft #{job.video_id} is ready", icon=":material/check_circle:")
+        made = wb.videos.get(actor.handle, job.video_id) if job.status == JobStatus.SUCCEEDED else None
+        if made is not None and made.status == VideoStatus.REMOVED:
+            st.info(f"Job #{job.id}: clip #{made.id} was {made.state}", icon=":material/delete:")
+        elif made is not None and made.held_reason:
+            st.warning(f"Job #{job.id}: draft #{made.id} is held for review: {made.held_reason}",
+                       icon=":material/pending:")
+        elif made is not None:
+            st.success(f"Job #{job.id}: {'draft' if made.status == VideoStatus.DRAFT else 'clip'} #{made.id} is ready",
+                       icon=":material/check_circle:")
         elif job.status == JobStatus.FAILED:
             st.error(f"Job #{job.id} failed: {job.error}", icon=":material/error:")
         else:
@@ -100,7 +105,9 @@ with st.expander("Upload a clip made elsewhere"):
                     st.success(f"Clip #{uploaded.id} uploaded as a draft.")
 
 st.subheader("Your clips")
-mine = wb.videos.by_author(actor.handle, actor.handle)
+everything = wb.videos.by_author(actor.handle, actor.handle)
+mine = [clip for clip in everything if clip.status != VideoStatus.REMOVED]
+gone = [clip for clip in everything if clip.status == VideoStatus.REMOVED]
 if not mine:
     st.caption("Nothing yet.")
 for clip in mine:
@@ -114,17 +121,22 @@ for clip in mine:
                       f"{counted(clip.view_count, 'view')}{lineage}")
         if clip.held_reason:
             text.warning(f"Held for review: {clip.held_reason}")
-        if clip.status == VideoStatus.REMOVED:
-            continue
         if clip.status == VideoStatus.DRAFT and not held and actions.button("Publish", key=f"publish_{clip.id}"):
-            attempt(wb.videos.publish, actor.handle, clip.id)
+            attempt(wb.videos.publish, actor.handle, clip.id, done=f"Clip #{clip.id} published: it is in the feeds now")
         if clip.status == VideoStatus.DRAFT:
-            actions.popover("Watch").video(str(clip.media_file), muted=True)
+            actions.popover("Watch").video(str(clip.media_file), muted=True, width=240)
+        else:
+            actions.page_link("pages/feed.py", label="Open", icon=":material/play_arrow:",
+                              query_params={"clip": str(clip.id)})
         with actions.popover("Edit caption"), st.form(f"caption_{clip.id}"):
-            # a remix's credit is added back by the service, so it is not offered for editing
-            caption = st.text_input("Caption", value=clip.caption.split(" · remix of @")[0],
+            # the credits (remix of, featuring) are added back by the service, so they are not offered for editing
+            caption = st.text_input("Caption", value=re.split(r" · (?:remix of|featuring) @", clip.caption)[0],
                                     key=f"caption_text_{clip.id}")
             if st.form_submit_button("Save caption"):
                 attempt(wb.clips.edit_caption, actor.handle, clip.id, caption, done=f"Caption of clip #{clip.id} saved")
         confirm_first("Delete", f"Delete clip #{clip.id}", wb.videos.remove, actor.handle, clip.id,
                       "deleted by its author", key=f"delete_{clip.id}", done=f"Clip #{clip.id} deleted", where=actions)
+if gone:
+    with st.expander(f"Removed ({len(gone)})"):
+        for clip in gone:
+            st.markdown(f"**#{clip.id}** {clip.caption} · {clip.state}")

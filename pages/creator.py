@@ -8,7 +8,9 @@ from workbench.words import counted
 
 wb, actor = require_actor()
 
-handle = st.query_params.get("handle", actor.handle).lstrip("@")
+# the handle in the address, else the creator shown last (the browser's Back can come without it)
+handle = st.session_state["creator"] = (st.query_params.get("handle") or st.session_state.get("creator")
+                                        or actor.handle).lstrip("@")
 creator = result_or_stop(wb.users.get, handle)
 clips = result_or_stop(wb.videos.by_author, actor.handle, creator.handle)
 followers = wb.users.followers(creator.handle)
@@ -30,9 +32,10 @@ with st.grid(3, min_column_width=100, gap="small"):
     for clip in clips:
         with st.container(gap=None):
             st.image(str(wb.videos.thumbnail(clip)), width="stretch")
-            state = "" if clip.status == "published" else f" · {clip.state}"
-            st.page_link("pages/feed.py", label=f"#{clip.id} · ♥ {clip.like_count}{state}",
+            st.page_link("pages/feed.py", label=f"#{clip.id} · ♥ {clip.like_count}", icon=":material/play_arrow:",
                          query_params={"clip": str(clip.id)}, help=clip.caption)
+            if clip.status != "published":
+                st.caption(clip.state)
 
 roots = {}
 for clip in clips:
@@ -44,4 +47,4 @@ if trees:
         root = tree[0]
         with st.expander(f"#{root.id} by @{root.author}: {counted(len(tree) - 1, 'remix', 'remixes')}, "
                          f"{max(v.remix_depth for v in tree)} deep"):
-            st.plotly_chart(lineage_figure(tree, root.id), key=f"creator_tree_{root.id}")
+            st.plotly_chart(lineage_figure(tree, root.id), key=f"creator_tree_{root.id}", config={"displayModeBar": False})

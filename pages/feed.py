@@ -11,6 +11,7 @@ import streamlit as st
 from pages.common import (
     attempt,
     confirm_first,
+    copy_link,
     require_actor,
     result_or_stop,
     show_error,
@@ -42,8 +43,8 @@ st.html("""<style>
 @media (max-width: 640px) {
   .st-key-feed_clip {position: relative}
   .st-key-feed_clip > [data-testid=stLayoutWrapper]:has(.st-key-feed_rail) {position: absolute; right: 0.4rem;
-    bottom: 4.5rem; width: 4.4rem; z-index: 2}
-  .st-key-feed_rail button {background: rgba(0, 0, 0, 0.4); color: white; border-color: transparent}
+    top: 16%; width: 4.4rem; z-index: 2}
+  .st-key-feed_rail button {background: rgba(0, 0, 0, 0.55); color: white; border-color: transparent}
 }
 </style>""")
 
@@ -60,6 +61,23 @@ def move(step: int) -> None:
 def choose_policy() -> None:
     wb.feed.set_policy(actor.handle, st.session_state["feed_policy"])
     reset_position()
+
+
+def clear_search() -> None:
+    st.session_state["feed_search"] = ""
+    reset_position()
+
+
+def not_interested(clip_id: int) -> None:
+    """Dismiss the clip and show the next one: the page is fetched again without it."""
+    try:
+        wb.feed.not_interested(actor.handle, clip_id)
+    except WorkbenchError as error:
+        st.toast(str(error), icon=":material/error:")
+        return
+    st.session_state.pop("feed_page", None)
+    st.session_state.pop("feed_view", None)
+    st.session_state["done"] = "Not interested: that clip is gone, and clips like it come later"
 
 
 def view_key(clip_id: int) -> str:
@@ -97,6 +115,11 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", wra
             st.radio("For You is ranked by", names, index=names.index(policy), key="feed_policy",
                      format_func=lambda n: n.replace("_", " ").capitalize(), on_change=choose_policy)
 
+if query:  # the search box is folded away: say what the page is showing, and how to go back
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"Search: “{query}”")
+        st.button("Clear", icon=":material/close:", key="feed_clear_search", on_click=clear_search, type="tertiary")
+
 # the page's order is kept while you scroll it (a like must not reshuffle it); it is fetched again
 # when the tab, mood, steering, search, ranking, a link or the persona changes
 link = st.session_state.get("feed_link")
@@ -110,8 +133,9 @@ if st.session_state.get("feed_page", (None,))[0] != page_key:
     if link is not None:
         try:
             shared = wb.videos.get(actor.handle, link)
-        except WorkbenchError as error:
-            show_error(error)
+        except WorkbenchError as error:  # said once: the link is dropped (another persona may not see it)
+            st.session_state.pop("feed_link", None)
+            st.toast(f"The shared link: {error}", icon=":material/link_off:")
         else:
             fetched = [FeedItem(shared, "Shared with you", 0.0)] + [i for i in fetched if i.video.id != link]
     st.session_state["feed_page"] = (page_key, fetched)
@@ -131,48 +155,57 @@ except WorkbenchError:
 st.session_state["feed_shown"] = clip.id
 st.query_params["clip"] = str(clip.id)
 own = clip.author == actor.handle
+removed = clip.status == "removed"
+if removed:  # reached from the Inbox or a link: a record now, not a post
+    st.warning(f"Clip #{clip.id} was {clip.state}: it is in no feed, and takes no likes, remixes or views.",
+               icon=":material/block:")
 
 with st.container(horizontal=True, gap="small", wrap=False, key="feed_clip"):
     st.video(str(clip.media_file), autoplay=True, muted=True, loop=True)
-    with st.container(width=76, gap="small", key="feed_rail"):
-        liked = wb.videos.liked(actor.handle, clip.id)
-        if st.button(str(clip.like_count), icon="❤️" if liked else "🤍", key=f"like_{clip.id}", width="stretch"):
-            attempt(wb.videos.unlike if liked else wb.videos.like, actor.handle, clip.id)
-        with st.popover("Remix", icon=":material/repeat:", width="stretch", disabled=not clip.allow_remix,
-                        help=None if clip.allow_remix else f"@{clip.author} turned remixing off for this clip"):
-            with st.form(f"remix_{clip.id}", clear_on_submit=True):
-                twist = st.text_area("Your twist", placeholder="…as a tiny toy diorama")
-                cameos = st.multiselect("Cameos", [c.handle for c in wb.cameos.usable(actor.handle)],
-                                        format_func=lambda h: f"@{h}", max_selections=3)
-                publish_now = st.checkbox("Publish right away")
-                if st.form_submit_button("Make remix"):
-                    try:
-                        with st.spinner("Rendering the remix…"):
-                            remix = wb.clips.remix(actor.handle, clip.id, twist, duration_s=clip.duration_s,
-                                                   publish=publish_now, cameos=tuple(cameos))
-                    except WorkbenchError as error:
-                        show_error(error)
-                    else:
-                        st.success(f"Remix #{remix.id} is "
-                                   f"{'held for review' if remix.held_reason else 'published' if publish_now else 'saved as a draft (see Create)'}.")
-        with st.popover("Share", icon=":material/share:", width="stretch"):
-            st.caption("Copy this link (the button at its right):")
-            st.code(f"{(st.context.url or '').split('?')[0]}?clip={clip.id}", language=None)
-        with st.popover("More", icon=":material/more_horiz:", width="stretch"):
-            if own:
-                confirm_first("Delete", f"Delete clip #{clip.id}", wb.videos.remove, actor.handle, clip.id,
-                              "deleted by its author", key=f"delete_{clip.id}", done=f"Clip #{clip.id} deleted")
-            else:
-                if st.button("Not interested", icon=":material/visibility_off:", key=f"dismiss_{clip.id}"):
-                    attempt(wb.feed.not_interested, actor.handle, clip.id,
-                            done="You will see fewer clips like this one")
-                with st.form(f"report_{clip.id}", clear_on_submit=True):
-                    reason = st.selectbox("Report: what is wrong?", list(REPORT_REASONS),
-                                          format_func=lambda r: REPORT_REASONS[r][0])
-                    details = st.text_area("Details (optional)", max_chars=1000)
-                    if st.form_submit_button("Send report"):
-                        attempt(wb.reports.report, actor.handle, clip.id, reason, details,
-                                done="Report sent: a reviewer will look at it, and your Inbox will tell you the outcome")
+    if not removed:
+        with st.container(width=76, gap="small", key="feed_rail"):
+            liked = wb.videos.liked(actor.handle, clip.id)
+            if st.button(str(clip.like_count), icon="❤️" if liked else "🤍", key=f"like_{clip.id}", width="stretch"):
+                attempt(wb.videos.unlike if liked else wb.videos.like, actor.handle, clip.id)
+            with st.popover("Remix", icon=":material/repeat:", width="stretch"):
+                if not clip.allow_remix:  # said on a tap: a disabled button's tooltip never shows on a phone
+                    st.info(f"@{clip.author} turned remixing off for this clip.")
+                else:
+                    with st.form(f"remix_{clip.id}", clear_on_submit=True):
+                        twist = st.text_area("Your twist", placeholder="…as a tiny toy diorama")
+                        cameos = st.multiselect("Cameos", [c.handle for c in wb.cameos.usable(actor.handle)],
+                                                format_func=lambda h: f"@{h}", max_selections=3)
+                        publish_now = st.checkbox("Publish right away")
+                        if st.form_submit_button("Make remix"):
+                            try:
+                                with st.spinner("Rendering the remix…"):
+                                    remix = wb.clips.remix(actor.handle, clip.id, twist, duration_s=clip.duration_s,
+                                                           publish=publish_now, cameos=tuple(cameos))
+                            except WorkbenchError as error:
+                                show_error(error)
+                            else:
+                                st.success(f"Remix #{remix.id} is "
+                                           f"{'held for review' if remix.held_reason else 'published' if publish_now else 'saved as a draft (see Create)'}.")
+            with st.popover("Share", icon=":material/share:", width="stretch"):
+                copy_link(f"{(st.context.url or '').split('?')[0].rstrip('/')}/?clip={clip.id}")
+            with st.popover("More", icon=":material/more_horiz:", width="stretch"):
+                if own:
+                    confirm_first("Delete", f"Delete clip #{clip.id}", wb.videos.remove, actor.handle, clip.id,
+                                  "deleted by its author", key=f"delete_{clip.id}", done=f"Clip #{clip.id} deleted")
+                else:
+                    st.button("Not interested", icon=":material/visibility_off:", key=f"dismiss_{clip.id}",
+                              on_click=not_interested, args=(clip.id,))
+                    with st.form(f"report_{clip.id}", clear_on_submit=True):
+                        reason = st.selectbox("Report: what is wrong?", list(REPORT_REASONS), index=None,
+                                              placeholder="Choose a reason", format_func=lambda r: REPORT_REASONS[r][0])
+                        details = st.text_area("Details (optional)", max_chars=1000)
+                        if st.form_submit_button("Send report"):
+                            if reason is None:
+                                st.error("Choose what is wrong first.")
+                            else:
+                                attempt(wb.reports.report, actor.handle, clip.id, reason, details,
+                                        done="Report sent: a reviewer will look at it, and your Inbox will tell "
+                                             "you the outcome")
 showing = view_key(clip.id)
 try:
     ticket = wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None)
@@ -214,7 +247,7 @@ with st.expander(f"Comments ({clip.comment_count})", key=f"comments_{clip.id}"):
 tree = wb.videos.remix_tree(actor.handle, clip.id)
 if len(tree) > 1:
     with st.expander(f"Remix tree ({len(tree)} clips, {max(v.remix_depth for v in tree)} deep)"):
-        st.plotly_chart(lineage_figure(tree, clip.id), key=f"tree_{clip.id}")
+        st.plotly_chart(lineage_figure(tree, clip.id), key=f"tree_{clip.id}", config={"displayModeBar": False})
 if clip.remix_parent_id is not None:
     with st.expander("Side by side with the clip it remixes"):
         try:

@@ -3,7 +3,13 @@ tester, and how often each entry blocked something."""
 import pandas as pd
 import streamlit as st
 
-from pages.common import attempt, confirm_first, require_actor, result_or_stop, show_error
+from pages.common import (
+    attempt,
+    confirm_first,
+    require_actor,
+    result_or_stop,
+    show_error,
+)
 from workbench import WorkbenchError
 
 wb, actor = require_actor()

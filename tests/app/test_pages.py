@@ -189,7 +189,7 @@ def test_create_page_says_a_held_draft_is_held_and_offers_no_publish(world):
     held = world.clips.create("hana", "a knight decapitated in a duel, blood everywhere", seed=11, duration_s=1.0,
                               size=(64, 112))
     assert held.held_reason
-    at = page_as("hana", "pages/create.py")
+    at = app_as("hana", "pages/create.py")
     assert not at.exception, at.exception
     assert any(f"draft #{held.id} is held for review" in w.value for w in at.warning)
     assert not any(f"draft #{held.id} is ready" in s.value for s in at.success)
@@ -203,7 +203,7 @@ def test_create_page_counts_likes_edits_captions_and_deletes_only_when_confirmed
     world.users.create(OPERATOR, "dora")
     clip = world.clips.create("dora", "a paper boat on a pond", seed=2, duration_s=1.0, size=(64, 112), publish=True)
     world.videos.like("ben", clip.id)
-    at = page_as("dora", "pages/create.py")
+    at = app_as("dora", "pages/create.py")
     text = " ".join(m.value for m in at.markdown)
     assert "1 like · 0 views" in text and "1 likes" not in text
     at.text_input(key=f"caption_text_{clip.id}").input("a paper boat, sailing")
@@ -221,7 +221,7 @@ def test_create_page_counts_likes_edits_captions_and_deletes_only_when_confirmed
 
 def test_create_page_says_why_a_long_prompt_is_refused(world):
     """The prompt box cut a long paste at 2000 characters without a word."""
-    at = page_as("chloe", "pages/create.py")
+    at = app_as("chloe", "pages/create.py")
     at.text_area[0].input("an otter " * 250)
     at.button[0].click().run()
     assert any("at most 2000 characters (this one has 2249)" in e.value for e in at.error), [e.value for e in at.error]
@@ -233,7 +233,7 @@ def test_cameo_page_refuses_a_file_that_is_not_a_video_in_words(world, tmp_path,
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     world.users.create(OPERATOR, "nia")
-    at = page_as("nia", "pages/cameo.py")
+    at = app_as("nia", "pages/cameo.py")
     next(b for b in at.button if b.label == "Get a challenge").click().run()
     at.file_uploader(key="enrollment_clip").set_value(("selfie.mp4", b"this is not a video", "video/mp4")).run()
     next(b for b in at.button if b.label == "Check my clip").click().run()

@@ -19,7 +19,7 @@ def kinds(wb, handle) -> list[tuple[str, int | None]]:
 def test_likes_comments_remixes_cameo_uses_and_take_downs_reach_the_right_inbox(people):
     people.cameos.create_character("ben", "biscuit", "Biscuit the Dog", visibility="everyone")
     clip = make_clip(people, "ana", "a dog surfing | the dog takes a bow", cameos=("biscuit",))
-    assert " | " not in clip.caption and clip.caption.startswith("a dog surfing → the dog takes a bow")
+    assert clip.caption == "a dog surfing → the dog takes a bow · featuring @biscuit"  # no raw "|"; the cameo credited
     assert kinds(people, "ben") == [("cameo_use", clip.id)]  # the cameo's owner, at once (they co-own it)
 
     assert people.videos.like("ben", clip.id) and not people.videos.like("ben", clip.id)
@@ -30,6 +30,7 @@ def test_likes_comments_remixes_cameo_uses_and_take_downs_reach_the_right_inbox(
     assert [(n.kind, n.video_id) for n in notices] == [("remix", remix.id), ("comment", clip.id), ("like", clip.id)]
     assert "@ben" in notices[0].body and "love the bow" in notices[1].body
 
+    assert people.clips.edit_caption("ana", clip.id, "surf's up").caption == "surf's up · featuring @biscuit"
     people.cameos.remove_appearance("ben", clip.id)
     taken = people.notifications.list("ana")[0]
     assert (taken.kind, taken.video_id) == ("take_down", clip.id) and "@ben, whose cameo is in it" in taken.body

@@ -599,3 +599,7 @@ def test_a_cameo_owner_takes_a_clip_down_after_confirming_and_its_author_is_told
     choose_persona(page, "ana", "@ana · user")
     nav.get_by_role("link", name=re.compile(r"^Inbox")).click()
     page.get_by_text(f"Your clip #{clip.id} was taken down by @maya, whose cameo is in it.").wait_for(timeout=15_000)
+    wait_until_idle(page)
+    page.get_by_role("link", name=f"Open clip #{clip.id}").click()  # a record now, not a post
+    page.get_by_text(f"Clip #{clip.id} was taken down by a cameo owner").wait_for(timeout=15_000)
+    assert page.locator(f".st-key-like_{clip.id}").count() == 0

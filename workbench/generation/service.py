@@ -111,6 +111,14 @@ def validate_prompt(prompt: str) -> str:
     return refuse_overlong_text(prompt)
 
 
+def credits(remixed_author: str | None, cameo_handles) -> str:
+    """What a caption always ends with, whatever its author writes: whose clip it remixes and whose
+    cameos are in it (" · remix of @ana · featuring @maya")."""
+    remix = f" · remix of @{remixed_author}" if remixed_author else ""
+    featuring = f" · featuring {', '.join('@' + handle for handle in cameo_handles)}" if cameo_handles else ""
+    return remix + featuring
+
+
 def check_remixable(session: Session, user: User, parent_id: int) -> Video:
     """The parent clip, if the user may remix it: published, visible, and its author allows remixes."""
     try:
@@ -221,8 +229,10 @@ class ClipService:
             video = load_visible_video(session, user, video_id)
             if video.author_id != user.id:
                 raise Forbidden("only the author can edit a clip's caption")
-            if video.remix_parent_id is not None:
-                caption += f" · remix of @{session.get(Video, video.remix_parent_id).author.handle}"
+            parent = session.get(Video, video.remix_parent_id) if video.remix_parent_id is not None else None
+            caption += credits(parent.author.handle if parent else None,
+                               session.scalars(select(Cameo.handle).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
+                                               .where(VideoCameo.video_id == video.id)).all())
             if not video_states.recaption(session, video, caption):
                 raise Conflict(f"clip #{video.id} was removed: its caption can no longer change")
             audit(session, user, "video.caption", "video", video.id)
@@ -274,11 +284,12 @@ class ClipService:
             parent_moods: tuple[str, ...] = ()
             if remix_of is not None:
                 parent = check_remixable(session, user, remix_of)
-                caption = f"{caption} · remix of @{parent.author.handle}"
+                caption += credits(parent.author.handle, ())
                 parent_moods = tuple(m.mood for m in parent.moods)
             moods = tuple(moods or ()) or tuple(dict.fromkeys(classify_prompt(prompt) + parent_moods))[:3]
             chosen = require_use(session, user, tuple(cameos))
             cameo_handles = [cameo.handle for cameo in chosen]
+            caption += credits(None, cameo_handles)
             job = GenerationJob(requester_id=user.id, status=JobStatus.QUEUED, prompt=prompt, heartbeat_at=utcnow(),
                                 params={"seed": seed, "duration_s": duration_s, "moods": list(moods),
                                         "caption": caption, "backend": backend, "model": model,
