@@ -116,9 +116,10 @@ def test_a_removed_clip_vanishes_everywhere_and_its_reupload_is_caught(team, tmp
     assert wb.videos.get("rita", clip.id).status == "removed"  # reviewers still see it
     with pytest.raises(Forbidden, match=f"repeats clip #{clip.id}"):
         wb.uploads.upload("ben", reencoded(clip.media_file, tmp_path, scale=0.5), caption="my fox")
-    # the author, the cameo owner and the reporter hear of it, each in their own words
+    # the author, the cameo owner and the reporter hear of it, each in their own words (the cameo owner
+    # heard first that the clip used her cameo)
     kinds = {handle: [(n.kind, n.case_id) for n in wb.notifications.list(handle)] for handle in ("ana", "tess", "holly")}
-    assert kinds == {"ana": [("decision", case.id)], "tess": [("cameo_decision", case.id)],
+    assert kinds == {"ana": [("decision", case.id)], "tess": [("cameo_decision", case.id), ("cameo_use", None)],
                      "holly": [("report_outcome", case.id)]}
     assert "graphic violence" in wb.notifications.list("ana")[0].body and "appeal" in wb.notifications.list("ana")[0].body
     assert wb.notifications.unread_count("ana") == 1 and wb.notifications.mark_read("ana") == 1
