@@ -8,10 +8,26 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages.common import attempt, require_actor, result_or_stop, show_error
+from pages.common import (
+    attempt,
+    confirm_first,
+    require_actor,
+    result_or_stop,
+    show_error,
+)
 from workbench import Role, WorkbenchError
 from workbench.safety.evidence import REPORT_REASONS
 from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS, decision_label
+
+#: decisions that take a clip down or act on a person, with what the confirmation says they do
+DESTRUCTIVE = {
+    "remove": "The clip leaves every feed and search at once and its hashes join the re-upload list; for a "
+              "held cameo, the cameo is rejected. The creator may appeal once.",
+    "hold_characters": "The clip leaves every feed, and its character cameos are held until a reviewer "
+                       "verifies them again.",
+    "suspend": "The clip leaves every feed and its creator is suspended: all their clips leave the feeds "
+               "until an appeal succeeds.",
+}
 
 wb, actor = require_actor()
 
@@ -115,17 +131,19 @@ def show_case(case) -> None:
 
     actions = ENROLLMENT_ACTIONS if case.video_id is None else tuple(
         action for action in ACTIONS if action != "hold_characters" or any(c.kind == "character" for c in detail.cameos))
-    with st.form(f"decide_{case.id}"):
-        reason = st.text_area("Reason", max_chars=1000, placeholder="What the creator and reporters will read")
-        columns = st.columns(4)
-        chosen = None
-        for index, action in enumerate(actions):
-            if columns[index % 4].form_submit_button(label_of(action), key=f"{action}_{case.id}", width="stretch",
-                                                     type="primary" if action == "remove" else "secondary"):
-                chosen = action
-        if chosen:
-            attempt(wb.moderation.decide, actor.handle, case.id, chosen, reason,
-                    done=f"Case #{case.id} decided: {label_of(chosen)}")
+    # the harmless decisions first; those that take something down or suspend someone ask first
+    reason = st.text_area("Reason", max_chars=1000, placeholder="What the creator and reporters will read",
+                          key=f"reason_{case.id}")
+    columns = st.columns(4)
+    for index, action in enumerate(sorted(actions, key=lambda a: a in DESTRUCTIVE)):
+        column = columns[index % 4]
+        if action in DESTRUCTIVE:
+            confirm_first(label_of(action), label_of(action), wb.moderation.decide, actor.handle, case.id, action,
+                          reason, key=f"{action}_{case.id}", where=column, message=DESTRUCTIVE[action],
+                          done=f"Case #{case.id} decided: {label_of(action)}")
+        elif column.button(label_of(action), key=f"{action}_{case.id}", width="stretch"):
+            attempt(wb.moderation.decide, actor.handle, case.id, action, reason,
+                    done=f"Case #{case.id} decided: {label_of(action)}")
     if st.button("Release undecided", icon=":material/undo:"):
         attempt(wb.moderation.release, actor.handle, case.id, done=f"Case #{case.id} released to the queue")
 

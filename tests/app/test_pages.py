@@ -320,9 +320,14 @@ def test_moderation_page_refuses_a_decision_without_a_reason(world):
     at = app_as("rosa_reviews", "pages/moderation.py")
     next(b for b in at.button if b.label == "Claim the next case").click().run()
     held = next(c for c in world.moderation.queue("rosa_reviews") if c.claimed_by == "rosa_reviews")
-    at.button(key=f"remove_{held.id}").click().run()
+    at.button(key=f"remove_{held.id}").click().run()  # a take-down asks first
+    assert any("hashes join the re-upload list" in m.value for m in at.markdown)
+    assert world.moderation.case("rosa_reviews", held.id).case.status == "claimed"
+    at.button(key=f"remove_{held.id}_confirm").click().run()
     assert any("needs a reason" in e.value for e in at.error)
     assert world.moderation.case("rosa_reviews", held.id).case.status == "claimed"
+    labels = [b.label for b in at.button if b.key and b.key.endswith(f"_{held.id}") and b.key != f"reveal_{held.id}"]
+    assert labels[0].startswith("Keep") and labels.index("Remove the clip") > labels.index("Escalate to a senior reviewer")
     next(b for b in at.button if b.label == "Release undecided").click().run()
     assert world.moderation.case("rosa_reviews", held.id).case.status == "open"
     assert [t.value for t in at.toast] == [f"Case #{held.id} released to the queue"]
