@@ -1,12 +1,12 @@
 """Create: prompt to clip. The clip renders in a job worker; this page never blocks while it does,
 and shows each job's progress until it is done. Then publish your drafts."""
-import re
 from datetime import datetime, timezone
 
 import streamlit as st
 
 from pages.common import attempt, confirm_first, require_actor, show_error
 from workbench import JobStatus, VideoStatus, WorkbenchError
+from workbench.generation.service import without_credits
 from workbench.media.moods import mood, mood_names
 from workbench.words import counted
 
@@ -130,7 +130,7 @@ for clip in mine:
                               query_params={"clip": str(clip.id)})
         with actions.popover("Edit caption"), st.form(f"caption_{clip.id}"):
             # the credits (remix of, featuring) are added back by the service, so they are not offered for editing
-            caption = st.text_input("Caption", value=re.split(r" · (?:remix of|featuring) @", clip.caption)[0],
+            caption = st.text_input("Caption", value=without_credits(clip.caption),
                                     key=f"caption_text_{clip.id}")
             if st.form_submit_button("Save caption"):
                 attempt(wb.clips.edit_caption, actor.handle, clip.id, caption, done=f"Caption of clip #{clip.id} saved")

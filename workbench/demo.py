@@ -22,7 +22,7 @@ from workbench.cameo.service import store_reference_image
 from workbench.errors import Conflict
 from workbench.faces.alignment import distinct_person
 from workbench.files import packaged_data
-from workbench.generation.service import insert_video
+from workbench.generation.service import credits, insert_video
 from workbench.media.backend import (
     CameoIdentity,
     GenerationRequest,
@@ -98,7 +98,7 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
             base = parent.prompt.split(", ")[0]
             prompt = f"{base}, {twists[(index + rng.randrange(len(twists))) % len(twists)]}"
             plan = PlannedClip(index, author, prompt, seed, parent.duration_s, parent=chain_parent)
-            plan.caption = f"{caption_of(prompt)} · remix of @{parent.author}"
+            plan.caption = caption_of(prompt) + credits(parent.author, ())
         else:
             prompt = prompts[index % len(prompts)] if index < len(prompts) else rng.choice(prompts)
             plan = PlannedClip(index, author, prompt, seed, duration)
@@ -107,7 +107,7 @@ def plan_clips(rng: random.Random, authors: list[str], count: int, fixture: dict
         plan.published = index < 4 or rng.random() > 0.08
         if cameo_handles and rng.random() < 0.12:
             plan.cameos = [rng.choice(cameo_handles)]
-            plan.caption += f" · featuring @{plan.cameos[0]}"
+            plan.caption += credits(None, plan.cameos)
         plans.append(plan)
     return plans
 

@@ -6,6 +6,7 @@ no orphan file; a job whose worker died is found by its stale heartbeat and retr
 it has used up its attempts."""
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -117,6 +118,11 @@ def credits(remixed_author: str | None, cameo_handles) -> str:
     remix = f" · remix of @{remixed_author}" if remixed_author else ""
     featuring = f" · featuring {', '.join('@' + handle for handle in cameo_handles)}" if cameo_handles else ""
     return remix + featuring
+
+
+def without_credits(caption: str) -> str:
+    """The words the author wrote, without the credits `credits` added (what an edit starts from)."""
+    return re.split(r" · (?:remix of|featuring) @", caption, maxsplit=1)[0]
 
 
 def check_remixable(session: Session, user: User, parent_id: int) -> Video:

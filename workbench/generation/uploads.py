@@ -15,6 +15,7 @@ from workbench.errors import Forbidden, InvalidInput, NotFound, refuse_unstorabl
 from workbench.files import file_sha256, temp_file
 from workbench.generation.service import (
     check_remixable,
+    credits,
     hold,
     insert_video,
     review_hits,
@@ -143,7 +144,7 @@ class UploadService:
             if original is not None and original.author_id != user.id:
                 try:
                     check_remixable(session, user, original.id)
-                    return original.id, f" · remix of @{original.author.handle}", hits
+                    return original.id, credits(original.author.handle, ()), hits
                 except (Forbidden, NotFound) as error:
                     refused = (f"this upload repeats @{original.author.handle}'s clip #{original.id} ({error}); "
                                "post a clip of your own")
