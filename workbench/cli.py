@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 
@@ -23,6 +24,9 @@ opt_out_app = typer.Typer(help="Registry entries (opt-outs).", no_args_is_help=T
 rights_app.add_typer(opt_out_app, name="opt-out")
 policy_app = typer.Typer(help="The prompt policy.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+rules_app = typer.Typer(help="Versioned rule sets of the prompt policy: draft, backtest, shadow, activate, discard.",
+                        no_args_is_help=True)
+policy_app.add_typer(rules_app, name="rules")
 moderation_app = typer.Typer(help="Reports and the review queue.", no_args_is_help=True)
 app.add_typer(moderation_app, name="moderation")
 detect_app = typer.Typer(help="Deepfake detection: the shipped benchmark, its evaluation, the scan's detectors.",
@@ -173,8 +177,6 @@ def users_add(handle: str = typer.Option(..., "--handle"),
               region: str = typer.Option("US", "--region"),
               as_json: bool = typer.Option(False, "--json")) -> None:
     """Create an account (as the local operator, so any role is allowed)."""
-    from dataclasses import asdict
-
     from workbench import OPERATOR, open_workbench
 
     user = open_workbench().users.create(OPERATOR, handle, display_name=display_name, role=role, is_teen=teen,
@@ -194,8 +196,6 @@ def opt_out_add(holder: str = typer.Option(..., "--as", help="The rights holder'
                                           "shown in, comma separated (e.g. 'violence, alcohol')."),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Register a character, mark or style in the IP registry."""
-    from dataclasses import asdict
-
     from workbench import open_workbench
 
     entry = open_workbench().rights.add_opt_out(holder, name, aliases=alias, description=description, scope=scope,
@@ -234,6 +234,93 @@ def policy_confirm_figure(admin: str = typer.Option(..., "--as", help="An admin'
     _emit({"figure": name, "cameo": cameo.lstrip("@")}, as_json)
 
 
+ADMIN_OPTION = typer.Option(..., "--as", help="An admin's handle.")
+
+
+@rules_app.command("list")
+@reports_errors
+def rules_list(admin: str = ADMIN_OPTION, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every rule set, newest first, with its status."""
+    from workbench import open_workbench
+
+    views = open_workbench().rule_sets.rule_sets(admin)
+    _emit({"rule_sets": [asdict(view) for view in views]}, as_json)
+
+
+@rules_app.command("draft")
+@reports_errors
+def rules_draft(changes: str = typer.Argument(..., help="The changes as JSON, or @FILE (a JSON file), e.g. "
+                                              '\'{"themes": {"gambling": "block"}}\'.'),
+                admin: str = ADMIN_OPTION,
+                note: str = typer.Option("", "--note", help="Why (kept with the rule set and in the audit log)."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Draft a rule set: the changes, written over the active rule set's (themes, theme_words,
+    thresholds, registry, public_figures)."""
+    from workbench import open_workbench
+    from workbench.errors import InvalidInput
+
+    text = Path(changes[1:]).read_text(encoding="utf-8") if changes.startswith("@") else changes
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"the changes are not JSON: {error}") from None
+    _emit(asdict(open_workbench().rule_sets.draft(admin, data, note)), as_json)
+
+
+@rules_app.command("backtest")
+@reports_errors
+def rules_backtest(rule_set: int = typer.Argument(..., help="The rule set's id."), admin: str = ADMIN_OPTION,
+                   labelled: list[str] = typer.Option(["dev"], "--labelled",
+                                                      help="A labelled prompt set to score too (repeatable)."),
+                   logged_only: bool = typer.Option(False, "--logged-only", help="Only the logged prompts."),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Decide every logged prompt and the labelled sets with the active rule set and this one: what
+    would change, by category, with examples."""
+    from workbench import open_workbench
+
+    _emit(open_workbench().rule_sets.backtest(admin, rule_set, labelled=() if logged_only else tuple(labelled)), as_json)
+
+
+@rules_app.command("shadow")
+@reports_errors
+def rules_shadow(rule_set: int = typer.Argument(..., help="The rule set's id."), admin: str = ADMIN_OPTION,
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run a backtested draft in shadow: live prompts are decided by it too, logged, never acted on."""
+    from workbench import open_workbench
+
+    _emit(asdict(open_workbench().rule_sets.shadow(admin, rule_set)), as_json)
+
+
+@rules_app.command("shadow-report")
+@reports_errors
+def rules_shadow_report(rule_set: int = typer.Argument(..., help="The rule set's id."), admin: str = ADMIN_OPTION,
+                        as_json: bool = typer.Option(False, "--json")) -> None:
+    """The live prompts decided while the rule set ran in shadow, and where it differed."""
+    from workbench import open_workbench
+
+    _emit(open_workbench().rule_sets.shadow_report(admin, rule_set), as_json)
+
+
+@rules_app.command("activate")
+@reports_errors
+def rules_activate(rule_set: int = typer.Argument(..., help="The rule set's id."), admin: str = ADMIN_OPTION,
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Make a backtested rule set the one that decides (the active one retires)."""
+    from workbench import open_workbench
+
+    _emit(asdict(open_workbench().rule_sets.activate(admin, rule_set)), as_json)
+
+
+@rules_app.command("discard")
+@reports_errors
+def rules_discard(rule_set: int = typer.Argument(..., help="The rule set's id."), admin: str = ADMIN_OPTION,
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Drop a draft or a shadow; the active rule set is untouched."""
+    from workbench import open_workbench
+
+    _emit(asdict(open_workbench().rule_sets.discard(admin, rule_set)), as_json)
+
+
 @app.command()
 @reports_errors
 def feed(actor: str = typer.Option(..., "--as", help="Whose feed."),
@@ -270,8 +357,6 @@ def upload(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A
 
 
 def _case(case) -> dict:
-    from dataclasses import asdict
-
     return asdict(case) if case is not None else None
 
 
@@ -357,8 +442,6 @@ def moderation_audit(actor: str = typer.Option(..., "--as", help="An admin's han
                      limit: int = typer.Option(200, "--limit", min=1, max=5000),
                      as_json: bool = typer.Option(False, "--json")) -> None:
     """The audit log, newest first (admins only)."""
-    from dataclasses import asdict
-
     from workbench import open_workbench
 
     entries = open_workbench().moderation.audit_log(actor, target_type="case" if case_id is not None else None,

@@ -33,6 +33,7 @@ from workbench.safety.moderation import ModerationService
 from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.reports import ReportService
 from workbench.safety.scan import OutputScanner
+from workbench.safety.rule_sets import RuleSetService
 from workbench.safety.service import PolicyService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
@@ -105,6 +106,7 @@ class Workbench:
         self.moderation = ModerationService(self.store, timedelta(seconds=settings.case_lease_s),
                                             settings.provenance_dir())
         self.prompt_policy = PolicyService(self.store, self.models)
+        self.rule_sets = RuleSetService(self.store, self.prompt_policy)
         self.scanner = OutputScanner(self.store, self.models)
         self.cameos = CameoService(self.store, self.models)
         self.rights = RightsService(self.store, self.models)

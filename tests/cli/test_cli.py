@@ -199,3 +199,33 @@ def test_simulate_then_metrics_is_reproducible_to_the_byte(tmp_path):
     bad = run_cli(tmp_path, "simulate", "--users", "50", "--days", "1", "--policy", "random", "--out",
                   str(tmp_path / "c"), "--json")
     assert bad.returncode == 1 and "unknown ranking policy" in json.loads(bad.stdout)["error"]
+
+
+def test_policy_rules_draft_backtest_shadow_activate_and_discard(tmp_path):
+    for handle, role in (("ada", "admin"), ("ana", "user")):
+        assert run_cli(tmp_path, "users", "add", "--handle", handle, "--role", role).returncode == 0
+
+    def rules(*args):
+        result = run_cli(tmp_path, "policy", "rules", *args, "--json")
+        return result.returncode, json.loads(result.stdout)
+
+    changes = tmp_path / "fireworks.json"
+    changes.write_text(json.dumps({"themes": {"fireworks": "block"}, "theme_words": {"fireworks": ["sparkler"]}}))
+    code, refused = rules("draft", f"@{changes}", "--as", "ana")
+    assert code == 1 and refused["kind"] == "Forbidden"
+    code, draft = rules("draft", f"@{changes}", "--as", "ada", "--note", "no fireworks")
+    assert code == 0 and draft["status"] == "draft" and draft["changes"]["themes"] == {"fireworks": "block"}
+    code, early = rules("activate", str(draft["id"]), "--as", "ada")
+    assert code == 1 and "backtest" in early["error"]
+    code, result = rules("backtest", str(draft["id"]), "--as", "ada", "--logged-only")
+    assert code == 0 and result["logged"]["checked"] == 0 and result["labelled"] == {}
+    assert rules("shadow", str(draft["id"]), "--as", "ada")[1]["status"] == "shadow"
+    assert rules("activate", str(draft["id"]), "--as", "ada")[1]["status"] == "active"
+    checked = run_cli(tmp_path, "policy", "check", "kids with a sparkler", "--json")
+    assert json.loads(checked.stdout)["decision"] == "block"
+    code, other = rules("draft", '{"themes": {"pirates": "review"}}', "--as", "ada")
+    assert rules("discard", str(other["id"]), "--as", "ada")[1]["status"] == "discarded"
+    listed = rules("list", "--as", "ada")[1]["rule_sets"]
+    assert [(r["id"], r["status"]) for r in listed] == [(other["id"], "discarded"), (draft["id"], "active")]
+    code, bad = rules("draft", "{not json", "--as", "ada")
+    assert code == 1 and "not JSON" in bad["error"]

@@ -203,7 +203,8 @@ class Decision:
                 "sexual_content": "is sexual content",
                 "graphic_violence": "is graphic violence",
                 "suggestive": "is sexually suggestive",
-                "real_person_likeness": "asks for a real person's likeness"}.get(first.code, first.code)
+                "real_person_likeness": "asks for a real person's likeness",
+                "theme_rule": f"touches a theme the platform does not allow ({first.target})"}.get(first.code, first.code)
         verb = "was sent to review" if self.decision == REVIEW else "is not allowed"
         return f"this {text} {verb}: it {what} (matched \"{first.matched}\")"
 
@@ -436,6 +437,113 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[start:start + len(phrase)] == phrase for start in range(len(words) - len(phrase) + 1))
 
 
+#: the thresholds a rule set may change, with the range each may take
+TUNABLE_THRESHOLDS: dict[str, tuple[float, float]] = {
+    "ip_threshold": (0.3, 0.95), "restriction_threshold": (0.2, 0.9),
+    "figure_threshold": (0.2, 0.9), "figure_paraphrase_threshold": (0.3, 0.95),
+}
+#: what a theme rule may do to a prompt that touches the theme ("allow" lifts a rule of an earlier set)
+THEME_ACTIONS = (BLOCK, REVIEW, ALLOW)
+
+
+@dataclass(frozen=True)
+class RuleChanges:
+    """The prompt policy's editable parts, as a rule set changes them from the shipped policy: themes
+    that block or send to review (with vocabulary for a new theme, or more words for a known one),
+    thresholds, registry entries and public figures added, figures removed. Admins write it as JSON
+    (`from_json`); workbench.safety.rule_sets versions it."""
+    theme_actions: tuple[tuple[str, str], ...] = ()
+    theme_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    thresholds: tuple[tuple[str, float], ...] = ()
+    registry: tuple[IpEntry, ...] = ()
+    figures_added: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    figures_removed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data) -> "RuleChanges":
+        """Read and check an admin's JSON: {"themes": {"gambling": "block"}, "theme_words": {"gambling":
+        ["casino", ...]}, "thresholds": {"ip_threshold": 0.7}, "registry": [{"name": ..., "aliases": [...],
+        "description": ..., "scope": "block"}], "public_figures": {"add": [{"name": ..., "aliases": [...]}],
+        "remove": [...]}}. Raises ValueError naming what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("a rule set is a JSON object")
+        unknown = set(data) - {"themes", "theme_words", "thresholds", "registry", "public_figures"}
+        if unknown:
+            raise ValueError(f"unknown parts {sorted(unknown)}: a rule set has themes, theme_words, thresholds, "
+                             "registry and public_figures")
+        themes = _mapping(data, "themes")
+        for theme, action in themes.items():
+            if action not in THEME_ACTIONS:
+                raise ValueError(f"theme {theme!r}: the action is one of {', '.join(THEME_ACTIONS)}")
+        words = {}
+        for theme, vocabulary in _mapping(data, "theme_words").items():
+            if not isinstance(vocabulary, list) or not all(isinstance(w, str) and w.strip() for w in vocabulary):
+                raise ValueError(f"theme_words[{theme!r}] is a list of words or phrases")
+            words[normal_form(theme)] = tuple(sorted({w.strip().casefold() for w in vocabulary}))
+        thresholds = {}
+        for name, value in _mapping(data, "thresholds").items():
+            if name not in TUNABLE_THRESHOLDS:
+                raise ValueError(f"unknown threshold {name!r}; one of {', '.join(TUNABLE_THRESHOLDS)}")
+            low, high = TUNABLE_THRESHOLDS[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ValueError(f"{name} is a number from {low} to {high}")
+            thresholds[name] = float(value)
+        registry = []
+        for number, entry in enumerate(data.get("registry") or [], start=1):
+            if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
+                raise ValueError("each registry entry has a name")
+            if entry.get("scope", "block") not in ("block", "rules"):
+                raise ValueError(f"registry entry {entry['name']!r}: scope is block or rules")
+            registry.append(IpEntry(-number, entry["name"].strip(), tuple(entry.get("aliases") or ()),
+                                    entry.get("description") or "", entry.get("scope", "block"), entry.get("rules") or ""))
+        figures = data.get("public_figures") or {}
+        if not isinstance(figures, dict) or set(figures) - {"add", "remove"}:
+            raise ValueError('public_figures is {"add": [{"name": ..., "aliases": [...]}], "remove": [names]}')
+        added = []
+        for entry in figures.get("add") or []:
+            if not isinstance(entry, dict) or not str(entry.get("name", "")).strip():
+                raise ValueError("each public figure added has a name")
+            added.append((entry["name"].strip(), tuple(entry.get("aliases") or ())))
+        removed = tuple(sorted({str(name).strip() for name in figures.get("remove") or [] if str(name).strip()}))
+        return cls(tuple(sorted((normal_form(t), a) for t, a in themes.items())), tuple(sorted(words.items())),
+                   tuple(sorted(thresholds.items())), tuple(registry), tuple(added), removed)
+
+    def to_json(self) -> dict:
+        out: dict = {}
+        if self.theme_actions:
+            out["themes"] = dict(self.theme_actions)
+        if self.theme_words:
+            out["theme_words"] = {theme: list(words) for theme, words in self.theme_words}
+        if self.thresholds:
+            out["thresholds"] = dict(self.thresholds)
+        if self.registry:
+            out["registry"] = [{"name": e.name, "aliases": list(e.aliases), "description": e.description,
+                                "scope": e.scope, "rules": e.rules} for e in self.registry]
+        if self.figures_added or self.figures_removed:
+            out["public_figures"] = {"add": [{"name": n, "aliases": list(a)} for n, a in self.figures_added],
+                                     "remove": list(self.figures_removed)}
+        return out
+
+    def merged_over(self, base: "RuleChanges") -> "RuleChanges":
+        """These changes on top of `base` (a draft over the active rule set): each theme, word list and
+        threshold named here replaces the base's; registry entries and figures are added to it."""
+        data, over = base.to_json(), self.to_json()
+        for part in ("themes", "theme_words", "thresholds"):
+            data[part] = {**data.get(part, {}), **over.get(part, {})}
+        data["registry"] = data.get("registry", []) + over.get("registry", [])
+        figures, new = data.get("public_figures", {}), over.get("public_figures", {})
+        data["public_figures"] = {"add": figures.get("add", []) + new.get("add", []),
+                                  "remove": figures.get("remove", []) + new.get("remove", [])}
+        return RuleChanges.from_json(data)
+
+
+def _mapping(data: dict, part: str) -> dict:
+    value = data.get(part) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{part} is a JSON object")
+    return value
+
+
 @lru_cache(maxsize=1)
 def shared_policy() -> "PromptPolicy":
     """The policy over the shipped gazetteer and lexicon, with no registry and no sentence model:
@@ -503,10 +611,15 @@ class PromptPolicy:
         self._cache_dir: Path | None = None
         self._embeddings: dict[str, np.ndarray] = {}
         self._prompt_vectors: tuple[str, np.ndarray] | None = None
+        #: a rule set's parts (with_rules): themes that block or review, registry entries it adds, figures
+        self.theme_rules: dict[str, str] = {}
+        self.rule_registry: tuple[IpEntry, ...] = ()
+        self.added_figures: PhraseIndex[Figure] = PhraseIndex()
+        self.removed_figures: frozenset[str] = frozenset()
         self._index_registry(ip_entries)
 
     def _index_registry(self, ip_entries: Iterable[IpEntry]) -> None:
-        self.ip_entries = tuple(ip_entries)
+        self.ip_entries = (*ip_entries, *self.rule_registry)
         self.ip_names: PhraseIndex[IpEntry] = PhraseIndex()
         for entry in self.ip_entries:
             for phrase in (entry.name, *entry.aliases):
@@ -529,6 +642,27 @@ class PromptPolicy:
         other._description_vectors, other._cache_dir = {}, cache_dir
         return other
 
+    def with_rules(self, rules: RuleChanges) -> "PromptPolicy":
+        """The same policy with a rule set's changes (workbench.safety.rule_sets): the shipped parts are
+        shared, only what the rule set changes is indexed again."""
+        other = copy.copy(self)
+        other._prompt_vectors = None
+        for name, value in rules.thresholds:
+            setattr(other, name, value)
+        if rules.theme_words:
+            other.themes = {**self.themes, **{theme: tuple(words) + self.themes.get(theme, ())
+                                              for theme, words in rules.theme_words}}
+            other._theme_indexes = {}
+        other.theme_rules = {theme: action for theme, action in rules.theme_actions if action != ALLOW}
+        other.added_figures = PhraseIndex()
+        for name, aliases in rules.figures_added:
+            for phrase in (name, *aliases):
+                other.added_figures.add(phrase, Figure(name, "added by a rule set"))
+        other.removed_figures = frozenset(name.casefold() for name in rules.figures_removed)
+        other.rule_registry = rules.registry
+        other._index_registry(self.ip_entries[:len(self.ip_entries) - len(self.rule_registry)])
+        return other
+
     # -- the check ---------------------------------------------------------------------------------
 
     def check(self, prompt: str, *, profile: Profile = Profile(), cameos: Sequence[CameoTerms] = (),
@@ -538,13 +672,15 @@ class PromptPolicy:
         reasons: list[Reason] = []
         notes: list[Reason] = []
 
-        for hit in _longest(self.figures.find(words)):
-            if _names_something_else(prompt, words, hit):
+        for hit in _longest(self.figures.find(words) + self.added_figures.find(words)):
+            if _names_something_else(prompt, words, hit) or hit.payload.name.casefold() in self.removed_figures:
                 continue
             reason = Reason("public_figure", hit.matched, hit.payload.name)
             (notes if hit.payload.name.casefold() in granted else reasons).append(reason)
         if not reasons and not notes:  # a figure described, not named
             for reason in self._described_figures(prompt, words):
+                if reason.target.casefold() in self.removed_figures:
+                    continue
                 (notes if reason.target.casefold() in granted else reasons).append(reason)
         named_people = [r for r in reasons if r.code == "public_figure"]
 
@@ -557,8 +693,10 @@ class PromptPolicy:
         reasons += self._category_reasons(categories, real_person)
         reasons += self._ip_reasons(prompt, words, notes)
         reasons += self._restriction_reasons(prompt, words, cameos)
+        reasons += self._theme_rule_reasons(words)
 
-        acted = [(profile.action(r.code), r) for r in dict.fromkeys(reasons)]
+        acted = [(self.theme_rules[r.target] if r.code == "theme_rule" else profile.action(r.code), r)
+                 for r in dict.fromkeys(reasons)]
         decision = max((action for action, _ in acted), key=_SEVERITY.__getitem__, default=ALLOW)
         shown = tuple(r for action, r in sorted(acted, key=lambda a: -_SEVERITY[a[0]]) if action != ALLOW)
         notes += [r for action, r in acted if action == ALLOW]
@@ -708,6 +846,16 @@ class PromptPolicy:
                 out.append(Reason("ip_rules", f"{reason.matched} + {broken}", entry.name, reason.score, entry.id))
             else:
                 notes.append(Reason("ip_within_rules", reason.matched, entry.name, reason.score, entry.id))
+        return out
+
+    def _theme_rule_reasons(self, words: tuple[str, ...]) -> list[Reason]:
+        """A rule set's themes the prompt touches (each of a theme's words matched like an owner's
+        restriction: normalised, with typos)."""
+        out = []
+        for theme in self.theme_rules:
+            hits = [index.find(words) for index in self._theme_indexes_of(tuple(theme.split()))]
+            if all(hits):
+                out.append(Reason("theme_rule", " + ".join(hit[0].matched for hit in hits), theme))
         return out
 
     # -- owners' restrictions and holders' rules ---------------------------------------------------

@@ -4,6 +4,7 @@ record of every block or review, so rights holders see what their entries stoppe
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,11 +18,23 @@ from workbench.safety.policy import (
     Decision,
     IpEntry,
     Profile,
+    PromptPolicy,
+    RuleChanges,
     load_gazetteer,
 )
 from workbench.social.consent import load_cameo, refusal
 from workbench.store.db import Store
-from workbench.store.models import Cameo, IpOptOut, PolicyHit, PublicFigure, Role, User
+from workbench.store.models import (
+    Cameo,
+    IpOptOut,
+    PolicyHit,
+    PolicyRuleSet,
+    PromptCheck,
+    PublicFigure,
+    Role,
+    RuleSetStatus,
+    User,
+)
 
 
 def active_ip_entries(session: Session, holder_id: int | None = None) -> list[IpEntry]:
@@ -44,12 +57,30 @@ def granted_figures(session: Session, user: User) -> list[str]:
 
 
 @dataclass(frozen=True)
+class LiveRules:
+    """A rule set in force or in shadow: its id and changes (None: the shipped policy)."""
+    id: int | None
+    changes: RuleChanges | None
+
+
+SHIPPED = LiveRules(None, None)
+
+
+def live_rules(session: Session, status: RuleSetStatus) -> LiveRules | None:
+    row = session.scalar(select(PolicyRuleSet).where(PolicyRuleSet.status == status))
+    return LiveRules(row.id, RuleChanges.from_json(row.changes)) if row is not None else None
+
+
+@dataclass(frozen=True)
 class PromptFacts:
-    """What the policy needs from the database about one prompt's author and cameos."""
+    """What the policy needs from the database about one prompt's author and cameos, and the rule
+    sets that decide it (active) and watch it (shadow)."""
     profile: Profile
     cameos: tuple[CameoTerms, ...]
     granted_figures: tuple[str, ...]
     ip_entries: tuple[IpEntry, ...]
+    active: LiveRules = SHIPPED
+    shadow: LiveRules | None = None
 
 
 #: the longest prompt or caption the policy reads (a 100,000-character one took 16 s to check)
@@ -77,13 +108,26 @@ def _facts(session: Session, user: User | None, region: str | None, handles) -> 
     cameos = [load_cameo(session, handle) for handle in dict.fromkeys(handles)]
     return PromptFacts(profile_of(user, region), tuple(CameoTerms(c.handle, c.restrictions) for c in cameos),
                        tuple(granted_figures(session, user)) if user is not None else (),
-                       tuple(active_ip_entries(session)))
+                       tuple(active_ip_entries(session)),
+                       live_rules(session, RuleSetStatus.ACTIVE) or SHIPPED, live_rules(session, RuleSetStatus.SHADOW))
 
 
 class PolicyService:
     def __init__(self, store: Store, models) -> None:
         """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
         self._store, self._models = store, models
+        #: rule set id -> the policy with its changes (a rule set's changes never change once drafted)
+        self._rule_policies: dict[int, PromptPolicy] = {}
+        self._rule_lock = threading.Lock()
+
+    def policy_for(self, rules: LiveRules) -> PromptPolicy:
+        """The shipped policy with a rule set's changes, built once per rule set and process."""
+        if rules.id is None:
+            return self._models.prompt_policy
+        with self._rule_lock:
+            if rules.id not in self._rule_policies:
+                self._rule_policies[rules.id] = self._models.prompt_policy.with_rules(rules.changes)
+            return self._rule_policies[rules.id]
 
     def check(self, actor: ActorRef | None, prompt: str, *, region: str | None = None,
               cameos: tuple[str, ...] | list[str] = ()) -> Decision:
@@ -93,7 +137,7 @@ class PolicyService:
         with self._store.transaction() as session:
             user = load_actor(session, actor) if actor is not None else None
             facts = _facts(session, user, region, cameos)
-        return self._decide(prompt, facts)
+        return self.decide(prompt, facts)
 
     def screen(self, actor: ActorRef, prompt: str, *, cameos: tuple[str, ...] | list[str] = (),
                record: bool = True) -> Decision:
@@ -104,18 +148,27 @@ class PolicyService:
             user = load_actor(session, actor)
             facts = _facts(session, user, None, cameos)
             user_id = user.id
-        decision = self._decide(prompt, facts)
-        if record and decision.decision != ALLOW:
+        decision = self.decide(prompt, facts)
+        shadow = self.decide(prompt, facts, facts.shadow) if facts.shadow is not None else None
+        if record:
             with self._store.transaction() as session:
-                record_hits(session, user_id, prompt, decision)
+                session.add(PromptCheck(
+                    user_id=user_id, prompt=prompt, cameos=[c.handle for c in facts.cameos],
+                    decision=decision.decision, codes=[r.code for r in decision.reasons], rule_set_id=facts.active.id,
+                    shadow_rule_set_id=facts.shadow.id if shadow else None,
+                    shadow_decision=shadow.decision if shadow else None,
+                    shadow_codes=[r.code for r in shadow.reasons] if shadow else None))
+                if decision.decision != ALLOW:
+                    record_hits(session, user_id, prompt, decision)
         if decision.blocked:
             raise Forbidden(decision.message())
         return decision
 
-    def _decide(self, prompt: str, facts: "PromptFacts") -> Decision:
-        """The policy itself, run after the transaction that read the facts has ended: its first use in
-        a process loads the sentence model, which must never happen while a database lock is held."""
-        policy = self._models.prompt_policy.with_ip_entries(facts.ip_entries)
+    def decide(self, prompt: str, facts: "PromptFacts", rules: LiveRules | None = None) -> Decision:
+        """The policy itself (with the active rule set, or `rules`), run after the transaction that read
+        the facts has ended: its first use in a process loads the sentence model, which must never
+        happen while a database lock is held."""
+        policy = self.policy_for(rules or facts.active).with_ip_entries(facts.ip_entries)
         return policy.check(prompt, profile=facts.profile, cameos=facts.cameos, granted_figures=facts.granted_figures)
 
     def confirm_public_figure(self, actor: ActorRef, name: str, cameo_handle: str) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -359,6 +360,8 @@ class ModerationCase(Base):
     decision: Mapped[str | None] = mapped_column(String(24))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: a quality-control review's case names the decided case it reviews blind (at most one each)
+    qa_of_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"), unique=True)
 
 
 class Report(Base):
@@ -475,3 +478,52 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON, nullable=False)
+
+
+class RuleSetStatus(str, enum.Enum):
+    DRAFT = "draft"
+    SHADOW = "shadow"
+    ACTIVE = "active"
+    RETIRED = "retired"
+    DISCARDED = "discarded"
+
+
+class PolicyRuleSet(Base):
+    """A version of the prompt policy's editable parts (workbench.safety.rules): drafted, backtested,
+    run in shadow, then activated or discarded. At most one is active and one in shadow."""
+    __tablename__ = "policy_rule_sets"
+    __table_args__ = (Index("one_rule_set_per_live_status", "status", unique=True,
+                            sqlite_where=text("status IN ('active', 'shadow')"),
+                            postgresql_where=text("status IN ('active', 'shadow')")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[RuleSetStatus] = mapped_column(_enum(RuleSetStatus, "rule_set_status"),
+                                                  default=RuleSetStatus.DRAFT, nullable=False)
+    changes: Mapped[dict] = mapped_column(JSON, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _timestamp()
+    #: the last backtest's summary (counts of changed decisions by category, with examples)
+    backtest: Mapped[dict | None] = mapped_column(JSON)
+    shadow_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PromptCheck(Base):
+    """Every prompt screened before generation, with the active rule set's decision and, while a rule
+    set runs in shadow, the decision it would have made (which acts on nothing)."""
+    __tablename__ = "prompt_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = _timestamp()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    prompt: Mapped[str] = mapped_column(Text, nullable=False)
+    cameos: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    decision: Mapped[str] = mapped_column(String(8), nullable=False)
+    codes: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    #: the rule set that decided (None: the shipped policy)
+    rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("policy_rule_sets.id"))
+    shadow_rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("policy_rule_sets.id"), index=True)
+    shadow_decision: Mapped[str | None] = mapped_column(String(8))
+    shadow_codes: Mapped[list | None] = mapped_column(JSON)
