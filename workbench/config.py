@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     text_model: str = ""
     #: a reviewer's claim on a moderation case lapses after this many seconds without a decision
     case_lease_s: float = 900.0
+    #: the share of decided moderation cases sent blind to a second reviewer (quality control)
+    review_qa_share: float = Field(0.1, ge=0.0, le=1.0)
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
     #: how long a clip may be, in seconds: at least clip_min_s; at most clip_max_generated_s when

@@ -32,8 +32,8 @@ from workbench.rights.service import RightsService
 from workbench.safety.moderation import ModerationService
 from workbench.safety.policy import PromptPolicy, shared_policy
 from workbench.safety.reports import ReportService
-from workbench.safety.scan import OutputScanner
 from workbench.safety.rule_sets import RuleSetService
+from workbench.safety.scan import OutputScanner
 from workbench.safety.service import PolicyService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
@@ -104,7 +104,7 @@ class Workbench:
         self.analytics = AnalyticsService(self.store)
         self.reports = ReportService(self.store)
         self.moderation = ModerationService(self.store, timedelta(seconds=settings.case_lease_s),
-                                            settings.provenance_dir())
+                                            settings.provenance_dir(), settings.review_qa_share)
         self.prompt_policy = PolicyService(self.store, self.models)
         self.rule_sets = RuleSetService(self.store, self.prompt_policy)
         self.scanner = OutputScanner(self.store, self.models)

@@ -1,5 +1,9 @@
 """Whose face a clip shows: a face is its one nearest enrolled identity (issue 17, item 1)."""
+import io
 from itertools import combinations
+
+import numpy as np
+from PIL import Image
 
 import pytest
 from sqlalchemy import select
@@ -67,6 +71,17 @@ def test_a_face_nobody_granted_is_held_as_the_one_person_it_is(people):
     assert faces[0].distance <= wb.models.faces.threshold and faces[0].margin > 0
     with wb.transaction() as session:
         assert session.get(Video, clip.id).published_at is None
+    # what the reviewer checks: the face the clip shows beside ben's enrolled face, with the numbers
+    [compared] = wb.moderation.compare_faces("rita", case.id)
+    assert compared.identity == "@ben" and compared.threshold == round(wb.models.faces.threshold, 3)
+    assert (compared.distance, compared.margin) == (faces[0].distance, faces[0].margin)
+    found, reference = (np.asarray(Image.open(io.BytesIO(data)).convert("RGB")) for data in
+                        (compared.found, compared.reference))
+    engine = wb.models.faces
+    embeddings = [engine.embed(image, engine.detect(image)[0]) for image in
+                  (np.pad(found, ((40, 40), (40, 40), (0, 0)), mode="edge"),
+                   np.pad(reference, ((60, 60), (60, 60), (0, 0)), mode="edge"))]
+    assert engine.distance(*embeddings) <= engine.threshold  # the two pictures are the same person
 
 
 def test_a_granted_face_is_not_also_held_as_a_look_alike(people):

@@ -1,9 +1,11 @@
 """The policy, the registry and the output scan against the database: what is refused is recorded,
 held clips stay hidden, a removed clip does not come back re-encoded, uploads pass the same scan."""
 import dataclasses
+import io
 
 import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from tests.db.test_cameo_consent import add_person_cameo
@@ -239,6 +241,14 @@ def test_a_removed_clip_reuploaded_after_reencoding_is_refused_and_opens_a_case(
     entry = case.evidence.scan[0]
     assert entry.kind == "reupload_of_removed" and entry.uploader == "ben" and entry.fraction >= 0.5
     assert (wb.media_dir / entry.evidence_file).exists()
+    # the reviewer sees the nearest frames of the refused upload and the removed clip, blurred until revealed
+    [blurred] = wb.moderation.compare_frames("rita", case.id)
+    assert blurred.other_clip == original.id and not blurred.sharp and blurred.distance <= 31
+    wb.moderation.reveal("rita", case.id)
+    [frames] = wb.moderation.compare_frames("rita", case.id)
+    assert frames.sharp and frames.distance == blurred.distance and frames.transform == "none"
+    this, other = (Image.open(io.BytesIO(data)) for data in (frames.this_frame, frames.other_frame))
+    assert this.mode == other.mode == "RGB" and this.width > 100 and other.width > 100
     # a different clip uploads fine, and comes out watermarked and signed
     other = wb.clips.create("ana", "a blue whale under the sea", seed=12, duration_s=2.0)
     uploaded = wb.uploads.upload("ben", reencoded(other.media_file, tmp_path, scale=1.0), caption="whale")

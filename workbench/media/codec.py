@@ -176,6 +176,20 @@ def poster(path: Path, destination: Path, *, width: int = 180, at_s: float = 1.0
     return destination
 
 
+def jpeg(rgb: np.ndarray, *, max_side: int = 240, blur: float = 0.0) -> bytes:
+    """An RGB frame as JPEG bytes, scaled down to `max_side` on its longer side (greyscale and blurred
+    by `blur` pixels when given: a reviewer's preview before they choose to look)."""
+    from PIL import Image, ImageFilter
+
+    image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
+    image.thumbnail((max_side, max_side))
+    if blur:
+        image = image.convert("L").filter(ImageFilter.GaussianBlur(blur))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
 def read_clip(path: Path, *, size: tuple[int, int] | None = None, frame_count: int | None = None,
               fps: int | None = None) -> RenderedClip:
     """Decode a stored file back into a RenderedClip (frames and mono audio): what a remix builds on.

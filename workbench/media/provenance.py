@@ -300,13 +300,16 @@ def verify(path: Path, trust_anchors: Path | None = None) -> dict:
     certificate PEM), "Valid" (intact, signer not trusted), "Invalid" (tampered or unreadable), or None
     when there is no manifest; trusted is state == "Trusted". author is who the manifest says made the
     file: anyone can sign that claim with a key of their own, so it is evidence only when trusted.
-    errors lists the failed validation codes, or the SDK's error text.
+    errors lists the failed validation codes, or the SDK's error text. signer, signed_at, actions and
+    ingredients (title, relationship: parentOf / componentOf, whether it carried credentials of its own)
+    are the chain a reviewer reads.
     Raises FileNotFoundError for a missing path.
     """
     import c2pa
 
     report = {"manifest": False, "state": None, "trusted": False, "ai_generated": False, "author": None,
-              "tool": None, "parent": False, "errors": []}
+              "tool": None, "parent": False, "errors": [], "signer": None, "signed_at": None, "actions": [],
+              "ingredients": []}
     with open(path, "rb") as file, _context(trust_anchors) as context:
         try:
             with c2pa.Reader(MP4, file, context=context) as reader:
@@ -332,6 +335,17 @@ def verify(path: Path, trust_anchors: Path | None = None) -> dict:
         "tool": generators[0].get("name"),
         "parent": any(ingredient.get("relationship") == "parentOf" for ingredient in manifest.get("ingredients", [])),
         "errors": [status["code"] for status in store.get("validation_status", [])],
+        # the chain a reviewer reads: who signed, what was done, and what it was made from
+        "signer": manifest.get("signature_info", {}).get("issuer"),
+        "signed_at": manifest.get("signature_info", {}).get("time"),
+        "actions": [{"action": action.get("action"), "ai_generated": action.get("digitalSourceType") in AI_SOURCE_TYPES,
+                     "software": (action.get("softwareAgent") or {}).get("name")
+                     if isinstance(action.get("softwareAgent"), dict) else action.get("softwareAgent")}
+                    for action in actions],
+        "ingredients": [{"title": ingredient.get("title"), "relationship": ingredient.get("relationship"),
+                         "format": ingredient.get("format"),
+                         "has_credentials": bool(ingredient.get("active_manifest"))}
+                        for ingredient in manifest.get("ingredients", [])],
     }
 
 

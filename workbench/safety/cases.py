@@ -2,7 +2,7 @@
 and how a case is shown. The queue that works them is workbench.safety.moderation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -41,6 +41,8 @@ class CaseView:
     decided_at: datetime | None = None
     #: for an appeal: the decided case it appeals
     appeal_of_id: int | None = None
+    #: for a quality-control review: the decided case it reviews
+    qa_of_id: int | None = None
 
 
 def evidence_of(case: ModerationCase) -> Evidence:
@@ -61,13 +63,15 @@ def case_views(session: Session, cases: list[ModerationCase]) -> list[CaseView]:
     views = []
     for c in cases:
         evidence = evidence_of(c)
+        if evidence.qa is not None and evidence.qa.second_decision is None:
+            evidence = replace(evidence, qa=None)  # a blind review: the first decision is not shown
         views.append(CaseView(
             c.id, c.video_id, c.cameo_id, c.source.value, c.status.value, c.tier.value, c.severity, evidence,
             evidence.categories(), as_utc(c.opened_at),
             claimed_by=handles.get(c.claimed_by_id) if c.status is CaseStatus.CLAIMED else None,
             lease_expires_at=as_utc(c.lease_expires_at) if c.status is CaseStatus.CLAIMED else None,
             decided_by=handles.get(c.decided_by_id), decision=c.decision, decision_reason=c.decision_reason,
-            decided_at=as_utc(c.decided_at), appeal_of_id=c.appeal_of_id))
+            decided_at=as_utc(c.decided_at), appeal_of_id=c.appeal_of_id, qa_of_id=c.qa_of_id))
     return views
 
 
@@ -76,7 +80,8 @@ def undecided_case(session: Session, video_id: int, source: CaseSource) -> Moder
     so that reports and scan hits arriving at once merge into one case instead of racing to open two."""
     session.execute(select(Video.id).where(Video.id == video_id).with_for_update())
     case = session.scalar(select(ModerationCase).where(
-        ModerationCase.video_id == video_id, ModerationCase.status != CaseStatus.DECIDED).order_by(ModerationCase.id))
+        ModerationCase.video_id == video_id, ModerationCase.status != CaseStatus.DECIDED,
+        ModerationCase.qa_of_id.is_(None)).order_by(ModerationCase.id))
     if case is None:
         case = ModerationCase(video_id=video_id, source=source, signals={})
         session.add(case)

@@ -30,6 +30,14 @@ OWN_LIKENESS_BOOST = 1.0
 #: output-scan hit kind -> severity
 SCAN_SEVERITY = {"face_without_consent": 1.5, "public_figure_face": 0.9, "reupload_of_removed": 1.2,
                  "prompt_review": 0.6, "copy_of_published": 0.6, "credentials_of_another": 0.7}
+#: what a deepfake score is worth: each shipped detector's video-level ROC AUC on the shipped benchmark's
+#: held-out people, trained on every method ("all") and mean over methods it never saw ("unseen"), from
+#: BENCHMARKS.md "Deepfake detection on the shipped benchmark" (benchmarks/bench_deepfake.py --fresh)
+DETECTOR_AUC: dict[str, dict[str, float]] = {
+    "frequency": {"all": 0.746, "unseen": 0.603},
+    "blending": {"all": 0.764, "unseen": 0.713},
+    "temporal": {"all": 0.924, "unseen": 0.795},
+}
 #: a cameo enrollment whose face matches a public figure is a likely impersonation: near the top
 ENROLLMENT_MATCH_SEVERITY = 0.9
 
@@ -45,7 +53,8 @@ class ReportEntry:
 @dataclass(frozen=True)
 class ScanHit:
     """One finding of the output scan. Which fields are set depends on the kind:
-    face_without_consent (cameo, distance, margin), public_figure_face (figure, distance, margin), reupload_of_removed
+    face_without_consent (cameo, distance, threshold, margin, face_file: the face as the clip shows it),
+    public_figure_face (figure and the same), reupload_of_removed
     (video_id, fraction, median_distance, transform; evidence_file when an upload was refused),
     copy_of_published (the same fields, for a published clip an upload repeats), credentials_of_another
     (an upload whose untrusted Content Credentials name someone else), prompt_review (reason: the
@@ -57,8 +66,12 @@ class ScanHit:
     cameo: str | None = None
     figure: str | None = None
     distance: float | None = None
+    #: the face engine's same-person threshold the distance was held against (face hits)
+    threshold: float | None = None
     #: how much farther the next enrolled identity was (face hits): a small margin is a near tie
     margin: float | None = None
+    #: the face found, cropped from the clip (a path under the media folder)
+    face_file: str | None = None
     video_id: int | None = None
     fraction: float | None = None
     median_distance: float | None = None
@@ -107,6 +120,17 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class QaReview:
+    """A quality-control review of a decided case: the first decision (hidden from the second reviewer
+    until they decide) and, once made, the second; where they differ an admin decides which stands."""
+    of_case: int
+    first_decision: str
+    first_by: str
+    second_decision: str | None = None
+    second_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Evidence:
     reports: tuple[ReportEntry, ...] = ()
     scan: tuple[ScanHit, ...] = ()
@@ -114,6 +138,7 @@ class Evidence:
     enrollment: EnrollmentMatch | None = None
     appeal: AppealEntry | None = None
     escalations: tuple[Escalation, ...] = field(default=())
+    qa: QaReview | None = None
 
     def with_report(self, entry: ReportEntry) -> "Evidence":
         return replace(self, reports=(*self.reports, entry))
@@ -156,7 +181,7 @@ class Evidence:
             data["reports"] = [without_none(entry) for entry in self.reports]
         if self.scan:
             data["scan"] = [without_none(entry) for entry in self.scan]
-        for name in ("deepfake", "enrollment", "appeal"):
+        for name in ("deepfake", "enrollment", "appeal", "qa"):
             if getattr(self, name) is not None:
                 data[name] = asdict(getattr(self, name))
         if self.escalations:
@@ -179,6 +204,7 @@ class Evidence:
             enrollment=_entry(EnrollmentMatch, data["enrollment"]) if data.get("enrollment") else None,
             appeal=_entry(AppealEntry, data["appeal"]) if data.get("appeal") else None,
             escalations=tuple(_entry(Escalation, item) for item in data.get("escalations", ())),
+            qa=_entry(QaReview, data["qa"]) if data.get("qa") else None,
         )
 
 

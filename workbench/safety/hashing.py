@@ -239,6 +239,29 @@ def match_clip(query: np.ndarray, library: Mapping[int, np.ndarray] | Iterable[t
     return found
 
 
+@dataclass(frozen=True)
+class FramePair:
+    """The two frames of two clips whose hashes are nearest: what a reviewer looks at to check a match."""
+    #: indexes into the two frame lists
+    first: int
+    second: int
+    #: Hamming distance of their PDQ hashes (of 256 bits), after undoing `transform` on the first
+    distance: int
+    transform: str
+
+
+def closest_frames(first: list[np.ndarray], second: list[np.ndarray]) -> FramePair | None:
+    """The pair of frames, one from each list, with the nearest PDQ hashes, trying every rotation and
+    flip of the first's frames (an upload may be mirrored); None when either list is empty."""
+    if not first or not second:
+        return None
+    query = np.stack([frame_hash_dihedral(frame)[0] for frame in first])  # (n, 8, 32)
+    library = np.stack([frame_hash(frame)[0] for frame in second])  # (m, 32)
+    distances = hamming(query, library)  # (n, 8, m)
+    i, variant, j = np.unravel_index(int(np.argmin(distances)), distances.shape)
+    return FramePair(int(i), int(j), int(distances[i, variant, j]), DIHEDRAL_TRANSFORMS[variant])
+
+
 def trim_borders(rgb: np.ndarray, *, flatness: float = BORDER_FLATNESS,
                  max_fraction: float = MAX_BORDER_FRACTION) -> np.ndarray:
     """The frame without flat bars along its edges (letterbox, pillarbox, a solid padding colour).

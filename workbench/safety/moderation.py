@@ -13,20 +13,24 @@ in the same transaction as the change it records.
 """
 from __future__ import annotations
 
+import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workbench.faces.gallery import load_gallery, reference_photo
 from workbench.files import write_atomically
+from workbench.media.codec import jpeg
 from workbench.media.provenance import ensure_credentials, verify
+from workbench.metrics.agreement import Agreement, agreement
 from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
 from workbench.safety.evidence import (
     REPORT_REASONS,
@@ -34,8 +38,9 @@ from workbench.safety.evidence import (
     EnrollmentMatch,
     Escalation,
     Evidence,
+    QaReview,
 )
-from workbench.safety.hashing import library_hashes, sample_frames
+from workbench.safety.hashing import closest_frames, library_hashes, sample_frames
 from workbench.safety.scan import fingerprint_bytes
 from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
@@ -163,12 +168,17 @@ ENROLLMENT_ACTIONS = tuple(name for name, decision in DECISIONS.items() if decis
 APPEALABLE = tuple(name for name, decision in DECISIONS.items() if decision.appealable)
 MAX_REASON_CHARS = 1000
 MAX_QUEUE = 500
+#: the clip's status in a blind review
+BLIND = "not shown in a blind review"
 #: the dashboard's time-to-decision window
 DASHBOARD_WINDOW = timedelta(days=7)
 #: the blurred preview: this many frames, greyscale, each this wide, blurred this much
 PREVIEW_FRAMES = 3
 PREVIEW_WIDTH = 160
 PREVIEW_BLUR_RADIUS = 9
+#: a hash hit is shown as the nearest of this many frames of each clip, this wide
+COMPARED_FRAMES = 12
+COMPARED_SIDE = 320
 
 
 @dataclass(frozen=True)
@@ -219,6 +229,41 @@ class CaseDetail:
     provenance: dict | None
     #: for a held enrollment: the enrolled face (the cameo's reference image), to compare with the match
     cameo_reference: Path | None = None
+    #: a quality review not yet decided: the first decision, and what it did to the clip, are hidden
+    blind: bool = False
+
+
+@dataclass(frozen=True)
+class FaceComparison:
+    """A face hit as a reviewer checks it: the face the clip shows beside the enrolled one."""
+    #: whose face it matched: "@handle" (a cameo) or a public figure's name
+    identity: str
+    #: JPEG of the face in the clip (for an enrollment: the face enrolled), None if it was not kept
+    found: bytes | None
+    #: JPEG of the enrolled reference face (the cameo's reference image, the gallery's photo)
+    reference: bytes | None
+    distance: float | None
+    threshold: float | None
+    #: how much farther the next identity was: a small margin is a near tie
+    margin: float | None
+
+
+@dataclass(frozen=True)
+class FrameComparison:
+    """A hash hit as a reviewer checks it: the nearest frames of the two clips side by side."""
+    kind: str
+    other_clip: int
+    #: JPEGs: the frame of the clip (or refused upload) in the case, and the frame of the clip it repeats
+    this_frame: bytes
+    other_frame: bytes
+    #: bits of 256 by which the two frames' PDQ hashes differ, and the change undone to compare them
+    distance: int
+    transform: str
+    #: share of the clip's frames within the match distance, and their median distance (from the scan)
+    fraction: float | None
+    median_distance: float | None
+    #: False until this reviewer revealed the case: greyscale and blurred like the preview
+    sharp: bool
 
 
 @dataclass(frozen=True)
@@ -236,14 +281,24 @@ class Dashboard:
     decisions_by_action: dict[str, int]
     #: reviewer handle -> category -> media revealed today (UTC); a reviewer sees their own only
     exposure_today: dict[str, dict[str, int]]
+    #: quality control: blind reviews waiting, disagreements waiting for an admin
+    qa_pending: int = 0
+    qa_disagreements: int = 0
+    #: first and second reviewers' decisions on reviewed cases: overall, by category, and by reviewer
+    #: (each reviewer's reviewed decisions, first or second; a reviewer sees their own only)
+    agreement: Agreement | None = None
+    agreement_by_category: dict[str, Agreement] = field(default_factory=dict)
+    agreement_by_reviewer: dict[str, Agreement] = field(default_factory=dict)
 
 
 class ModerationService:
-    def __init__(self, store: Store, lease: timedelta, provenance_dir: Path) -> None:
+    def __init__(self, store: Store, lease: timedelta, provenance_dir: Path, qa_share: float = 0.0) -> None:
         """`lease`: how long a claim holds a case before another reviewer may take it;
         `provenance_dir`: the installation's signing credentials, whose root a clip's Content
-        Credentials are verified against."""
+        Credentials are verified against; `qa_share`: the share of decided cases sent blind to a
+        second reviewer."""
         self._store, self._lease, self._provenance_dir = store, lease, provenance_dir
+        self._qa_share = qa_share
 
     # -- the queue -------------------------------------------------------------------------------
 
@@ -329,6 +384,8 @@ class ModerationService:
                                else f"claim case #{case.id} before deciding it")
             if case.video_id is None and action not in ENROLLMENT_ACTIONS:
                 raise InvalidInput(f"a cameo enrollment case is decided with {', '.join(ENROLLMENT_ACTIONS)}")
+            if case.qa_of_id is not None:
+                return self._decide_review(session, me, case, action, reason)
             if action == "escalate":
                 return self._escalate(session, me, case, reason)
             appealed = session.get(ModerationCase, case.appeal_of_id) if case.appeal_of_id else None
@@ -340,8 +397,56 @@ class ModerationService:
             _notify_decision(session, case, appealed, action, reason)
             audit(session, me, "case.decide", "case", case.id, decision=action, reason=reason, video_id=case.video_id,
                   cameo_id=case.cameo_id, **({"appeal_of": appealed.id} if appealed else {}))
+            if sampled_for_review(case.id, self._qa_share):
+                self._open_review(session, me, case)
             session.flush()
             return case_views(session, [case])[0]
+
+    # -- quality control -------------------------------------------------------------------------
+
+    def _open_review(self, session: Session, me: User, case: ModerationCase) -> None:
+        """Send a decided case blind to a second reviewer: a case with the same evidence, which the
+        first decider may not take and whose view hides the first decision."""
+        review = ModerationCase(video_id=case.video_id, cameo_id=case.cameo_id, source=case.source,
+                                qa_of_id=case.id, excluded_reviewer_id=me.id)
+        record_evidence(review, replace(evidence_of(case), qa=QaReview(case.id, case.decision, me.handle)))
+        if insert_once(session, review):
+            audit(session, me, "qa.open", "case", review.id, qa_of=case.id)
+
+    def _decide_review(self, session: Session, me: User, case: ModerationCase, action: str, reason: str) -> CaseView:
+        """A quality review acts on nothing. The second reviewer's decision is recorded: alike, the
+        review is done; different, it goes to an admin, whose decision stands (and, where it differs
+        from the first, replaces it, unless the creator appealed: their appeal decides then)."""
+        if action == "escalate":
+            raise InvalidInput("a quality review records the decision you would make; choose one")
+        evidence = evidence_of(case)
+        qa = evidence.qa
+        original = _locked_case(session, case.qa_of_id)
+        if qa.second_decision is None:
+            qa = replace(qa, second_decision=action, second_by=me.handle)
+            record_evidence(case, replace(evidence, qa=qa))
+            audit(session, me, "qa.review", "case", case.id, qa_of=original.id, decision=action,
+                  agrees=action == qa.first_decision)
+            if action != qa.first_decision:
+                case.tier = CaseTier.SENIOR
+                _unclaim(case)
+                session.flush()
+                return case_views(session, [case])[0]
+        elif action != original.decision and original.status is CaseStatus.DECIDED:
+            appealed = session.scalar(select(ModerationCase.id).where(ModerationCase.appeal_of_id == original.id))
+            if appealed is None:
+                _undo(session, original)
+                self._apply(session, original, action)
+                audit(session, me, "case.correct", "case", original.id, was=original.decision, now=action,
+                      reason=reason, qa_case=case.id)
+                original.decision, original.decision_reason = action, f"{reason} (corrected after a quality review)"
+                original.decided_by_id = me.id
+                _notify_decision(session, original, None, action, reason)
+        case.status, case.decided_by_id, case.decided_at = CaseStatus.DECIDED, me.id, utcnow()
+        case.decision, case.decision_reason, case.lease_expires_at = action, reason, None
+        audit(session, me, "case.decide", "case", case.id, decision=action, reason=reason, qa_of=original.id)
+        session.flush()
+        return case_views(session, [case])[0]
 
     def _escalate(self, session: Session, me: User, case: ModerationCase, reason: str) -> CaseView:
         if case.tier is CaseTier.SENIOR:
@@ -406,9 +511,11 @@ class ModerationService:
         """A case with its clip, lineage, remixes, cameos, reports, history and provenance."""
 
         with self._store.transaction() as session:
-            _reviewer(session, actor)
+            me = _reviewer(session, actor)
             case = _load_case(session, case_id)
+            _refuse_while_blind(session, me, case)
             view = case_views(session, [case])[0]
+            blind = case.qa_of_id is not None and evidence_of(case).qa.second_decision is None
             video = session.get(Video, case.video_id) if case.video_id else None
             lineage, remixes, cameos, provenance = [], [], [], None
             if video is not None:
@@ -428,8 +535,67 @@ class ModerationService:
             enrolled = session.get(Cameo, case.cameo_id) if case.video_id is None and case.cameo_id else None
             reference = (self._store.media_dir / enrolled.reference_image_path
                          if enrolled is not None and enrolled.reference_image_path else None)
+            if blind:  # what the first decision did to the clip (removed, labelled) is not shown either
+                lineage = [*lineage[:-1], *(replace(clip, status=BLIND, removal=None, label=None, age_restricted=False)
+                                            for clip in lineage[-1:])]
             return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),
-                              tuple(reports), tuple(history), appealed, provenance, reference)
+                              tuple(reports), tuple(history), appealed, provenance, reference, blind)
+
+    def compare_faces(self, actor: ActorRef, case_id: int) -> list[FaceComparison]:
+        """Each face hit of the case (and a held enrollment's match) as the two faces to compare, with
+        the distance, the threshold it was held against and the margin to the next identity."""
+        with self._store.transaction() as session:
+            _reviewer(session, actor)
+            case = _load_case(session, case_id)
+            evidence = evidence_of(case)
+            references = {cameo.handle: cameo.reference_image_path for cameo in session.scalars(
+                select(Cameo).where(Cameo.handle.in_({hit.cameo for hit in evidence.scan if hit.cameo}
+                                                     | ({evidence.enrollment.cameo} if evidence.enrollment else set()))))}
+        media = self._store.media_dir
+        read = lambda relative: (media / relative).read_bytes() if relative and (media / relative).exists() else None  # noqa: E731
+        out = []
+        for hit in evidence.scan:
+            if hit.kind == "face_without_consent":
+                out.append(FaceComparison(f"@{hit.cameo}", read(hit.face_file), read(references.get(hit.cameo)),
+                                          hit.distance, hit.threshold, hit.margin))
+            elif hit.kind == "public_figure_face":
+                out.append(FaceComparison(hit.figure, read(hit.face_file), _figure_photo(hit.figure),
+                                          hit.distance, hit.threshold, hit.margin))
+        enrolled = evidence.enrollment
+        if enrolled is not None and enrolled.public_figure:
+            out.append(FaceComparison(enrolled.public_figure, read(references.get(enrolled.cameo)),
+                                      _figure_photo(enrolled.public_figure), enrolled.face_distance, None, None))
+        return out
+
+    def compare_frames(self, actor: ActorRef, case_id: int) -> list[FrameComparison]:
+        """Each hash hit of the case as the nearest frames of the two clips, with their Hamming
+        distance: sharp once this reviewer revealed the case, blurred before."""
+        with self._store.transaction() as session:
+            me = _reviewer(session, actor)
+            case = _load_case(session, case_id)
+            hits = [hit for hit in evidence_of(case).scan if hit.video_id is not None]
+            files = dict(session.execute(select(Video.id, Video.media_path).where(
+                Video.id.in_({hit.video_id for hit in hits} | {case.video_id} - {None}))).all())
+            sharp = session.scalar(select(AuditEntry.id).where(
+                AuditEntry.action == "case.reveal", AuditEntry.target_type == "case", AuditEntry.target_id == case.id,
+                AuditEntry.actor_id == me.id).limit(1)) is not None
+        media = self._store.media_dir
+        out = []
+        for hit in hits:
+            this = media / (hit.evidence_file or files.get(case.video_id, ""))
+            other = media / files.get(hit.video_id, "")
+            if not (this.is_file() and other.is_file()):
+                continue
+            these = sample_frames(this, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
+            those = sample_frames(other, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
+            pair = closest_frames(these, those)
+            if pair is None:
+                continue
+            blur = 0.0 if sharp else PREVIEW_BLUR_RADIUS
+            out.append(FrameComparison(hit.kind, hit.video_id, jpeg(these[pair.first], blur=blur),
+                                       jpeg(those[pair.second], blur=blur), pair.distance, pair.transform,
+                                       hit.fraction, hit.median_distance, sharp))
+        return out
 
     def preview(self, actor: ActorRef, case_id: int) -> bytes | None:
         """The case's clip as a strip of blurred greyscale frames (PNG), shown instead of the clip
@@ -492,6 +658,7 @@ class ModerationService:
                 time_to_decision_p50_s=percentile(waits, 50), time_to_decision_p90_s=percentile(waits, 90),
                 decisions_by_action=by_action,
                 exposure_today=_exposure_today(session, None if me.role is Role.ADMIN else me.id, now),
+                **_quality(session, None if me.role is Role.ADMIN else me.handle),
             )
 
     def audit_log(self, actor: ActorRef, *, target_type: str | None = None, target_id: int | None = None,
@@ -511,6 +678,20 @@ class ModerationService:
             if action:
                 query = query.where(AuditEntry.action.startswith(action, autoescape=True))
             return _audit_views(session, query.order_by(AuditEntry.id.desc()).limit(limit))
+
+
+def _figure_photo(name: str) -> bytes | None:
+    """The public-figure gallery's reference photo of `name`, as JPEG (None without one)."""
+    figure = next((f for f in load_gallery() if f.name == name), None)
+    photo = reference_photo(figure) if figure is not None else None
+    return jpeg(photo, max_side=COMPARED_SIDE) if photo is not None else None
+
+
+def sampled_for_review(case_id: int, share: float) -> bool:
+    """Whether a decided case goes to quality review: a fixed hash of its id under `share`, so the
+    sample is reproducible and no reviewer can steer it."""
+    draw = int.from_bytes(hashlib.sha256(f"qa:{case_id}".encode()).digest()[:8], "big") / 2**64
+    return draw < share
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -619,6 +800,16 @@ def _check_claimable(session: Session, case: ModerationCase, me: User, now: date
         raise Forbidden(f"case #{case.id} is about your own clip or likeness; another reviewer must take it")
 
 
+def _refuse_while_blind(session: Session, me: User, case: ModerationCase) -> None:
+    """A decided case under blind review is shown only to its first decider and to admins until the
+    second reviewer has decided: otherwise the review would not be blind."""
+    if case.status is not CaseStatus.DECIDED or me.role is Role.ADMIN or case.decided_by_id == me.id:
+        return
+    review = session.scalar(select(ModerationCase).where(ModerationCase.qa_of_id == case.id))
+    if review is not None and evidence_of(review).qa.second_decision is None:
+        raise Forbidden(f"case #{case.id} is under a blind quality review; its decision is shown once that is done")
+
+
 def _unclaim(case: ModerationCase) -> None:
     case.status, case.claimed_by_id, case.claimed_at, case.lease_expires_at = CaseStatus.OPEN, None, None, None
 
@@ -684,6 +875,30 @@ def _audit_views(session: Session, query) -> list[AuditView]:
                                    .where(User.id.in_({e.actor_id for e in entries} - {None}))).all())
     return [AuditView(e.id, as_utc(e.created_at), handles.get(e.actor_id, "operator"), e.action, e.target_type,
                       e.target_id, dict(e.details)) for e in entries]
+
+
+def _quality(session: Session, reviewer: str | None) -> dict:
+    """The quality-control figures of the dashboard: reviews waiting, and agreement between first and
+    second reviewers (raw and Cohen's kappa) overall, by category and by reviewer (`reviewer`: only theirs)."""
+    reviews = [evidence_of(case) for case in session.scalars(select(ModerationCase).where(
+        ModerationCase.qa_of_id.is_not(None)).order_by(ModerationCase.id))]
+    pairs = [(e.qa, e.categories()) for e in reviews if e.qa.second_decision is not None]
+    by_category: dict[str, list] = {}
+    by_reviewer: dict[str, list] = {}
+    for qa, categories in pairs:
+        for category in categories or ("uncategorised",):
+            by_category.setdefault(category, []).append(qa)
+        for handle in {qa.first_by, qa.second_by}:
+            by_reviewer.setdefault(handle, []).append(qa)
+    measure = lambda found: agreement([q.first_decision for q in found], [q.second_decision for q in found])  # noqa: E731
+    return {"qa_pending": sum(e.qa.second_decision is None for e in reviews),
+            "qa_disagreements": session.scalar(select(func.count()).select_from(ModerationCase).where(
+                ModerationCase.qa_of_id.is_not(None), ModerationCase.status != CaseStatus.DECIDED,
+                ModerationCase.tier == CaseTier.SENIOR)),
+            "agreement": measure([qa for qa, _ in pairs]) if pairs else None,
+            "agreement_by_category": {category: measure(found) for category, found in sorted(by_category.items())},
+            "agreement_by_reviewer": {handle: measure(found) for handle, found in sorted(by_reviewer.items())
+                                      if reviewer is None or handle == reviewer}}
 
 
 def _exposure_today(session: Session, reviewer_id: int | None, now: datetime) -> dict[str, dict[str, int]]:

@@ -20,6 +20,7 @@ moderation case with the evidence; an upload that repeats a removed clip is refu
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.faces.identities import Assignment, Identity, assign
+from workbench.files import write_atomically
+from workbench.media.codec import jpeg
 from workbench.media.provenance import verify
 from workbench.safety.cases import evidence_of, record_evidence, undecided_case
 from workbench.safety.deepfake.tracks import largest, track_from_faces
@@ -53,6 +56,8 @@ from workbench.store.models import (
 
 #: faces are looked for in this many frames spread over the clip
 FACE_FRAMES = 6
+#: a face kept as evidence is this many pixels on its longer side
+FACE_CROP_SIDE = 200
 #: frames larger than this on their longer side are scaled down to it for the face checks (the detector
 #: works at 640; six 1920x1920 frames held for the deepfake track were 66 MB)
 FACE_FRAME_SIDE = 1280
@@ -109,7 +114,7 @@ class OutputScanner:
             published = {video_id: fingerprint_array(data) for video_id, data in session.execute(
                 select(VideoFingerprint.video_id, VideoFingerprint.frame_hashes)
                 .join(Video, Video.id == VideoFingerprint.video_id).where(Video.status == VideoStatus.PUBLISHED))} if upload else {}
-        seen: dict[tuple[str, str], Assignment] = {}
+        seen: dict[tuple[str, str], tuple[Assignment, np.ndarray, object]] = {}
         largest_faces = []
         for number, (frame, faces) in enumerate(zip(picks, found_faces)):
             biggest = largest(faces) if faces else None
@@ -121,16 +126,18 @@ class OutputScanner:
                 if found is None or found.identity.granted:
                     continue
                 key = (found.identity.kind, found.identity.key)
-                if key not in seen or found.distance < seen[key].distance:
-                    seen[key] = found
-        for (kind, key), found in seen.items():
-            margin = None if found.margin is None else round(found.margin, 3)
+                if key not in seen or found.distance < seen[key][0].distance:
+                    seen[key] = (found, frame, face)
+        for (kind, key), (found, frame, face) in seen.items():
+            measured = dict(distance=round(found.distance, 3), threshold=round(engine.threshold, 3),
+                            margin=None if found.margin is None else round(found.margin, 3),
+                            face_file=self._keep_face(frame, face))
             if kind == "cameo":
                 hits.append(ScanHit("face_without_consent", f"shows the face of @{key} without their grant",
-                                    cameo=key, distance=round(found.distance, 3), margin=margin))
+                                    cameo=key, **measured))
             else:
                 hits.append(ScanHit("public_figure_face", f"shows a face matching the public figure {key}",
-                                    figure=key, distance=round(found.distance, 3), margin=margin))
+                                    figure=key, **measured))
         fingerprint = library_hashes(path)
         query = clip_hashes(path, dihedral=upload, letterbox=upload)
         repeat = match_clip(query, removed) if removed else None
@@ -145,6 +152,29 @@ class OutputScanner:
                                 median_distance=repeat.median_distance, transform=repeat.transform))
         scores = deepfake_scores(self._models.deepfake_detectors, largest_faces, len(picks)) if largest_faces else None
         return ScanResult(tuple(hits), fingerprint, verify(path, trust_anchors), scores)
+
+    def _keep_face(self, frame: np.ndarray, face) -> str:
+        """The face as the clip shows it (its box with a margin), kept under media/evidence/faces by its
+        content for the reviewer to compare with the enrolled face; the path relative to the media folder."""
+        crop = face_crop(frame, face.bbox)
+        data = jpeg(crop, max_side=FACE_CROP_SIDE)
+        relative = f"evidence/faces/{hashlib.sha256(data).hexdigest()}.jpg"
+        destination = self._store.media_dir / relative
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(destination, data)
+        return relative
+
+
+def face_crop(frame: np.ndarray, bbox, *, margin: float = 0.3) -> np.ndarray:
+    """The face's box, widened by `margin` of its size on every side and kept inside the frame."""
+    x1, y1, x2, y2 = (float(v) for v in bbox)
+    pad_x, pad_y = (x2 - x1) * margin, (y2 - y1) * margin
+    height, width = frame.shape[:2]
+    left, top = max(0, int(x1 - pad_x)), max(0, int(y1 - pad_y))
+    right, bottom = min(width, int(x2 + pad_x) + 1), min(height, int(y2 + pad_y) + 1)
+    return frame[top:bottom, left:right]
+
 
 def enrolled_faces(session: Session, models, media_dir: Path, *,
                    granted: set[int] | frozenset[int] = frozenset()) -> list[Identity]:
