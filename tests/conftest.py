@@ -91,7 +91,8 @@ def wb(database_url, tmp_path, migrated_sqlite) -> Workbench:
     start one explicitly)."""
     if database_url.startswith("sqlite:///"):
         shutil.copyfile(migrated_sqlite, database_url.removeprefix("sqlite:///"))
-    settings = Settings(data_dir=tmp_path / "data", queue_url="immediate")
+    # no decision is sampled for quality review unless a test asks (tests/db/test_review_quality.py)
+    settings = Settings(data_dir=tmp_path / "data", queue_url="immediate", review_qa_share=0.0)
     workbench = open_workbench(database_url, media_dir=tmp_path / "media", settings=settings)
     yield workbench
     workbench.close()

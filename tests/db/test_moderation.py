@@ -378,3 +378,70 @@ def test_a_case_about_a_clip_can_take_its_character_cameo_out_of_use_and_an_appe
     wb.moderation.claim("rex", appeal.id)
     wb.moderation.decide("rex", appeal.id, "keep", "the owner granted it")
     assert wb.videos.get("ben", clip.id).status == "published" and wb.cameos.get("holly", "pip").status == "verified"
+
+
+def test_a_case_acts_on_the_cameo_it_is_about_and_its_owner_may_appeal(team):
+    """Issue 19, item 3: suspend a cameo in the clip, or send it back to enrollment, through the cameo's
+    own transitions, audited, undone on appeal by its owner; suspend the creator alone."""
+    wb = team
+    add_person_cameo(wb, "ben", permission="everyone")
+    clip = clip_by(wb, "ana", "@ben waving on a pier", cameos=("ben",))
+    case = wb.reports.report("tess", clip.id, "harassment", "mocking")
+    wb.moderation.claim("rita", case.id)
+    with pytest.raises(InvalidInput, match="name the cameo"):
+        wb.moderation.decide("rita", case.id, "suspend_cameo", "misused")
+    with pytest.raises(InvalidInput, match="not a cameo in clip"):
+        wb.moderation.decide("rita", case.id, "suspend_cameo", "misused", cameo="ana")
+    wb.moderation.decide("rita", case.id, "suspend_cameo", "this likeness is being misused", cameo="@ben")
+    assert wb.cameos.get("ben", "ben").status == "held"
+    with pytest.raises(Forbidden):
+        clip_by(wb, "ana", "@ben at the fair", cameos=("ben",), seed=2)
+    with pytest.raises(Forbidden, match="only the creator"):
+        wb.moderation.appeal("tess", case.id, "not mine but still")
+    appeal = wb.moderation.appeal("ben", case.id, "it is my cameo and I am fine with it")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "the owner consents")
+    assert wb.cameos.get("ben", "ben").status == "verified"
+
+    second = clip_by(wb, "ana", "@ben dancing in the rain", cameos=("ben",), seed=3)
+    case = wb.reports.report("tess", second.id, "likeness", "is that really him?")
+    wb.moderation.claim("rita", case.id)
+    wb.moderation.decide("rita", case.id, "reverify_cameo", "the face does not look like the enrolled one",
+                         cameo="ben")
+    assert wb.cameos.get("ben", "ben").status == "pending"  # he passes the liveness check again
+    appeal = wb.moderation.appeal("ben", case.id, "it is me")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "matches after all")
+    assert wb.cameos.get("ben", "ben").status == "verified"
+
+    third = clip_by(wb, "ana", "a quiet harbour at dusk", seed=4)
+    case = wb.reports.report("tess", third.id, "spam", "spam account")
+    wb.moderation.claim("rita", case.id)
+    wb.moderation.decide("rita", case.id, "suspend_account", "a spam account")
+    assert wb.users.get("ana").suspended and wb.videos.get("rita", third.id).status == "published"
+    steps = [(e.action, e.details.get("decision")) for e in wb.moderation.audit_log("ada", action="case.decide")]
+    assert ("case.decide", "suspend_account") in steps and ("case.decide", "reverify_cameo") in steps
+
+
+def test_the_queue_is_searched_by_clip_creator_cameo_owner_category_source_status_and_age(team):
+    wb = team
+    add_person_cameo(wb, "ben", permission="everyone")
+    spam_clip, spam = reported(wb, "ana", "a cat juggling", "spam", "tess", seed=1)
+    cameo_clip = clip_by(wb, "tess", "@ben on a swing", seed=2, cameos=("ben",))
+    likeness = wb.reports.report("ana", cameo_clip.id, "likeness", "odd")
+    ids = lambda **filters: [c.id for c in wb.moderation.queue("rita", **filters)]  # noqa: E731
+    assert set(ids()) == {spam.id, likeness.id}
+    assert ids(clip=spam_clip.id) == [spam.id]
+    assert ids(creator="tess") == [likeness.id]
+    assert ids(cameo_owner="ben") == [likeness.id]
+    assert ids(category="spam") == [spam.id] and ids(category="likeness") == [likeness.id]
+    assert set(ids(source="report")) == {spam.id, likeness.id} and ids(source="scan") == []
+    assert ids(min_age_hours=1) == []
+    wb.moderation.claim("rita", spam.id)
+    assert ids(status="claimed") == [spam.id] and ids(status="open") == [likeness.id]
+    wb.moderation.decide("rita", spam.id, "keep", "fine")
+    assert ids(status="decided") == [spam.id] and ids() == [likeness.id]
+    with pytest.raises(InvalidInput, match="unknown status"):
+        wb.moderation.queue("rita", status="closed")
+    with pytest.raises(NotFound):
+        wb.moderation.queue("rita", creator="nobody_here")

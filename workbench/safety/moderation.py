@@ -125,6 +125,35 @@ HOLD_CHARACTERS = Step(_hold_characters, lambda session, subject: [
     cameo_states.put_back_in_use(session, cameo) for cameo in _characters_in(session, subject.video, CameoStatus.HELD)])
 
 
+def _suspend_cameo(session: Session, subject: Subject) -> None:
+    if not cameo_states.take_out_of_use(session, subject.cameo):
+        raise Conflict(f"the cameo @{subject.cameo.handle} is {subject.cameo.status.value}, not in use: "
+                       "there is nothing to suspend")
+
+
+def _reverify_cameo(session: Session, subject: Subject) -> None:
+    """A person cameo goes back to enrollment (its owner passes the liveness check again); a character,
+    which has no liveness check, is held with a case of its own in which a reviewer verifies it again."""
+    cameo = subject.cameo
+    if cameo.kind is CameoKind.PERSON:
+        if not cameo_states.require_reverification(session, cameo):
+            raise Conflict(f"the cameo @{cameo.handle} is {cameo.status.value}: it cannot be sent back to enrollment")
+        return
+    if not cameo_states.take_out_of_use(session, cameo):
+        raise Conflict(f"the character @{cameo.handle} is {cameo.status.value}, not in use")
+    case = ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT)
+    record_evidence(case, Evidence(enrollment=EnrollmentMatch(
+        cameo.handle, cameo.owner.handle, None, None, "a reviewer asked for this character to be verified again")))
+    session.add(case)
+    session.flush()
+
+
+SUSPEND_CAMEO = Step(_suspend_cameo, lambda session, subject: cameo_states.put_back_in_use(session, subject.cameo))
+REVERIFY_CAMEO = Step(_reverify_cameo, lambda session, subject: (
+    cameo_states.restore_verification(session, subject.cameo) if subject.cameo.kind is CameoKind.PERSON
+    else cameo_states.put_back_in_use(session, subject.cameo)))
+
+
 @dataclass(frozen=True)
 class Decision:
     """A decision: its words, and the steps it takes on a clip's case and on a held cameo's case
@@ -152,8 +181,14 @@ DECISIONS: dict[str, Decision] = {
                                 (RELEASE_HOLD, REMOVE_BY_REVIEW, HOLD_CHARACTERS)),
     "suspend": Decision("Remove the clip and suspend its creator", (RELEASE_HOLD, REMOVE_BY_REVIEW, SUSPEND_USER),
                         (REJECT_CAMEO, SUSPEND_USER), "Reject the cameo and suspend its owner"),
+    "suspend_account": Decision("Suspend the creator's account", (RELEASE_HOLD, SUSPEND_USER)),
+    "suspend_cameo": Decision("Suspend a cameo in the clip", (RELEASE_HOLD, SUSPEND_CAMEO)),
+    "reverify_cameo": Decision("Require a cameo in the clip to be verified again", (RELEASE_HOLD, REVERIFY_CAMEO),
+                               (REVERIFY_CAMEO,), "Require the owner to enroll again"),
     "escalate": Decision("Escalate to a senior reviewer", (), ()),
 }
+#: decisions that act on one cameo: on a clip's case the reviewer names which of its cameos
+ON_A_CAMEO = ("suspend_cameo", "reverify_cameo")
 ACTIONS: dict[str, str] = {name: decision.label for name, decision in DECISIONS.items()}
 
 
@@ -302,16 +337,47 @@ class ModerationService:
 
     # -- the queue -------------------------------------------------------------------------------
 
-    def queue(self, actor: ActorRef, *, limit: int = 100) -> list[CaseView]:
-        """Undecided cases this reviewer's tier works, most severe first, oldest first among equals;
-        claimed ones included (with who holds them). Escalated cases are listed for admins only."""
+    def queue(self, actor: ActorRef, *, limit: int = 100, clip: int | None = None, creator: str | None = None,
+              cameo_owner: str | None = None, category: str | None = None, source: str | None = None,
+              status: str | None = None, min_age_hours: float | None = None) -> list[CaseView]:
+        """Cases this reviewer's tier works, most severe first, oldest first among equals: undecided
+        ones (claimed included, with who holds them), or those of `status` (open, claimed, decided).
+        Filters: the clip, its creator, the owner of a cameo in it, a category (a report reason or scan
+        hit kind), the source (report, scan, enrollment, appeal), an age in hours. Escalated cases are
+        listed for admins only."""
         limit = max(1, min(int(limit), MAX_QUEUE))
+        if status is not None and status not in {s.value for s in CaseStatus}:
+            raise InvalidInput(f"unknown status {status!r}; one of {', '.join(s.value for s in CaseStatus)}")
+        if source is not None and source not in {s.value for s in CaseSource}:
+            raise InvalidInput(f"unknown source {source!r}; one of {', '.join(s.value for s in CaseSource)}")
         with self._store.transaction() as session:
             me = _reviewer(session, actor)
-            query = select(ModerationCase).where(ModerationCase.status != CaseStatus.DECIDED)
+            query = select(ModerationCase).where(ModerationCase.status != CaseStatus.DECIDED if status is None
+                                                 else ModerationCase.status == CaseStatus(status))
             if me.role is not Role.ADMIN:
                 query = query.where(ModerationCase.tier == CaseTier.REVIEWER)
-            return case_views(session, list(session.scalars(_in_queue_order(query).limit(limit))))
+            if clip is not None:
+                query = query.where(ModerationCase.video_id == clip)
+            if creator:
+                query = query.where(ModerationCase.video_id.in_(select(Video.id).where(
+                    Video.author_id == load_user(session, creator).id)))
+            if cameo_owner:
+                owned = select(Cameo.id).where(Cameo.owner_id == load_user(session, cameo_owner).id)
+                query = query.where(or_(ModerationCase.cameo_id.in_(owned), ModerationCase.video_id.in_(
+                    select(VideoCameo.video_id).where(VideoCameo.cameo_id.in_(owned)))))
+            if source:
+                query = query.where(ModerationCase.source == CaseSource(source))
+            if min_age_hours:
+                query = query.where(ModerationCase.opened_at <= utcnow() - timedelta(hours=float(min_age_hours)))
+            if status == CaseStatus.DECIDED.value:
+                query = query.order_by(ModerationCase.decided_at.desc(), ModerationCase.id.desc())
+            else:
+                query = _in_queue_order(query)
+            if category:  # categories live in the evidence JSON: filtered here, over at most MAX_QUEUE rows
+                views = [v for v in case_views(session, list(session.scalars(query.limit(MAX_QUEUE))))
+                         if category in v.categories]
+                return views[:limit]
+            return case_views(session, list(session.scalars(query.limit(limit))))
 
     def claim(self, actor: ActorRef, case_id: int | None = None) -> CaseView | None:
         """Take the next case (or case `case_id`) for review under a lease; None when nothing is left.
@@ -362,9 +428,10 @@ class ModerationService:
 
     # -- deciding --------------------------------------------------------------------------------
 
-    def decide(self, actor: ActorRef, case_id: int, action: str, reason: str) -> CaseView:
+    def decide(self, actor: ActorRef, case_id: int, action: str, reason: str, *, cameo: str | None = None) -> CaseView:
         """Decide a case you hold: apply the action, notify the people concerned, audit it. Exactly
-        once: a second decision, or one from a reviewer who does not hold the case, is refused."""
+        once: a second decision, or one from a reviewer who does not hold the case, is refused. A
+        decision on one cameo (ON_A_CAMEO) names, on a clip's case, which of the clip's cameos."""
         if action not in ACTIONS:
             raise InvalidInput(f"unknown action {action!r}; choose one of {', '.join(ACTIONS)}")
         reason = (reason or "").strip()
@@ -385,9 +452,10 @@ class ModerationService:
             if case.video_id is None and action not in ENROLLMENT_ACTIONS:
                 raise InvalidInput(f"a cameo enrollment case is decided with {', '.join(ENROLLMENT_ACTIONS)}")
             if case.qa_of_id is not None:
-                return self._decide_review(session, me, case, action, reason)
+                return self._decide_review(session, me, case, action, reason, cameo)
             if action == "escalate":
                 return self._escalate(session, me, case, reason)
+            _aim_at_cameo(session, case, action, cameo)
             appealed = session.get(ModerationCase, case.appeal_of_id) if case.appeal_of_id else None
             if appealed is not None:
                 _undo(session, appealed)
@@ -413,7 +481,8 @@ class ModerationService:
         if insert_once(session, review):
             audit(session, me, "qa.open", "case", review.id, qa_of=case.id)
 
-    def _decide_review(self, session: Session, me: User, case: ModerationCase, action: str, reason: str) -> CaseView:
+    def _decide_review(self, session: Session, me: User, case: ModerationCase, action: str, reason: str,
+                       cameo: str | None) -> CaseView:
         """A quality review acts on nothing. The second reviewer's decision is recorded: alike, the
         review is done; different, it goes to an admin, whose decision stands (and, where it differs
         from the first, replaces it, unless the creator appealed: their appeal decides then)."""
@@ -436,6 +505,7 @@ class ModerationService:
             appealed = session.scalar(select(ModerationCase.id).where(ModerationCase.appeal_of_id == original.id))
             if appealed is None:
                 _undo(session, original)
+                _aim_at_cameo(session, original, action, cameo)
                 self._apply(session, original, action)
                 audit(session, me, "case.correct", "case", original.id, was=original.decision, now=action,
                       reason=reason, qa_case=case.id)
@@ -487,8 +557,9 @@ class ModerationService:
         with self._store.transaction() as session:
             me = load_user(session, actor)
             original = _locked_case(session, case_id)
-            if me.id != _subject(session, original).user_id:
-                raise Forbidden("only the creator a decision acted against can appeal it")
+            if not _may_appeal(session, me, original):
+                raise Forbidden("only the creator a decision acted against (or the owner of the cameo it acted on) "
+                                "can appeal it")
             if original.status is not CaseStatus.DECIDED:
                 raise Conflict(f"case #{original.id} is not decided yet")
             if original.appeal_of_id is not None:
@@ -816,8 +887,31 @@ def _unclaim(case: ModerationCase) -> None:
 
 def _subject(session: Session, case: ModerationCase) -> Subject:
     video = session.get(Video, case.video_id) if case.video_id is not None else None
-    cameo = session.get(Cameo, case.cameo_id) if video is None else None
+    cameo = session.get(Cameo, case.cameo_id) if case.cameo_id is not None else None
     return Subject(video, cameo, video.author_id if video is not None else cameo.owner_id)
+
+
+def _aim_at_cameo(session: Session, case: ModerationCase, action: str, handle: str | None) -> None:
+    """A decision on one cameo acts on the case's cameo (a held enrollment) or, on a clip's case, on the
+    one of the clip's cameos the reviewer named, which the case then records (an appeal undoes it)."""
+    if action not in ON_A_CAMEO or case.video_id is None:
+        return
+    handle = (handle or "").strip().lstrip("@")
+    if not handle:
+        raise InvalidInput(f"name the cameo in clip #{case.video_id} that “{ACTIONS[action]}” acts on")
+    cameo = session.scalar(select(Cameo).join(VideoCameo, VideoCameo.cameo_id == Cameo.id).where(
+        VideoCameo.video_id == case.video_id, Cameo.handle == handle))
+    if cameo is None:
+        raise InvalidInput(f"@{handle} is not a cameo in clip #{case.video_id}")
+    case.cameo_id = cameo.id
+
+
+def _may_appeal(session: Session, user: User, case: ModerationCase) -> bool:
+    """The creator a decision acted against, or the owner of the cameo it suspended or sent back."""
+    if user.id == _subject(session, case).user_id:
+        return True
+    cameo = session.get(Cameo, case.cameo_id) if case.cameo_id is not None and case.decision in ON_A_CAMEO else None
+    return cameo is not None and cameo.owner_id == user.id
 
 
 def _steps(case: ModerationCase, action: str) -> tuple[Step, ...]:

@@ -9,6 +9,7 @@ reviewer verifies (or an enrollment finishing) cannot leave a revoked cameo veri
     verified --take_out_of_use (a reviewer removed a clip with it)--> held --put_back_in_use (appeal)--> verified
     pending | held | verified --revoke (its owner, or a reviewer's rejection)--> revoked
     revoked --reopen (an appeal against a rejection)--> held
+    verified | held --require_reverification (a reviewer)--> pending --restore_verification (appeal)--> verified
 """
 from __future__ import annotations
 
@@ -65,3 +66,15 @@ def revoke(session: Session, cameo: Cameo, *, only_from: tuple[CameoStatus, ...]
 
 def reopen(session: Session, cameo: Cameo) -> None:
     _required(session, cameo, (REVOKED,), "reopened for review", status=HELD, revoked_at=None)
+
+
+def require_reverification(session: Session, cameo: Cameo) -> bool:
+    """Send a person cameo back to enrollment: out of use until its owner passes the liveness check
+    again. True if this call did, False if it was no longer verified or held."""
+    return _change(session, cameo, (VERIFIED, HELD), status=PENDING)
+
+
+def restore_verification(session: Session, cameo: Cameo) -> bool:
+    """Undo require_reverification (an appeal): True if this call verified it again, False if it is no
+    longer waiting for enrollment (its owner enrolled again, or revoked it)."""
+    return _change(session, cameo, (PENDING,), status=VERIFIED, verified_at=utcnow(), revoked_at=None)
