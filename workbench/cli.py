@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime, timezone
 from functools import wraps
 from pathlib import Path
 
@@ -401,14 +402,34 @@ def moderation_claim(actor: str = typer.Option(..., "--as", help="A reviewer's h
 @reports_errors
 def moderation_decide(case_id: int = typer.Argument(..., help="A case you hold."),
                       actor: str = typer.Option(..., "--as", help="A reviewer's handle."),
-                      action: str = typer.Option(..., "--action", help="remove, keep, label_ai, label_satire, "
-                                                 "age_restrict, suspend or escalate."),
+                      action: str = typer.Option(..., "--action", help="keep, label_ai, label_satire, age_restrict, "
+                                                 "remove, hold_characters, suspend, suspend_account, "
+                                                 "suspend_cameo, reverify_cameo or escalate."),
                       reason: str = typer.Option(..., "--reason", help="Why; the people notified read it."),
+                      cameo: str = typer.Option(None, "--cameo", help="The clip's cameo that suspend_cameo or "
+                                                "reverify_cameo acts on."),
                       as_json: bool = typer.Option(False, "--json")) -> None:
     """Decide a case you hold; the creator, cameo owners and reporters are notified."""
     from workbench import open_workbench
 
-    _emit({"case": _case(open_workbench().moderation.decide(actor, case_id, action, reason))}, as_json)
+    _emit({"case": _case(open_workbench().moderation.decide(actor, case_id, action, reason, cameo=cameo))}, as_json)
+
+
+@moderation_app.command("transparency")
+@reports_errors
+def moderation_transparency(admin: str = ADMIN_OPTION,
+                            since: datetime = typer.Option(None, "--since", help="From this date (UTC)."),
+                            until: datetime = typer.Option(None, "--until", help="Until this date (UTC); default now."),
+                            csv_out: bool = typer.Option(False, "--csv", help="CSV instead of JSON."),
+                            as_json: bool = typer.Option(True, "--json", help="JSON (the default).")) -> None:
+    """The transparency report: decisions by category and action, appeals and their outcomes, reports
+    received, median time to decision."""
+    from workbench import open_workbench
+    from workbench.safety.transparency import transparency_csv
+
+    utc = lambda moment: moment.replace(tzinfo=timezone.utc) if moment and moment.tzinfo is None else moment  # noqa: E731
+    report = open_workbench().moderation.transparency(admin, since=utc(since), until=utc(until))
+    typer.echo(transparency_csv(report) if csv_out else json.dumps(report, sort_keys=True), nl=not csv_out)
 
 
 @moderation_app.command("release")

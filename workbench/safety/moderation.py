@@ -42,6 +42,7 @@ from workbench.safety.evidence import (
 )
 from workbench.safety.hashing import closest_frames, library_hashes, sample_frames
 from workbench.safety.scan import fingerprint_bytes
+from workbench.safety.transparency import transparency_report
 from workbench.social.consent import lapsed_grants
 from workbench.social.notifications import notify
 from workbench.social.videos import VideoView, ancestry, cameo_owner_ids, video_views
@@ -731,6 +732,18 @@ class ModerationService:
                 exposure_today=_exposure_today(session, None if me.role is Role.ADMIN else me.id, now),
                 **_quality(session, None if me.role is Role.ADMIN else me.handle),
             )
+
+    def transparency(self, actor: ActorRef, *, since: datetime | None = None,
+                     until: datetime | None = None) -> dict:
+        """The transparency report (workbench.safety.transparency) for [since, until): by default
+        everything up to now. Admins only."""
+        until = until or utcnow()
+        since = since or datetime(1970, 1, 1, tzinfo=timezone.utc)
+        if as_utc(since) >= as_utc(until):
+            raise InvalidInput("the report's period must start before it ends")
+        with self._store.transaction() as session:
+            require_role(load_actor(session, actor), Role.ADMIN)
+            return transparency_report(session, since, until)
 
     def audit_log(self, actor: ActorRef, *, target_type: str | None = None, target_id: int | None = None,
                   by: ActorRef | None = None, action: str | None = None, limit: int = 200) -> list[AuditView]:

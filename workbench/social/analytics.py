@@ -11,6 +11,10 @@ from workbench.errors import Forbidden, InvalidInput
 from workbench.store.db import Store
 from workbench.store.models import (
     Cameo,
+    CaseStatus,
+    Follow,
+    ModerationCase,
+    Report,
     Role,
     User,
     Video,
@@ -41,6 +45,20 @@ class CreatorReport:
     per_clip: object
     #: one row per remix tree rooted at one of the creator's originals (size, depth, breadth, forks)
     trees: object
+
+@dataclass(frozen=True)
+class PlatformReport:
+    """The platform as an admin watches it (pandas DataFrames)."""
+    #: per UTC day: clips published, views, completion and rewatch rates, clips with cameos published,
+    #: reports, decisions
+    daily: object
+    #: remix depth -> published clips at that depth (0: originals)
+    remix_depth: object
+    #: mean over viewers of the share of their views from people they do not follow (metrics.slop_exposure)
+    slop_exposure: float
+    #: per feed ranking policy (experiment arm): views, viewers, completion and rewatch rates
+    by_feed_policy: object
+
 
 WATCH_COLUMNS = ["event_id", "video_id", "viewer_id", "author", "watched_s", "clip_duration_s", "loops",
                  "completed", "source", "created_at"]
@@ -121,3 +139,54 @@ class AnalyticsService:
             remix_rate=metrics.remix_rate(int(per_clip["remixes"].sum()), len(events)),
             cameo_appearances=int(appearances or 0), by_duration=metrics.completion_by_duration(events),
             per_clip=per_clip, trees=trees)
+
+    def platform_report(self, actor: ActorRef) -> PlatformReport:
+        """Clips, views, completion, rewatches, remix depth, slop exposure, cameo uses, reports and
+        decisions over time, and each feed policy's figures. Admins. (Time to decision and appeal
+        outcomes are the transparency report's: ModerationService.transparency.)"""
+        import pandas as pd
+
+        from workbench import metrics
+
+        with self._store.transaction() as session:
+            viewer = None if actor is OPERATOR else load_actor(session, actor)
+            if viewer is not None and viewer.role is not Role.ADMIN:
+                raise Forbidden("only admins see the whole platform")
+            clips = pd.DataFrame(session.execute(select(
+                Video.id, Video.author_id, Video.published_at, Video.remix_depth,
+                select(func.count()).where(VideoCameo.video_id == Video.id).scalar_subquery())
+                .where(Video.status == VideoStatus.PUBLISHED)).all(),
+                columns=["video_id", "author_id", "published_at", "remix_depth", "cameos"])
+            views = pd.DataFrame(session.execute(select(
+                WatchEvent.viewer_id, WatchEvent.video_id, WatchEvent.completed, WatchEvent.loops,
+                WatchEvent.feed_policy, WatchEvent.created_at)).all(),
+                columns=["viewer_id", "video_id", "completed", "loops", "feed_policy", "created_at"])
+            follows = pd.DataFrame(session.execute(select(Follow.follower_id, Follow.followee_id)).all(),
+                                   columns=["follower_id", "followee_id"])
+            reports = pd.DataFrame(session.execute(select(Report.created_at)).all(), columns=["created_at"])
+            cases = pd.DataFrame(session.execute(select(ModerationCase.decided_at).where(
+                ModerationCase.status == CaseStatus.DECIDED, ModerationCase.qa_of_id.is_(None))).all(),
+                columns=["decided_at"])
+
+        def per_day(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
+            stamps = pd.to_datetime(frame[column], utc=True).dropna()
+            return stamps.dt.floor("D").value_counts().rename(name)
+
+        daily = pd.concat([per_day(clips, "published_at", "clips"), per_day(views, "created_at", "views"),
+                           per_day(clips[clips["cameos"] > 0], "published_at", "cameo_clips"),
+                           per_day(reports, "created_at", "reports"), per_day(cases, "decided_at", "decisions")],
+                          axis=1).fillna(0).astype(int).sort_index()
+        if len(views):
+            day = pd.to_datetime(views["created_at"], utc=True).dt.floor("D")
+            rates = views.assign(day=day, rewatched=views["loops"] > 0).groupby("day")[["completed", "rewatched"]].mean()
+            daily = daily.join(rates.rename(columns={"completed": "completion_rate", "rewatched": "rewatch_rate"}))
+        daily.index.name = "day"
+        by_policy = (views.assign(policy=views["feed_policy"].fillna("not from a feed"), rewatched=views["loops"] > 0)
+                     .groupby("policy").agg(views=("video_id", "size"), viewers=("viewer_id", "nunique"),
+                                            completion_rate=("completed", "mean"), rewatch_rate=("rewatched", "mean"))
+                     .reset_index())
+        return PlatformReport(
+            daily=daily.reset_index(),
+            remix_depth=clips["remix_depth"].value_counts().sort_index().rename_axis("depth").reset_index(name="clips"),
+            slop_exposure=metrics.slop_exposure(views, clips, follows),
+            by_feed_policy=by_policy)
