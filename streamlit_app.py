@@ -24,6 +24,8 @@ if actor is not None:
     pages.append(st.Page("pages/inbox.py", title=f"Inbox ({unread})" if unread else "Inbox", icon=":material/inbox:"))
 if actor is not None and actor.role in (Role.REVIEWER, Role.ADMIN):
     pages.append(st.Page("pages/moderation.py", title="Moderation", icon=":material/shield:"))
+if actor is not None and actor.role == Role.ADMIN:
+    pages.append(st.Page("pages/platform.py", title="Platform", icon=":material/query_stats:"))
 if actor is not None and actor.role in (Role.RIGHTS_HOLDER, Role.ADMIN):
     pages.append(st.Page("pages/rights.py", title="Rights", icon=":material/copyright:"))
 pages.append(st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"))

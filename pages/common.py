@@ -150,12 +150,13 @@ ASKING = "confirming"
 
 
 def confirm_first(label: str, confirm: str, call, *args, key: str, done: str,
-                  message: str = "This cannot be undone.", where=st, **kwargs) -> None:
+                  message: str = "This cannot be undone.", where=st, shortcut: str | None = None,
+                  width: str = "content", **kwargs) -> None:
     """A change that cannot be undone takes two clicks: the `label` button opens a dialog saying
     `message`, and only its `confirm` button runs the change (then `done` is said). Which dialog is
     open is kept in session state, so it survives any rerun before the answer (and AppTest can
     answer it); dismissing it or Cancel closes it."""
-    where.button(label, key=key, on_click=_ask, args=(key,))
+    where.button(label, key=key, on_click=_ask, args=(key,), shortcut=shortcut, width=width)
     if st.session_state.get(ASKING) == key:
         st.dialog(f"{confirm}?", on_dismiss=_stop_asking)(_answer)(confirm, message, call, args, kwargs, key, done)
 

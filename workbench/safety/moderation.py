@@ -607,7 +607,8 @@ class ModerationService:
             enrolled = session.get(Cameo, case.cameo_id) if case.video_id is None and case.cameo_id else None
             reference = (self._store.media_dir / enrolled.reference_image_path
                          if enrolled is not None and enrolled.reference_image_path else None)
-            if blind:  # what the first decision did to the clip (removed, labelled) is not shown either
+            if blind:  # who decided first, and what it did to the clip (removed, labelled), are not shown either
+                history = [entry for entry in history if entry.action != "qa.open"]
                 lineage = [*lineage[:-1], *(replace(clip, status=BLIND, removal=None, label=None, age_restricted=False)
                                             for clip in lineage[-1:])]
             return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),

@@ -175,7 +175,7 @@ class AnalyticsService:
         daily = pd.concat([per_day(clips, "published_at", "clips"), per_day(views, "created_at", "views"),
                            per_day(clips[clips["cameos"] > 0], "published_at", "cameo_clips"),
                            per_day(reports, "created_at", "reports"), per_day(cases, "decided_at", "decisions")],
-                          axis=1).fillna(0).astype(int).sort_index()
+                          axis=1, sort=True).fillna(0).astype(int)
         if len(views):
             day = pd.to_datetime(views["created_at"], utc=True).dt.floor("D")
             rates = views.assign(day=day, rewatched=views["loops"] > 0).groupby("day")[["completed", "rewatched"]].mean()
