@@ -22,7 +22,12 @@ from pages.common import (
 )
 from workbench import Role, WorkbenchError
 from workbench.safety.evidence import DETECTOR_AUC, REPORT_REASONS, SCAN_SEVERITY
-from workbench.safety.moderation import ACTIONS, ENROLLMENT_ACTIONS, ON_A_CAMEO, decision_label
+from workbench.safety.moderation import (
+    ACTIONS,
+    ENROLLMENT_ACTIONS,
+    ON_A_CAMEO,
+    decision_label,
+)
 
 #: each decision's key
 SHORTCUTS = {"keep": "K", "label_ai": "A", "label_satire": "S", "age_restrict": "G", "escalate": "E",
