@@ -110,9 +110,9 @@ def show_frames(case) -> None:
     """Each hash hit: the nearest frames of the two clips side by side, with their Hamming distance."""
     for compared in result_or_stop(wb.moderation.compare_frames, actor.handle, case.id):
         this, other = st.columns(2)
-        this.image(compared.this_frame, caption="This clip" if compared.kind == "copy_of_published"
-                   else "The clip in this case", width="stretch")
-        other.image(compared.other_frame, caption=f"Clip #{compared.other_clip}", width="stretch")
+        this.image(compared.this_frame, caption=compared.this_label, width=200)
+        other.image(compared.other_frame, caption=f"Clip #{compared.other_clip}"
+                    + (", removed" if compared.kind == "reupload_of_removed" else ", published"), width=200)
         st.markdown(f"Nearest frames differ by **{compared.distance}** of 256 bits"
                     + (f" (after undoing {compared.transform.replace('_', ' ')})" if compared.transform != "none" else "")
                     + (f"; {compared.fraction:.0%} of the clip's frames match" if compared.fraction is not None else "")
@@ -222,9 +222,15 @@ def decide(case, detail, label_of) -> None:
         actions = tuple(action for action in actions if action != "escalate")
     reason = st.text_area("Reason", max_chars=1000, placeholder="What the creator and reporters will read",
                           key=f"reason_{case.id}")
-    columns = st.columns(4)
-    for index, action in enumerate(sorted(actions, key=lambda a: a in DESTRUCTIVE)):
-        column = columns[index % 4]
+    harmless = [action for action in actions if action not in DESTRUCTIVE]
+    # two wide columns (every label whole, so "remove" and "remove and suspend" differ), harmless ones in
+    # a group of their own so that they stay first when a phone stacks the columns
+    slots = [*zip(harmless, st.columns(2) * len(harmless))]
+    strong = [action for action in actions if action in DESTRUCTIVE]
+    if strong:
+        st.caption("These take something down or act on a person, and ask first:")
+        slots += zip(strong, st.columns(2) * len(strong))
+    for action, column in slots:
         if action in DESTRUCTIVE:
             confirm_first(label_of(action), label_of(action), wb.moderation.decide, actor.handle, case.id, action,
                           reason, key=f"{action}_{case.id}", where=column, message=DESTRUCTIVE[action],
@@ -236,7 +242,7 @@ def decide(case, detail, label_of) -> None:
                     done=f"Case #{case.id} decided: {label_of(action)}")
     if case.video_id is not None and detail.cameos:
         st.markdown("**On a cameo in the clip**")
-        chosen, *buttons = st.columns([2, 2, 2])
+        chosen, *buttons = st.columns([1, 1, 1.4])
         handle = chosen.selectbox("Cameo", [c.handle for c in detail.cameos], key=f"cameo_{case.id}",
                                   label_visibility="collapsed", format_func=lambda h: f"@{h}")
         for column, action in zip(buttons, ON_A_CAMEO):

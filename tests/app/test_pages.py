@@ -320,7 +320,7 @@ def test_a_reviewer_sees_the_frames_of_both_clips_of_a_hash_hit(world, tmp_path)
     case = next(c for c in world.moderation.queue("rosa_reviews") if c.video_id == original.id)
     world.moderation.claim("rosa_reviews", case.id)
     at = app_as("rosa_reviews", "pages/moderation.py")
-    assert {"The clip in this case", f"Clip #{original.id}"} <= set(image_captions(at))
+    assert {"The upload refused from @ben", f"Clip #{original.id}, removed"} <= set(image_captions(at))
     line = next(m.value for m in at.markdown if m.value.startswith("Nearest frames differ by"))
     assert "of 256 bits" in line and "Blurred until you reveal" in line
     at.button(key=f"reveal_{case.id}").click().run()

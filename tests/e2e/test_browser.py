@@ -603,3 +603,33 @@ def test_a_cameo_owner_takes_a_clip_down_after_confirming_and_its_author_is_told
     page.get_by_role("link", name=f"Open clip #{clip.id}").click()  # a record now, not a post
     page.get_by_text(f"Clip #{clip.id} was taken down by a cameo owner").wait_for(timeout=15_000)
     assert page.locator(f".st-key-like_{clip.id}").count() == 0
+
+
+def test_a_reviewer_opens_a_case_from_its_queue_row_and_decides_with_a_key(served, page):
+    """Issue 19: the queue's rows could not be opened, and every decision took a mouse."""
+    url, wb = served
+    page.goto(url + "/")
+    page.locator("video").first.wait_for(timeout=30_000)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    choose_persona(page, "sam", "@sam_safety · reviewer", confirmed=nav.get_by_text("Moderation"))
+    nav.get_by_text("Moderation").click()
+    page.get_by_role("heading", name="Moderation").wait_for(timeout=20_000)
+    wait_until_idle(page)
+    first = next(c for c in wb.moderation.queue("sam_safety") if c.status == "open")
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for(timeout=15_000)
+    rows = [c.id for c in wb.moderation.queue("sam_safety")]
+    box = table.bounding_box()
+    row_height, header = 35, 35  # glide-data-grid's default row and header heights
+    page.mouse.click(box["x"] + 14, box["y"] + header + row_height * rows.index(first.id) + row_height / 2)
+    page.get_by_role("heading", name=f"Case #{first.id}").wait_for(timeout=15_000)
+    assert wb.moderation.case("sam_safety", first.id).case.claimed_by == "sam_safety"
+    wait_until_idle(page)
+    page.get_by_label("Reason").fill("checked in the browser: nothing wrong")
+    page.get_by_role("heading", name=f"Case #{first.id}").click()  # out of the text box: keys reach the page
+    wait_until_idle(page)
+    page.keyboard.press("k")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stToast]')]"
+                           ".some(t => t.innerText.includes('decided'))", timeout=15_000)
+    decided = wb.moderation.case("sam_safety", first.id).case
+    assert (decided.status, decided.decision, decided.decided_by) == ("decided", "keep", "sam_safety")

@@ -289,6 +289,8 @@ class FrameComparison:
     """A hash hit as a reviewer checks it: the nearest frames of the two clips side by side."""
     kind: str
     other_clip: int
+    #: what the first frame is from: the clip in the case, or an upload refused for repeating a removed clip
+    this_label: str
     #: JPEGs: the frame of the clip (or refused upload) in the case, and the frame of the clip it repeats
     this_frame: bytes
     other_frame: bytes
@@ -665,7 +667,9 @@ class ModerationService:
             if pair is None:
                 continue
             blur = 0.0 if sharp else PREVIEW_BLUR_RADIUS
-            out.append(FrameComparison(hit.kind, hit.video_id, jpeg(these[pair.first], blur=blur),
+            label = (f"The upload refused from @{hit.uploader or '?'}" if hit.evidence_file
+                     else f"Clip #{case.video_id}")
+            out.append(FrameComparison(hit.kind, hit.video_id, label, jpeg(these[pair.first], blur=blur),
                                        jpeg(those[pair.second], blur=blur), pair.distance, pair.transform,
                                        hit.fraction, hit.median_distance, sharp))
         return out
