@@ -393,7 +393,8 @@ def test_a_case_acts_on_the_cameo_it_is_about_and_its_owner_may_appeal(team):
     with pytest.raises(InvalidInput, match="not a cameo in clip"):
         wb.moderation.decide("rita", case.id, "suspend_cameo", "misused", cameo="ana")
     wb.moderation.decide("rita", case.id, "suspend_cameo", "this likeness is being misused", cameo="@ben")
-    assert wb.cameos.get("ben", "ben").status == "held"
+    suspended = wb.cameos.get("ben", "ben")
+    assert suspended.status == "held" and suspended.held_because == "suspended by a reviewer: this likeness is being misused"
     with pytest.raises(Forbidden):
         clip_by(wb, "ana", "@ben at the fair", cameos=("ben",), seed=2)
     with pytest.raises(Forbidden, match="only the creator"):
@@ -445,3 +446,20 @@ def test_the_queue_is_searched_by_clip_creator_cameo_owner_category_source_statu
         wb.moderation.queue("rita", status="closed")
     with pytest.raises(NotFound):
         wb.moderation.queue("rita", creator="nobody_here")
+
+
+def test_a_character_sent_back_for_verification_is_held_with_a_case_and_restored_on_appeal(team):
+    wb = team
+    wb.cameos.create_character("holly", "pip", "Pip", visibility="everyone")
+    clip = clip_by(wb, "ana", "pip juggling fish", cameos=("pip",))
+    case = wb.reports.report("ben", clip.id, "copyright", "is this really theirs?")
+    wb.moderation.claim("rita", case.id)
+    wb.moderation.decide("rita", case.id, "reverify_cameo", "check the character again", cameo="pip")
+    assert wb.cameos.get("holly", "pip").status == "held"
+    assert wb.videos.get("ana", clip.id).status == "published"  # the clip stays; the character is out of use
+    [held] = [c for c in wb.moderation.queue("rex") if c.video_id is None]
+    assert "verified again" in held.evidence.enrollment.detail
+    appeal = wb.moderation.appeal("holly", case.id, "Pip is ours and registered")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "registered character")
+    assert wb.cameos.get("holly", "pip").status == "verified"

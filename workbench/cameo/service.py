@@ -451,8 +451,11 @@ def _held_because(session: Session, cameo: Cameo) -> str | None:
                                                        ModerationCase.decision.is_(None))
                           .order_by(ModerationCase.id.desc()).limit(1))
     match = evidence_of(case).enrollment if case is not None else None
-    if match is None:
-        return None
+    if match is None:  # suspended by a reviewer's decision on a clip that uses it
+        reason = session.scalar(select(ModerationCase.decision_reason).where(
+            ModerationCase.cameo_id == cameo.id, ModerationCase.decision == "suspend_cameo")
+            .order_by(ModerationCase.decided_at.desc()).limit(1))
+        return f"suspended by a reviewer: {reason}" if reason else None
     if match.detail:
         return match.detail
     return f"the face matches the public figure {match.public_figure}" if match.public_figure else None
