@@ -73,7 +73,9 @@ def seed(url: str, data_dir: Path, cases: int, reviewers: int, rng_seed: int = 7
 
 def work(url: str, data_dir: Path, handle: str, go: Path, think_ms: float) -> dict:
     """One reviewer: claim, look at the case for `think_ms`, decide, repeat until nothing is left."""
-    wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
+    # the queue itself under load: no decision is sampled for a second, blind review
+    wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate",
+                                                                  review_qa_share=0.0))
     print("ready", flush=True)
     while not go.exists():
         time.sleep(0.005)

@@ -29,10 +29,11 @@ def media_files(media_dir: Path) -> set[Path]:
 
 def row_counts(wb) -> dict[str, int]:
     """Rows in every table: compare before and after to prove a refused request wrote nothing
-    (but the prompt policy's record of what it refused, policy_hits, which refusals add to)."""
+    (but the prompt policy's records of what it screened and refused, prompt_checks and policy_hits,
+    which a refusal adds to: they are what a rule set is backtested on)."""
     with wb.transaction() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table))
-                for table in Base.metadata.sorted_tables if table.name != "policy_hits"}
+                for table in Base.metadata.sorted_tables if table.name not in ("policy_hits", "prompt_checks")}
 
 
 def encode_like_a_reuploader(frames, fps: int, path, crf: int = 23):

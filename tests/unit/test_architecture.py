@@ -20,6 +20,7 @@ LATE_IMPORTS = {
     ("workbench.core", "deepfake_detectors"): "scikit-learn",
     # the metrics are pandas functions, needed only when a creator's report is asked for
     ("workbench.social.analytics", "creator_report"): "pandas",
+    ("workbench.social.analytics", "platform_report"): "pandas",
     # torch and diffusers, needed only when that backend is chosen
     ("workbench.generation.service", "_backend"): "torch",
     # Alembic runs env.py itself, after the settings are known

@@ -118,8 +118,12 @@ def test_credentials_are_created_once_with_private_keys_kept_private(tmp_path):
 
 def test_signed_clip_is_trusted_under_the_local_root_and_declared_ai_generated(signed, credentials):
     report = verify(signed, trust_anchors=credentials.root_cert)
+    chain = {key: report.pop(key) for key in ("signer", "signed_at", "actions", "ingredients")}
     assert report == {"manifest": True, "state": "Trusted", "trusted": True, "ai_generated": True, "author": "@alice",
                       "tool": "workbench", "parent": False, "errors": []}
+    # the chain a reviewer reads: who signed, and what was done
+    assert chain["signer"] and chain["ingredients"] == []
+    assert chain["actions"] == [{"action": "c2pa.created", "ai_generated": True, "software": "workbench"}]
 
 
 def test_without_trust_anchors_the_signer_is_valid_but_untrusted(signed):

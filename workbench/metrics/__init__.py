@@ -9,7 +9,7 @@ from importlib import import_module
 
 #: every public name and the module of this package that defines it
 _HOMES = {
-    "Agreement": "agreement", "agreement": "agreement", "cohen_kappa": "agreement",
+    "Agreement": "rater_agreement", "agreement": "rater_agreement", "cohen_kappa": "rater_agreement",
     "average_precision": "detection", "detection_report": "detection", "equal_error_rate": "detection",
     "roc_auc": "detection", "roc_curve": "detection",
     "Difference": "experiments", "bootstrap_difference": "experiments",

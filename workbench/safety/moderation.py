@@ -30,7 +30,7 @@ from workbench.faces.gallery import load_gallery, reference_photo
 from workbench.files import write_atomically
 from workbench.media.codec import jpeg
 from workbench.media.provenance import ensure_credentials, verify
-from workbench.metrics.agreement import Agreement, agreement
+from workbench.metrics.rater_agreement import Agreement, agreement
 from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
 from workbench.safety.evidence import (
     REPORT_REASONS,
