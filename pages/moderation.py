@@ -139,7 +139,7 @@ def show_credentials(credentials: dict) -> None:
     st.markdown("  \n".join(lines))
 
 
-def show_media(case, detail) -> None:
+def show_media(case, detail, *, deciding: bool) -> None:
     if detail.cameo_reference is not None:
         st.image(str(detail.cameo_reference), caption=f"The face enrolled as @{case.evidence.enrollment.cameo if case.evidence.enrollment else '?'}",
                  width=200)
@@ -153,7 +153,8 @@ def show_media(case, detail) -> None:
         st.info("No clip: this case is about a cameo enrollment.")
         return
     st.image(preview, caption="Blurred, greyscale preview", width=260)
-    if st.button("Reveal the clip", icon=":material/visibility:", key=f"reveal_{case.id}", shortcut="V",
+    if st.button("Reveal the clip", icon=":material/visibility:", key=f"reveal_{case.id}",
+                 shortcut="V" if deciding else None,
                  help="Shows the clip as it is; counted in your exposure today."):
         try:
             revealed[case.id] = wb.moderation.reveal(actor.handle, case.id).media_file
@@ -164,7 +165,11 @@ def show_media(case, detail) -> None:
 
 
 def show_case(case, *, deciding: bool) -> None:
-    detail = result_or_stop(wb.moderation.case, actor.handle, case.id)
+    try:
+        detail = wb.moderation.case(actor.handle, case.id)
+    except WorkbenchError as error:  # e.g. a decision still under blind review: the rest of the page goes on
+        show_error(error)
+        return
     label_of = partial(decision_label, about_cameo=case.video_id is None)  # a held cameo's case has no clip
     kind = "Quality review" if case.qa_of_id else case.source.capitalize()
     st.subheader(f"Case #{case.id} · {kind} · severity {case.severity:.2f}")
@@ -185,7 +190,7 @@ def show_case(case, *, deciding: bool) -> None:
     show_frames(case)
     media, facts = st.columns([2, 3])
     with media:
-        show_media(case, detail)
+        show_media(case, detail, deciding=deciding)
     with facts:
         if detail.video is not None:
             clip = detail.video
@@ -273,6 +278,25 @@ def search_filters() -> dict:
     return {name: value for name, value in filters.items() if value not in (None, "")}
 
 
+def open_row() -> None:
+    """A queue row was picked: claim its case if it is undecided and you hold none, else show it as it
+    is. Done once, in the selection's callback (a selection kept across reruns would act again on
+    whatever case then sits in that row); the table is drawn anew (a new key) without a selection."""
+    picks = st.session_state.get("queue_picks", 0)
+    rows = st.session_state[f"queue_rows_{picks}"].selection.rows
+    st.session_state["queue_picks"] = picks + 1
+    st.session_state.pop("opened_case", None)
+    if not rows:
+        return
+    case_id = st.session_state["queue_ids"][rows[0]]
+    try:
+        claimed = wb.moderation.claim(actor.handle, case_id)
+    except WorkbenchError:  # decided, held by someone else, or you hold another: show it as it is
+        st.session_state["opened_case"] = case_id
+    else:
+        st.session_state["done"] = f"Case #{claimed.id} claimed"
+
+
 queue_tab, dashboard_tab, *admin_tabs = st.tabs(["Queue", "Dashboard"] + (["Audit log"] if actor.role == Role.ADMIN else []))
 
 with queue_tab:
@@ -296,28 +320,19 @@ with queue_tab:
     st.subheader(f"{'Decided cases' if searching else 'Queue'} · {len(cases)}"
                  + (" matching the search" if filters else " undecided"))
     if cases:
+        st.session_state["queue_ids"] = [c.id for c in cases]
         picked = st.dataframe(pd.DataFrame([{
             "case": c.id, "clip": c.video_id, "severity": c.severity,
             "source": "quality review" if c.qa_of_id else c.source, "status": c.status,
             "held by": c.claimed_by or "", "decision": c.decision or "", "evidence": "; ".join(evidence(c)),
             "opened": c.opened_at,
-        } for c in cases]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-            key="queue_rows", column_config={"evidence": st.column_config.TextColumn(width="large")})
-        rows = picked.selection.rows
-        if rows:  # a row opens its case: an undecided one is claimed, a decided one shown as it was decided
-            chosen = cases[rows[0]]
-            if chosen.status == "decided" or held is not None:
-                if held is None or chosen.id != held.id:
-                    st.divider()
-                    show_case(chosen, deciding=False)
-            else:
-                try:
-                    wb.moderation.claim(actor.handle, chosen.id)
-                except WorkbenchError as error:
-                    show_error(error)
-                else:
-                    st.session_state.pop("queue_rows", None)
-                    st.rerun()
+        } for c in cases]), hide_index=True, width="stretch", on_select=open_row, selection_mode="single-row",
+            key=f"queue_rows_{st.session_state.get('queue_picks', 0)}",
+            column_config={"evidence": st.column_config.TextColumn(width="large")})
+        shown = next((c for c in cases if c.id == st.session_state.get("opened_case")), None)
+        if shown is not None and (held is None or shown.id != held.id):
+            st.divider()
+            show_case(shown, deciding=False)
     else:
         st.success("Nothing matches the search." if filters else "The queue is empty.")
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from tests.db.test_cameo_consent import add_person_cameo
 from tests.db.test_safety import reencoded
@@ -399,10 +400,16 @@ def test_a_case_acts_on_the_cameo_it_is_about_and_its_owner_may_appeal(team):
         clip_by(wb, "ana", "@ben at the fair", cameos=("ben",), seed=2)
     with pytest.raises(Forbidden, match="only the creator"):
         wb.moderation.appeal("tess", case.id, "not mine but still")
+    with pytest.raises(Forbidden):  # the decision acted against ben's cameo, not against ana
+        wb.moderation.appeal("ana", case.id, "let me use it")
+    told = {n.kind: n.body for n in wb.notifications.list("ben") if n.case_id == case.id}
+    assert "You may appeal" in told["decision"] and "@ben" in told["decision"]
+    assert "appeal" not in next(n.body for n in wb.notifications.list("ana") if n.case_id == case.id)
     appeal = wb.moderation.appeal("ben", case.id, "it is my cameo and I am fine with it")
     wb.moderation.claim("rex", appeal.id)
     wb.moderation.decide("rex", appeal.id, "keep", "the owner consents")
     assert wb.cameos.get("ben", "ben").status == "verified"
+    assert any(n.kind == "appeal_decided" for n in wb.notifications.list("ben"))  # the one who appealed hears
 
     second = clip_by(wb, "ana", "@ben dancing in the rain", cameos=("ben",), seed=3)
     case = wb.reports.report("tess", second.id, "likeness", "is that really him?")
@@ -463,3 +470,31 @@ def test_a_character_sent_back_for_verification_is_held_with_a_case_and_restored
     wb.moderation.claim("rex", appeal.id)
     wb.moderation.decide("rex", appeal.id, "keep", "registered character")
     assert wb.cameos.get("holly", "pip").status == "verified"
+
+
+def test_a_held_enrollment_sent_back_to_enrollment_is_held_again_on_appeal(team):
+    from workbench.safety.evidence import EnrollmentMatch, Evidence
+    from workbench.states import cameos as cameo_states
+    from workbench.store.models import Cameo, CaseSource
+
+    wb = team
+    add_person_cameo(wb, "ben", permission="everyone")
+    wb.cameos.create_character("holly", "pip", "Pip", visibility="everyone")
+    with wb.transaction() as session:
+        for handle in ("ben", "pip"):
+            cameo = session.scalar(select(Cameo).where(Cameo.handle == handle))
+            cameo_states.hold(session, cameo)
+            session.add(ModerationCase(cameo_id=cameo.id, source=CaseSource.ENROLLMENT, signals=Evidence(
+                enrollment=EnrollmentMatch(handle, "ben", "Taylor Swift", 0.3)).to_json()))
+    held = {c.evidence.enrollment.cameo: c for c in wb.moderation.queue("rita") if c.video_id is None}
+    wb.moderation.claim("rita", held["pip"].id)
+    with pytest.raises(InvalidInput, match="character"):
+        wb.moderation.decide("rita", held["pip"].id, "reverify_cameo", "enroll again")
+    wb.moderation.release("rita", held["pip"].id)
+    wb.moderation.claim("rita", held["ben"].id)
+    wb.moderation.decide("rita", held["ben"].id, "reverify_cameo", "the recording was too dark to tell")
+    assert wb.cameos.get("ben", "ben").status == "pending"
+    appeal = wb.moderation.appeal("ben", held["ben"].id, "I can prove it is me")
+    wb.moderation.claim("rex", appeal.id)
+    wb.moderation.decide("rex", appeal.id, "keep", "it is him")
+    assert wb.cameos.get("ben", "ben").status == "verified"

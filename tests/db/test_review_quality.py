@@ -6,7 +6,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from tests.db.test_moderation import reported
-from workbench import OPERATOR, Forbidden, InvalidInput, open_workbench
+from workbench import OPERATOR, Conflict, Forbidden, InvalidInput, open_workbench
 from workbench.safety.moderation import BLIND, sampled_for_review
 
 pytestmark = pytest.mark.db
@@ -46,6 +46,10 @@ def test_a_decided_case_goes_blind_to_a_second_reviewer_and_kappa_matches_scikit
         assert detail.appeal_of is None and all(e.action != "case.decide" for e in detail.history)
         with pytest.raises(Forbidden, match="blind"):
             wb.moderation.case("rex", case.id)
+        searched = wb.moderation.queue("rex", clip=clip.id, status="decided")
+        assert [(c.id, c.decision, c.decided_by) for c in searched] == [(case.id, None, None)]  # no leak by search
+        with pytest.raises(Conflict, match="quality review"):
+            wb.moderation.appeal("ana", review.id, "appealing the review itself")
         wb.moderation.decide("rex", review.id, decision, "second look")
 
     board = wb.moderation.dashboard("ada")
@@ -60,6 +64,8 @@ def test_a_decided_case_goes_blind_to_a_second_reviewer_and_kappa_matches_scikit
     senior = {c.qa_of_id: c for c in wb.moderation.queue("ada") if c.qa_of_id is not None and c.status == "open"}
     assert set(senior) == {cases[2][1].id, cases[3][1].id}
     labelled_clip, labelled_case = cases[2]
+    with pytest.raises(Forbidden, match="only a senior reviewer"):
+        wb.moderation.claim("rex", senior[labelled_case.id].id)
     review = wb.moderation.claim("ada", senior[labelled_case.id].id)
     assert (review.evidence.qa.first_decision, review.evidence.qa.second_decision) == ("label_ai", "keep")
     with pytest.raises(InvalidInput, match="choose one"):
@@ -80,9 +86,23 @@ def test_a_decided_case_goes_blind_to_a_second_reviewer_and_kappa_matches_scikit
     assert actions == {"qa.open", "qa.review"}
 
 
-def test_the_review_sample_is_the_configured_share_and_reproducible():
-    drawn = [sampled_for_review(case_id, 0.1) for case_id in range(1, 5001)]
-    assert 0.08 < sum(drawn) / len(drawn) < 0.12
-    assert drawn == [sampled_for_review(case_id, 0.1) for case_id in range(1, 5001)]
-    assert all(sampled_for_review(case_id, 1.0) for case_id in range(1, 100))
-    assert not any(sampled_for_review(case_id, 0.0) for case_id in range(1, 100))
+def test_the_review_sample_is_the_configured_share_and_cannot_be_foreseen():
+    drawn = [sampled_for_review(0.1) for _ in range(5000)]
+    assert 0.08 < sum(drawn) / len(drawn) < 0.12  # 10 % +- 2 points: over 6 standard deviations
+    assert drawn != [sampled_for_review(0.1) for _ in range(5000)]  # not a function of anything a reviewer knows
+    assert all(sampled_for_review(1.0) for _ in range(100)) and not any(sampled_for_review(0.0) for _ in range(100))
+
+
+def test_neither_reviewer_settles_their_own_disagreement(qa_world):
+    wb = qa_world
+    wb.users.create(OPERATOR, "adam", role="admin")
+    _, case = reported(wb, "ana", "a kite over a cliff", "spam", "ben")
+    wb.moderation.claim("rita", case.id)
+    wb.moderation.decide("rita", case.id, "keep", "fine")
+    review = next(c for c in wb.moderation.queue("ada") if c.qa_of_id == case.id)
+    wb.moderation.claim("ada", review.id)  # an admin as the second reviewer
+    wb.moderation.decide("ada", review.id, "remove", "spam after all")
+    with pytest.raises(Forbidden, match="decided the case this review is about"):
+        wb.moderation.claim("ada", review.id)
+    assert wb.moderation.claim("adam", review.id).id == review.id
+    assert wb.moderation.dashboard("adam").qa_disagreements == 1

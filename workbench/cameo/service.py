@@ -453,7 +453,8 @@ def _held_because(session: Session, cameo: Cameo) -> str | None:
     match = evidence_of(case).enrollment if case is not None else None
     if match is None:  # suspended by a reviewer's decision on a clip that uses it
         reason = session.scalar(select(ModerationCase.decision_reason).where(
-            ModerationCase.cameo_id == cameo.id, ModerationCase.decision == "suspend_cameo")
+            ModerationCase.cameo_id == cameo.id, ModerationCase.decision == "suspend_cameo",
+            ModerationCase.qa_of_id.is_(None))
             .order_by(ModerationCase.decided_at.desc()).limit(1))
         return f"suspended by a reviewer: {reason}" if reason else None
     if match.detail:

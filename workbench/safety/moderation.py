@@ -13,8 +13,8 @@ in the same transaction as the change it records.
 """
 from __future__ import annotations
 
-import hashlib
 import io
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -133,12 +133,14 @@ def _suspend_cameo(session: Session, subject: Subject) -> None:
 
 
 def _reverify_cameo(session: Session, subject: Subject) -> None:
-    """A person cameo goes back to enrollment (its owner passes the liveness check again); a character,
-    which has no liveness check, is held with a case of its own in which a reviewer verifies it again."""
+    """A verified person cameo in the clip goes back to enrollment (its owner passes the liveness check
+    again); a character, which has no liveness check, is held with a case of its own in which a reviewer
+    verifies it again."""
     cameo = subject.cameo
     if cameo.kind is CameoKind.PERSON:
-        if not cameo_states.require_reverification(session, cameo):
-            raise Conflict(f"the cameo @{cameo.handle} is {cameo.status.value}: it cannot be sent back to enrollment")
+        if not cameo_states.require_reverification(session, cameo, only_from=(CameoStatus.VERIFIED,)):
+            raise Conflict(f"the cameo @{cameo.handle} is {cameo.status.value}, not in use: it cannot be sent "
+                           "back to enrollment")
         return
     if not cameo_states.take_out_of_use(session, cameo):
         raise Conflict(f"the character @{cameo.handle} is {cameo.status.value}, not in use")
@@ -149,7 +151,17 @@ def _reverify_cameo(session: Session, subject: Subject) -> None:
     session.flush()
 
 
+def _reverify_enrollment(session: Session, subject: Subject) -> None:
+    """A held person cameo's enrollment is not decided on what is there: its owner enrolls again."""
+    cameo = subject.cameo
+    if cameo.kind is not CameoKind.PERSON:
+        raise InvalidInput(f"@{cameo.handle} is a character: it has no liveness check to pass again; keep or reject it")
+    if not cameo_states.require_reverification(session, cameo, only_from=(CameoStatus.HELD,)):
+        raise Conflict(f"the cameo @{cameo.handle} is {cameo.status.value}: it cannot be sent back to enrollment")
+
+
 SUSPEND_CAMEO = Step(_suspend_cameo, lambda session, subject: cameo_states.put_back_in_use(session, subject.cameo))
+REVERIFY_ENROLLMENT = Step(_reverify_enrollment, lambda session, subject: cameo_states.hold(session, subject.cameo))
 REVERIFY_CAMEO = Step(_reverify_cameo, lambda session, subject: (
     cameo_states.restore_verification(session, subject.cameo) if subject.cameo.kind is CameoKind.PERSON
     else cameo_states.put_back_in_use(session, subject.cameo)))
@@ -185,7 +197,7 @@ DECISIONS: dict[str, Decision] = {
     "suspend_account": Decision("Suspend the creator's account", (RELEASE_HOLD, SUSPEND_USER)),
     "suspend_cameo": Decision("Suspend a cameo in the clip", (RELEASE_HOLD, SUSPEND_CAMEO)),
     "reverify_cameo": Decision("Require a cameo in the clip to be verified again", (RELEASE_HOLD, REVERIFY_CAMEO),
-                               (REVERIFY_CAMEO,), "Require the owner to enroll again"),
+                               (REVERIFY_ENROLLMENT,), "Require the owner to enroll again"),
     "escalate": Decision("Escalate to a senior reviewer", (), ()),
 }
 #: decisions that act on one cameo: on a clip's case the reviewer names which of its cameos
@@ -378,9 +390,10 @@ class ModerationService:
                 query = _in_queue_order(query)
             if category:  # categories live in the evidence JSON: filtered here, over at most MAX_QUEUE rows
                 views = [v for v in case_views(session, list(session.scalars(query.limit(MAX_QUEUE))))
-                         if category in v.categories]
-                return views[:limit]
-            return case_views(session, list(session.scalars(query.limit(limit))))
+                         if category in v.categories][:limit]
+            else:
+                views = case_views(session, list(session.scalars(query.limit(limit))))
+            return _without_blind_decisions(session, me, views)
 
     def claim(self, actor: ActorRef, case_id: int | None = None) -> CaseView | None:
         """Take the next case (or case `case_id`) for review under a lease; None when nothing is left.
@@ -468,7 +481,7 @@ class ModerationService:
             _notify_decision(session, case, appealed, action, reason)
             audit(session, me, "case.decide", "case", case.id, decision=action, reason=reason, video_id=case.video_id,
                   cameo_id=case.cameo_id, **({"appeal_of": appealed.id} if appealed else {}))
-            if sampled_for_review(case.id, self._qa_share):
+            if sampled_for_review(self._qa_share):
                 self._open_review(session, me, case)
             session.flush()
             return case_views(session, [case])[0]
@@ -478,7 +491,7 @@ class ModerationService:
     def _open_review(self, session: Session, me: User, case: ModerationCase) -> None:
         """Send a decided case blind to a second reviewer: a case with the same evidence, which the
         first decider may not take and whose view hides the first decision."""
-        review = ModerationCase(video_id=case.video_id, cameo_id=case.cameo_id, source=case.source,
+        review = ModerationCase(video_id=case.video_id, cameo_id=case.cameo_id, source=case.source, tier=case.tier,
                                 qa_of_id=case.id, excluded_reviewer_id=me.id)
         record_evidence(review, replace(evidence_of(case), qa=QaReview(case.id, case.decision, me.handle)))
         if insert_once(session, review):
@@ -494,9 +507,10 @@ class ModerationService:
         evidence = evidence_of(case)
         qa = evidence.qa
         original = _locked_case(session, case.qa_of_id)
-        if qa.second_decision is None:
+        if case.reviewed_by_id is None:
             qa = replace(qa, second_decision=action, second_by=me.handle)
             record_evidence(case, replace(evidence, qa=qa))
+            case.reviewed_by_id = me.id
             audit(session, me, "qa.review", "case", case.id, qa_of=original.id, decision=action,
                   agrees=action == qa.first_decision)
             if action != qa.first_decision:
@@ -560,6 +574,9 @@ class ModerationService:
         with self._store.transaction() as session:
             me = load_user(session, actor)
             original = _locked_case(session, case_id)
+            if original.qa_of_id is not None:
+                raise Conflict(f"case #{original.id} is a quality review, which acts on nothing; appeal the decision "
+                               f"of case #{original.qa_of_id}")
             if not _may_appeal(session, me, original):
                 raise Forbidden("only the creator a decision acted against (or the owner of the cameo it acted on) "
                                 "can appeal it")
@@ -567,6 +584,7 @@ class ModerationService:
                 raise Conflict(f"case #{original.id} is not decided yet")
             if original.appeal_of_id is not None:
                 raise Conflict("an appeal's decision is final")
+
             if original.decision not in APPEALABLE:
                 raise Conflict(f"a {original.decision!r} decision cannot be appealed")
             appeal = ModerationCase(
@@ -589,7 +607,7 @@ class ModerationService:
             case = _load_case(session, case_id)
             _refuse_while_blind(session, me, case)
             view = case_views(session, [case])[0]
-            blind = case.qa_of_id is not None and evidence_of(case).qa.second_decision is None
+            blind = _is_blind(case)
             video = session.get(Video, case.video_id) if case.video_id else None
             lineage, remixes, cameos, provenance = [], [], [], None
             if video is not None:
@@ -609,8 +627,9 @@ class ModerationService:
             enrolled = session.get(Cameo, case.cameo_id) if case.video_id is None and case.cameo_id else None
             reference = (self._store.media_dir / enrolled.reference_image_path
                          if enrolled is not None and enrolled.reference_image_path else None)
-            if blind:  # who decided first, and what it did to the clip (removed, labelled), are not shown either
+            if blind:  # who decided first, and what it did to the clip and its cameos, are not shown either
                 history = [entry for entry in history if entry.action != "qa.open"]
+                cameos = [replace(cameo, status=BLIND) for cameo in cameos]
                 lineage = [*lineage[:-1], *(replace(clip, status=BLIND, removal=None, label=None, age_restricted=False)
                                             for clip in lineage[-1:])]
             return CaseDetail(view, lineage[-1] if lineage else None, tuple(lineage), tuple(remixes), tuple(cameos),
@@ -701,7 +720,8 @@ class ModerationService:
             video = session.get(Video, case.video_id)
             audit(session, me, "case.reveal", "case", case.id, video_id=video.id,
                   categories=list(case_views(session, [case])[0].categories))
-            return video_views(session, [video], self._store.media_dir)[0]
+            view = video_views(session, [video], self._store.media_dir)[0]
+            return replace(view, status=BLIND, removal=None, label=None, age_restricted=False) if _is_blind(case) else view
 
     # -- oversight -------------------------------------------------------------------------------
 
@@ -711,10 +731,11 @@ class ModerationService:
             me = _reviewer(session, actor)
             now = utcnow()
             undecided = session.execute(select(ModerationCase.status, ModerationCase.tier, ModerationCase.source,
-                                               ModerationCase.opened_at)
+                                               ModerationCase.opened_at, ModerationCase.qa_of_id)
                                         .where(ModerationCase.status != CaseStatus.DECIDED)).all()
+            # quality reviews are work in the backlog, but not decisions, escalations or appeals
             decided = session.execute(select(ModerationCase.decision, ModerationCase.opened_at, ModerationCase.decided_at)
-                                      .where(ModerationCase.status == CaseStatus.DECIDED,
+                                      .where(ModerationCase.status == CaseStatus.DECIDED, ModerationCase.qa_of_id.is_(None),
                                              ModerationCase.decided_at >= now - DASHBOARD_WINDOW)).all()
             waits = [(as_utc(done) - as_utc(opened)).total_seconds() for _, opened, done in decided]
             by_action: dict[str, int] = {}
@@ -722,13 +743,14 @@ class ModerationService:
                 by_action[action] = by_action.get(action, 0) + 1
             by_source: dict[str, int] = {}
             for row in undecided:
-                by_source[row.source.value] = by_source.get(row.source.value, 0) + 1
+                source = "quality review" if row.qa_of_id else row.source.value
+                by_source[source] = by_source.get(source, 0) + 1
             oldest = min((as_utc(row.opened_at) for row in undecided), default=None)
             return Dashboard(
                 open=sum(row.status is CaseStatus.OPEN for row in undecided),
                 claimed=sum(row.status is CaseStatus.CLAIMED for row in undecided),
-                escalated=sum(row.tier is CaseTier.SENIOR for row in undecided),
-                appeals=sum(row.source is CaseSource.APPEAL for row in undecided),
+                escalated=sum(row.tier is CaseTier.SENIOR and not row.qa_of_id for row in undecided),
+                appeals=sum(row.source is CaseSource.APPEAL and not row.qa_of_id for row in undecided),
                 backlog_by_source=by_source,
                 oldest_open_hours=round((now - oldest).total_seconds() / 3600, 2) if oldest else None,
                 decided_last_24h=sum(as_utc(done) >= now - timedelta(days=1) for _, _, done in decided),
@@ -776,11 +798,10 @@ def _figure_photo(name: str) -> bytes | None:
     return jpeg(photo, max_side=COMPARED_SIDE) if photo is not None else None
 
 
-def sampled_for_review(case_id: int, share: float) -> bool:
-    """Whether a decided case goes to quality review: a fixed hash of its id under `share`, so the
-    sample is reproducible and no reviewer can steer it."""
-    draw = int.from_bytes(hashlib.sha256(f"qa:{case_id}".encode()).digest()[:8], "big") / 2**64
-    return draw < share
+def sampled_for_review(share: float) -> bool:
+    """Whether a decided case goes to quality review: a draw from the operating system's randomness
+    under `share`, so no reviewer can tell in advance which of their decisions will be looked at again."""
+    return secrets.randbelow(2**32) < share * 2**32
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -858,7 +879,8 @@ def _claim_rules(me: User, now: datetime) -> list[tuple[str, ColumnElement[bool]
     rules = [
         ("decided", ModerationCase.status != CaseStatus.DECIDED),
         ("held", or_(ModerationCase.status == CaseStatus.OPEN, ModerationCase.lease_expires_at <= now)),
-        ("excluded", or_(ModerationCase.excluded_reviewer_id.is_(None), ModerationCase.excluded_reviewer_id != me.id)),
+        ("excluded", or_(ModerationCase.excluded_reviewer_id.is_(None), ModerationCase.excluded_reviewer_id != me.id)
+         & or_(ModerationCase.reviewed_by_id.is_(None), ModerationCase.reviewed_by_id != me.id)),
         ("own", ~_own_cases(me)),
     ]
     if me.role is not Role.ADMIN:
@@ -884,9 +906,22 @@ def _check_claimable(session: Session, case: ModerationCase, me: User, now: date
     if failed == "senior":
         raise Forbidden(f"case #{case.id} was escalated; only a senior reviewer (admin) can take it")
     if failed == "excluded":
-        raise Forbidden(f"you decided the case this appeal is about; another reviewer must take case #{case.id}")
+        raise Forbidden(f"you decided the case this {'review' if case.qa_of_id else 'appeal'} is about; "
+                        f"another reviewer must take case #{case.id}")
     if failed == "own":
         raise Forbidden(f"case #{case.id} is about your own clip or likeness; another reviewer must take it")
+
+
+def _is_blind(case: ModerationCase) -> bool:
+    """A quality review whose second reviewer has not decided yet."""
+    return case.qa_of_id is not None and case.reviewed_by_id is None
+
+
+def _under_blind_review(session: Session, case_ids) -> set[int]:
+    """Which of these decided cases have a quality review still blind."""
+    return set(session.scalars(select(ModerationCase.qa_of_id).where(
+        ModerationCase.qa_of_id.in_(list(case_ids)), ModerationCase.status != CaseStatus.DECIDED,
+        ModerationCase.reviewed_by_id.is_(None))))
 
 
 def _refuse_while_blind(session: Session, me: User, case: ModerationCase) -> None:
@@ -894,9 +929,17 @@ def _refuse_while_blind(session: Session, me: User, case: ModerationCase) -> Non
     second reviewer has decided: otherwise the review would not be blind."""
     if case.status is not CaseStatus.DECIDED or me.role is Role.ADMIN or case.decided_by_id == me.id:
         return
-    review = session.scalar(select(ModerationCase).where(ModerationCase.qa_of_id == case.id))
-    if review is not None and evidence_of(review).qa.second_decision is None:
+    if _under_blind_review(session, [case.id]):
         raise Forbidden(f"case #{case.id} is under a blind quality review; its decision is shown once that is done")
+
+
+def _without_blind_decisions(session: Session, me: User, views: list[CaseView]) -> list[CaseView]:
+    """The views, with the decision of every case under a blind review left out for a reviewer who
+    neither made it nor is an admin (the second reviewer may be anyone else)."""
+    if me.role is Role.ADMIN:
+        return views
+    blind = _under_blind_review(session, [v.id for v in views if v.decision is not None and v.decided_by != me.handle])
+    return [replace(v, decision=None, decided_by=None, decision_reason=None) if v.id in blind else v for v in views]
 
 
 def _unclaim(case: ModerationCase) -> None:
@@ -924,12 +967,16 @@ def _aim_at_cameo(session: Session, case: ModerationCase, action: str, handle: s
     case.cameo_id = cameo.id
 
 
+def _acted_against(session: Session, case: ModerationCase, action: str) -> int:
+    """Whom a decision acts against: the owner of the cameo a decision on one cameo took out of use,
+    otherwise the clip's creator (or the held cameo's owner). They hear of it and may appeal it."""
+    if action in ON_A_CAMEO and case.video_id is not None and case.cameo_id is not None:
+        return session.get(Cameo, case.cameo_id).owner_id
+    return _subject(session, case).user_id
+
+
 def _may_appeal(session: Session, user: User, case: ModerationCase) -> bool:
-    """The creator a decision acted against, or the owner of the cameo it suspended or sent back."""
-    if user.id == _subject(session, case).user_id:
-        return True
-    cameo = session.get(Cameo, case.cameo_id) if case.cameo_id is not None and case.decision in ON_A_CAMEO else None
-    return cameo is not None and cameo.owner_id == user.id
+    return user.id == _acted_against(session, case, case.decision)
 
 
 def _steps(case: ModerationCase, action: str) -> tuple[Step, ...]:
@@ -950,24 +997,34 @@ def _notify_decision(session: Session, case: ModerationCase, appealed: Moderatio
                      reason: str) -> None:
     """The creator, every cameo owner in the clip and every reporter hear of the decision."""
     outcome = decision_label(action, about_cameo=case.video_id is None)
+    if action in ON_A_CAMEO and case.video_id is not None and case.cameo_id is not None:
+        outcome += f" (@{session.get(Cameo, case.cameo_id).handle})"
     reason = reason.rstrip(". ")
     creator = _subject(session, case).user_id
     subject = f"clip #{case.video_id}" if case.video_id else f"your cameo enrollment (case #{case.id})"
     if appealed is not None:
+        appellant = load_user(session, evidence_of(case).appeal.by).id
         verdict = "upheld" if action == appealed.decision else "changed"
-        notify(session, [creator], "appeal_decided", f"Your appeal on {subject} was decided: the decision was "
+        notify(session, [appellant], "appeal_decided", f"Your appeal on {subject} was decided: the decision was "
                f"{verdict}. Now: {outcome}. Reason: {reason}. This decision is final.",
                video_id=case.video_id, case_id=case.id)
+        told = {appellant}
     else:
+        against = _acted_against(session, case, action)
         can_appeal = " You may appeal this decision once." if action in APPEALABLE else ""
-        notify(session, [creator], "decision", f"A reviewer decided on {subject}: {outcome}. Reason: {reason}.{can_appeal}",
+        notify(session, [against], "decision", f"A reviewer decided on {subject}: {outcome}. Reason: {reason}.{can_appeal}",
                video_id=case.video_id, case_id=case.id)
+        told = {against}
     if case.video_id is None:
         return
-    owners = cameo_owner_ids(session, case.video_id) - {creator}
+    if creator not in told:
+        notify(session, [creator], "cameo_decision", f"A reviewer decided on clip #{case.video_id}: {outcome}. "
+               f"Reason: {reason}.", video_id=case.video_id, case_id=case.id)
+        told.add(creator)
+    owners = cameo_owner_ids(session, case.video_id) - told
     notify(session, owners, "cameo_decision", f"Clip #{case.video_id}, which uses your cameo, was reviewed: "
            f"{outcome}. Reason: {reason}.", video_id=case.video_id, case_id=case.id)
-    reporters = set(session.scalars(select(Report.reporter_id).where(Report.case_id == case.id))) - owners - {creator}
+    reporters = set(session.scalars(select(Report.reporter_id).where(Report.case_id == case.id))) - owners - told
     notify(session, reporters, "report_outcome", f"Thank you for your report on clip #{case.video_id}. "
            f"A reviewer decided: {outcome}.", video_id=case.video_id, case_id=case.id)
 
@@ -1006,7 +1063,7 @@ def _quality(session: Session, reviewer: str | None) -> dict:
     return {"qa_pending": sum(e.qa.second_decision is None for e in reviews),
             "qa_disagreements": session.scalar(select(func.count()).select_from(ModerationCase).where(
                 ModerationCase.qa_of_id.is_not(None), ModerationCase.status != CaseStatus.DECIDED,
-                ModerationCase.tier == CaseTier.SENIOR)),
+                ModerationCase.reviewed_by_id.is_not(None))),
             "agreement": measure([qa for qa, _ in pairs]) if pairs else None,
             "agreement_by_category": {category: measure(found) for category, found in sorted(by_category.items())},
             "agreement_by_reviewer": {handle: measure(found) for handle, found in sorted(by_reviewer.items())

@@ -26,9 +26,9 @@ from workbench.store.models import (
 
 
 def transparency_report(session: Session, since: datetime, until: datetime) -> dict:
-    """Decisions made in [since, until): by action, by source, by category and action; appeals filed
-    and decided (upheld, overturned) and those pending; reports received by reason; the median hours
-    from a case opening to its decision."""
+    """Decisions made in [since, until): by action, by source, by category and action; appeals filed in
+    it, decided in it (upheld, overturned) and pending at its end; reports received by reason; the
+    median hours from a case opening to its decision."""
     decided = (ModerationCase.status == CaseStatus.DECIDED, ModerationCase.qa_of_id.is_(None),
                ModerationCase.decided_at >= since, ModerationCase.decided_at < until)
     by_action = dict(session.execute(select(ModerationCase.decision, func.count())
@@ -46,10 +46,13 @@ def transparency_report(session: Session, since: datetime, until: datetime) -> d
     original = dict(session.execute(select(ModerationCase.id, ModerationCase.decision).where(
         ModerationCase.id.in_([appealed for _, appealed in appeals]))).all()) if appeals else {}
     upheld = sum(decision == original.get(appealed) for decision, appealed in appeals)
+    appeal = (ModerationCase.source == CaseSource.APPEAL, ModerationCase.qa_of_id.is_(None))
     filed = session.scalar(select(func.count()).select_from(ModerationCase).where(
-        ModerationCase.source == CaseSource.APPEAL, ModerationCase.opened_at >= since, ModerationCase.opened_at < until))
+        *appeal, ModerationCase.opened_at >= since, ModerationCase.opened_at < until))
+    # filed by the end of the period and not decided in it
     pending = session.scalar(select(func.count()).select_from(ModerationCase).where(
-        ModerationCase.source == CaseSource.APPEAL, ModerationCase.status != CaseStatus.DECIDED))
+        *appeal, ModerationCase.opened_at < until,
+        (ModerationCase.status != CaseStatus.DECIDED) | (ModerationCase.decided_at >= until)))
     reports = dict(session.execute(select(Report.reason, func.count()).where(
         Report.created_at >= since, Report.created_at < until).group_by(Report.reason)).all())
     return {

@@ -9,7 +9,8 @@ reviewer verifies (or an enrollment finishing) cannot leave a revoked cameo veri
     verified --take_out_of_use (a reviewer removed a clip with it)--> held --put_back_in_use (appeal)--> verified
     pending | held | verified --revoke (its owner, or a reviewer's rejection)--> revoked
     revoked --reopen (an appeal against a rejection)--> held
-    verified | held --require_reverification (a reviewer)--> pending --restore_verification (appeal)--> verified
+    verified --require_reverification (a reviewer, on a clip)--> pending --restore_verification (appeal)--> verified
+    held --require_reverification (a reviewer, on its enrollment)--> pending --hold (appeal)--> held
 """
 from __future__ import annotations
 
@@ -68,10 +69,11 @@ def reopen(session: Session, cameo: Cameo) -> None:
     _required(session, cameo, (REVOKED,), "reopened for review", status=HELD, revoked_at=None)
 
 
-def require_reverification(session: Session, cameo: Cameo) -> bool:
+def require_reverification(session: Session, cameo: Cameo, *,
+                           only_from: tuple[CameoStatus, ...] = (VERIFIED, HELD)) -> bool:
     """Send a person cameo back to enrollment: out of use until its owner passes the liveness check
-    again. True if this call did, False if it was no longer verified or held."""
-    return _change(session, cameo, (VERIFIED, HELD), status=PENDING)
+    again. True if this call did, False if it was not in one of `only_from`."""
+    return _change(session, cameo, only_from, status=PENDING)
 
 
 def restore_verification(session: Session, cameo: Cameo) -> bool:

@@ -362,6 +362,9 @@ class ModerationCase(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: a quality-control review's case names the decided case it reviews blind (at most one each)
     qa_of_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_cases.id"), unique=True)
+    #: the second reviewer of a quality review, once they decided (None: the review is still blind);
+    #: neither they nor the first decider may settle a disagreement
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Report(Base):

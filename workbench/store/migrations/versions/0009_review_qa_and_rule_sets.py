@@ -1,4 +1,5 @@
-"""Blind quality-control reviews of decided cases (moderation_cases.qa_of_id), versioned prompt-policy
+"""Blind quality-control reviews of decided cases (moderation_cases.qa_of_id, and reviewed_by_id: the
+second reviewer, once they have decided), versioned prompt-policy
 rule sets (policy_rule_sets) and the log of screened prompts with shadow decisions (prompt_checks).
 
 Revision ID: 0009
@@ -19,6 +20,9 @@ LIVE = "status IN ('active', 'shadow')"
 def upgrade() -> None:
     with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('qa_of_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reviewed_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_moderation_cases_reviewed_by_id_users'), 'users',
+                                    ['reviewed_by_id'], ['id'])
         batch_op.create_unique_constraint(batch_op.f('uq_moderation_cases_qa_of_id'), ['qa_of_id'])
         batch_op.create_foreign_key(batch_op.f('fk_moderation_cases_qa_of_id_moderation_cases'),
                                     'moderation_cases', ['qa_of_id'], ['id'])
@@ -71,4 +75,6 @@ def downgrade() -> None:
     with op.batch_alter_table('moderation_cases', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_moderation_cases_qa_of_id_moderation_cases'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_moderation_cases_qa_of_id'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_moderation_cases_reviewed_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('reviewed_by_id')
         batch_op.drop_column('qa_of_id')
