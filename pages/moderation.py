@@ -54,7 +54,7 @@ st.title("Moderation")
 # every service call below checks the role too; this one stops the page for anyone else
 board = result_or_stop(wb.moderation.dashboard, actor.handle)
 mine_today = board.exposure_today.get(actor.handle, {}).get("clips", 0)
-st.caption(f"Media stays blurred and greyscale until you reveal it. You revealed {mine_today} "
+st.caption(f"Clips stay blurred and greyscale until you reveal them (faces to compare are shown). You revealed {mine_today} "
            f"clip{'s' if mine_today != 1 else ''} today. Keys: N next case, V reveal, K keep, D remove, E escalate, "
            "L release.")
 
@@ -171,7 +171,7 @@ def show_case(case, *, deciding: bool) -> None:
         show_error(error)
         return
     label_of = partial(decision_label, about_cameo=case.video_id is None)  # a held cameo's case has no clip
-    kind = "Quality review" if case.qa_of_id else case.source.capitalize()
+    kind = kind_of(case).capitalize()
     st.subheader(f"Case #{case.id} · {kind} · severity {case.severity:.2f}")
     if detail.blind:
         st.info("A blind second look: decide as if you were first. The first decision, and what it did to the "
@@ -278,6 +278,14 @@ def search_filters() -> dict:
     return {name: value for name, value in filters.items() if value not in (None, "")}
 
 
+def kind_of(case) -> str:
+    """Where the case came from, in words: a quality review still blind, or one whose two reviewers
+    disagreed (an admin settles it)."""
+    if case.qa_of_id:
+        return "disagreement to settle" if case.evidence.qa is not None else "quality review"
+    return case.source
+
+
 def open_row() -> None:
     """A queue row was picked: claim its case if it is undecided and you hold none, else show it as it
     is. Done once, in the selection's callback (a selection kept across reruns would act again on
@@ -322,13 +330,14 @@ with queue_tab:
     if cases:
         st.session_state["queue_ids"] = [c.id for c in cases]
         picked = st.dataframe(pd.DataFrame([{
-            "case": c.id, "clip": c.video_id, "severity": c.severity,
-            "source": "quality review" if c.qa_of_id else c.source, "status": c.status,
-            "held by": c.claimed_by or "", "decision": c.decision or "", "evidence": "; ".join(evidence(c)),
-            "opened": c.opened_at,
+            "case": c.id, "clip": c.video_id, "severity": c.severity, "source": kind_of(c), "status": c.status,
+            "held by": c.claimed_by or "", "decision": ACTIONS[c.decision] if c.decision else "",
+            "evidence": "; ".join(evidence(c)), "opened": c.opened_at,
         } for c in cases]), hide_index=True, width="stretch", on_select=open_row, selection_mode="single-row",
             key=f"queue_rows_{st.session_state.get('queue_picks', 0)}",
-            column_config={"evidence": st.column_config.TextColumn(width="large")})
+            column_config={"evidence": st.column_config.TextColumn(width="large"),
+                           "status": st.column_config.TextColumn(width="small"),
+                           "decision": st.column_config.TextColumn(width="medium")})
         shown = next((c for c in cases if c.id == st.session_state.get("opened_case")), None)
         if shown is not None and (held is None or shown.id != held.id):
             st.divider()
@@ -352,12 +361,14 @@ with dashboard_tab:
     if board.decisions_by_action:
         decisions = pd.DataFrame({"decision": [ACTIONS[a] for a in board.decisions_by_action],
                                   "cases": list(board.decisions_by_action.values())})
-        st.plotly_chart(px.bar(decisions, x="decision", y="cases", title="Decisions, last 7 days"))
+        chart = px.bar(decisions, x="decision", y="cases", title="Decisions, last 7 days")
+        st.plotly_chart(chart.update_yaxes(tickformat="d", dtick=1 if max(board.decisions_by_action.values()) < 10
+                                           else None))
     st.markdown("**Quality control**: a share of decided cases goes blind to a second reviewer. Agreement is "
                 "the share decided alike; Cohen's kappa (1960) is agreement beyond chance: 1 perfect, 0 chance.")
     row = st.columns(4)
     row[0].metric("Blind reviews waiting", board.qa_pending)
-    row[1].metric("Disagreements for an admin", board.qa_disagreements)
+    row[1].metric("To settle", board.qa_disagreements, help="Reviews whose two reviewers disagreed: an admin decides.")
     row[2].metric("Agreement", f"{board.agreement.raw:.0%}" if board.agreement else "—")
     row[3].metric("Cohen's kappa", f"{board.agreement.kappa:.2f}" if board.agreement and board.agreement.kappa is not None
                   else "—")

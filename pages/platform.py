@@ -9,6 +9,8 @@ import streamlit as st
 from pages.common import attempt, confirm_first, require_actor, result_or_stop
 from workbench.safety.transparency import transparency_csv
 
+#: the report's columns in words
+WORDS = {"cameo_clips": "clips with cameos", "completion_rate": "completion rate", "rewatch_rate": "rewatch rate"}
 EXAMPLE_RULES = {"themes": {"gambling": "block"},
                  "theme_words": {"gambling": ["casino", "poker chips", "slot machine"]}}
 
@@ -29,15 +31,20 @@ with overview:
     row[3].metric("Appeals overturned", "—" if report["appeal_overturn_rate"] is None
                   else f"{report['appeal_overturn_rate']:.0%}")
     if len(daily):
-        st.plotly_chart(px.line(daily, x="day", y=["clips", "views", "cameo_clips"], markers=True,
-                                title="Clips, views and clips with cameos, per day"), width="stretch")
-        st.plotly_chart(px.bar(daily, x="day", y=["reports", "decisions"], barmode="group",
-                               title="Reports and decisions, per day"), width="stretch")
-        if "completion_rate" in daily:
-            st.plotly_chart(px.line(daily, x="day", y=["completion_rate", "rewatch_rate"], markers=True,
-                                    title="Completion and rewatch rates, per day"), width="stretch")
-    st.plotly_chart(px.bar(platform.remix_depth, x="depth", y="clips", title="Published clips by remix depth"),
-                    width="stretch")
+        named = daily.rename(columns=WORDS)
+        counts = px.line(named, x="day", y=["clips", "views", "clips with cameos"], markers=True,
+                         title="Clips, views and clips with cameos, per day")
+        st.plotly_chart(counts.update_layout(legend_title_text=""), width="stretch")
+        moderation = px.bar(named, x="day", y=["reports", "decisions"], barmode="group",
+                            title="Reports and decisions, per day")
+        st.plotly_chart(moderation.update_layout(legend_title_text="").update_yaxes(tickformat="d"), width="stretch")
+        if "completion rate" in named:
+            rates = px.line(named, x="day", y=["completion rate", "rewatch rate"], markers=True,
+                            title="Completion and rewatch rates, per day")
+            st.plotly_chart(rates.update_layout(legend_title_text="").update_yaxes(tickformat=".0%"),
+                            width="stretch")
+    depth = px.bar(platform.remix_depth, x="depth", y="clips", title="Published clips by remix depth")
+    st.plotly_chart(depth.update_xaxes(dtick=1).update_yaxes(tickformat="d"), width="stretch")
     st.markdown("**By feed policy** (experiment arms; views not from a feed apart)")
     st.dataframe(platform.by_feed_policy, hide_index=True, width="stretch")
 
@@ -51,7 +58,10 @@ with transparency_tab:
                   else f"{report['median_hours_to_decision']:.1f} h")
     if report["decisions_by_category_and_action"]:
         st.dataframe(pd.DataFrame(report["decisions_by_category_and_action"]), hide_index=True, width="stretch")
-    st.json(report["appeals"], expanded=True)
+    appeals = report["appeals"]
+    st.markdown(f"**Appeals**: {appeals['filed']} filed, {appeals['decided']} decided ({appeals['upheld']} upheld, "
+                f"{appeals['overturned']} overturned), {appeals['pending']} pending. Period: "
+                f"{report['period']['from'][:16].replace('T', ' ')} to {report['period']['until'][:16].replace('T', ' ')} UTC.")
     left, right = st.columns(2)
     left.download_button("Download (CSV)", transparency_csv(report), "transparency_report.csv", "text/csv",
                          icon=":material/download:")
@@ -66,7 +76,7 @@ with rules_tab:
     rule_sets = result_or_stop(wb.rule_sets.rule_sets, actor.handle)
     with st.form("draft_rules"):
         changes = st.text_area("Changes (JSON)", json.dumps(EXAMPLE_RULES, indent=2), height=160)
-        note = st.text_input("Why", placeholder="What the change is for")
+        note = st.text_input("Why (required)", placeholder="What the change is for: kept with it and in the audit log")
         if st.form_submit_button("Draft a rule set", icon=":material/edit_note:"):
             try:
                 parsed = json.loads(changes)
@@ -77,7 +87,7 @@ with rules_tab:
     for rule_set in rule_sets:
         with st.expander(f"Rule set #{rule_set.id} · {rule_set.status} · by @{rule_set.created_by}"
                          + (f" · {rule_set.note}" if rule_set.note else ""), expanded=rule_set.status in ("draft", "shadow")):
-            st.json(rule_set.changes, expanded=False)
+            st.json(rule_set.changes, expanded=True)
             if rule_set.backtest:
                 logged = rule_set.backtest["logged"]
                 st.markdown(f"**Backtest**: {logged['changed']} of {logged['checked']} logged prompts would be "

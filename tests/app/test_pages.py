@@ -492,7 +492,7 @@ def test_moderation_search_finds_decided_cases_and_shows_how_they_were_decided(w
     at.number_input(key="filter_clip").set_value(clip.id).run()
     at.selectbox(key="filter_status").set_value("decided").run()
     table = at.dataframe[0].value
-    assert list(table["case"]) == [case.id] and list(table["decision"]) == ["label_ai"]
+    assert list(table["case"]) == [case.id] and list(table["decision"]) == ["Label as AI-generated"]
 
 
 def test_a_blind_quality_review_hides_the_first_decision_on_the_page(world):
@@ -524,6 +524,7 @@ def test_platform_page_drafts_backtests_shadows_and_activates_a_rule_set(world):
     at = app_as("ada_admin", "pages/platform.py")
     assert [m.label for m in at.metric][:2] == ["Clips published", "Views"]
     at.text_area[0].input('{"themes": {"kites": "block"}, "theme_words": {"kites": ["kite", "kites"]}}')
+    at.text_input[0].input("kites keep hiding the beach")
     at.button[0].click().run()  # the form's submit
     drafted = world.rule_sets.rule_sets("ada_admin")[0]
     assert drafted.status == "draft" and drafted.changes["themes"] == {"kites": "block"}
@@ -538,6 +539,6 @@ def test_platform_page_drafts_backtests_shadows_and_activates_a_rule_set(world):
     with pytest.raises(Exception, match="kites"):
         world.prompt_policy.screen("ana", "two kites over a beach")
     # an active set stays until another replaces it: lift the rule for the tests that follow
-    empty = world.rule_sets.draft("ada_admin", {"themes": {"kites": "allow"}})
+    empty = world.rule_sets.draft("ada_admin", {"themes": {"kites": "allow"}}, note="lift the kites rule")
     world.rule_sets.backtest("ada_admin", empty.id, labelled=())
     world.rule_sets.activate("ada_admin", empty.id)

@@ -211,7 +211,7 @@ def test_policy_rules_draft_backtest_shadow_activate_and_discard(tmp_path):
 
     changes = tmp_path / "fireworks.json"
     changes.write_text(json.dumps({"themes": {"fireworks": "block"}, "theme_words": {"fireworks": ["sparkler"]}}))
-    code, refused = rules("draft", f"@{changes}", "--as", "ana")
+    code, refused = rules("draft", f"@{changes}", "--as", "ana", "--note", "mine")
     assert code == 1 and refused["kind"] == "Forbidden"
     code, draft = rules("draft", f"@{changes}", "--as", "ada", "--note", "no fireworks")
     assert code == 0 and draft["status"] == "draft" and draft["changes"]["themes"] == {"fireworks": "block"}
@@ -223,9 +223,9 @@ def test_policy_rules_draft_backtest_shadow_activate_and_discard(tmp_path):
     assert rules("activate", str(draft["id"]), "--as", "ada")[1]["status"] == "active"
     checked = run_cli(tmp_path, "policy", "check", "kids with a sparkler", "--json")
     assert json.loads(checked.stdout)["decision"] == "block"
-    code, other = rules("draft", '{"themes": {"pirates": "review"}}', "--as", "ada")
+    code, other = rules("draft", '{"themes": {"pirates": "review"}}', "--as", "ada", "--note", "pirates")
     assert rules("discard", str(other["id"]), "--as", "ada")[1]["status"] == "discarded"
     listed = rules("list", "--as", "ada")[1]["rule_sets"]
     assert [(r["id"], r["status"]) for r in listed] == [(other["id"], "discarded"), (draft["id"], "active")]
-    code, bad = rules("draft", "{not json", "--as", "ada")
+    code, bad = rules("draft", "{not json", "--as", "ada", "--note", "oops")
     assert code == 1 and "not JSON" in bad["error"]

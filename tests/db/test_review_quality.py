@@ -37,6 +37,10 @@ def test_a_decided_case_goes_blind_to_a_second_reviewer_and_kappa_matches_scikit
     reviews = {c.qa_of_id: c for c in wb.moderation.queue("rex") if c.qa_of_id is not None}
     assert set(reviews) == {case.id for _, case in cases}
     assert wb.moderation.claim("rita") is None  # the first decider never reviews their own decision
+    # while the reviews are blind, a reviewer's dashboard counts no hidden decision (a count by decision
+    # would give one away by elimination); an admin's counts them all
+    assert wb.moderation.dashboard("rex").decisions_by_action == {}
+    assert sum(wb.moderation.dashboard("ada").decisions_by_action.values()) == len(FIRST)
 
     for (clip, case), decision in zip(cases, SECOND):
         review = wb.moderation.claim("rex", reviews[case.id].id)

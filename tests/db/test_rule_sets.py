@@ -34,9 +34,11 @@ def test_a_rule_set_is_backtested_shadowed_then_activated_and_a_discard_changes_
     assert screened(wb, "ana", OTHER[0]) == "allow"  # the same prompt twice is decided once in a backtest
 
     with pytest.raises(Forbidden):
-        wb.rule_sets.draft("rita", FIREWORKS)
+        wb.rule_sets.draft("rita", FIREWORKS, note="no fireworks")
     with pytest.raises(InvalidInput, match="action is one of"):
-        wb.rule_sets.draft("ada", {"themes": {"fireworks": "ban"}})
+        wb.rule_sets.draft("ada", {"themes": {"fireworks": "ban"}}, note="no fireworks")
+    with pytest.raises(InvalidInput, match="say why"):
+        wb.rule_sets.draft("ada", FIREWORKS)
     draft = wb.rule_sets.draft("ada", FIREWORKS, note="no fireworks")
     assert draft.status == "draft"
     with pytest.raises(Conflict, match="backtest"):
@@ -63,7 +65,8 @@ def test_a_rule_set_is_backtested_shadowed_then_activated_and_a_discard_changes_
     with pytest.raises(Forbidden, match="fireworks"):
         wb.prompt_policy.screen("ben", "fireworks above the old harbour")
 
-    pirates = wb.rule_sets.draft("ada", {"themes": {"pirates": "block"}, "theme_words": {"pirates": ["pirate"]}})
+    pirates = wb.rule_sets.draft("ada", {"themes": {"pirates": "block"}, "theme_words": {"pirates": ["pirate"]}},
+                                 note="no pirates")
     assert pirates.changes["themes"] == {"fireworks": "block", "pirates": "block"}  # written over the active set
     wb.rule_sets.backtest("ada", pirates.id, labelled=())
     wb.rule_sets.discard("ada", pirates.id)
@@ -79,7 +82,7 @@ def test_a_rule_set_is_backtested_shadowed_then_activated_and_a_discard_changes_
 
 def test_a_backtest_scores_both_rule_sets_on_a_labelled_prompt_set(people):
     wb = people
-    draft = wb.rule_sets.draft("ada", {"public_figures": {"remove": ["Taylor Swift"]}})
+    draft = wb.rule_sets.draft("ada", {"public_figures": {"remove": ["Taylor Swift"]}}, note="she enrolled")
     labelled = wb.rule_sets.backtest("ada", draft.id, labelled=("dev",))["labelled"]["dev"]
     assert labelled["by_transition"]["block→allow"] >= 5  # the dev set names her, spelled many ways
     assert labelled["changed"] == sum(labelled["by_transition"].values())
@@ -91,7 +94,7 @@ def test_a_backtest_scores_both_rule_sets_on_a_labelled_prompt_set(people):
 def test_two_admins_activating_at_once_leave_one_active_rule_set(people):
     wb = people
     wb.users.create("ada", "adam", role="admin")
-    drafts = [wb.rule_sets.draft(admin, {"themes": {theme: "block"}}) for admin, theme in
+    drafts = [wb.rule_sets.draft(admin, {"themes": {theme: "block"}}, note=f"no {theme}") for admin, theme in
               (("ada", "fireworks"), ("adam", "pirates"))]
     for draft in drafts:
         wb.rule_sets.backtest("ada", draft.id, labelled=())

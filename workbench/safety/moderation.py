@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workbench.actors import ActorRef, audit, load_actor, load_user, require_role
 from workbench.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -736,7 +736,8 @@ class ModerationService:
             # quality reviews are work in the backlog, but not decisions, escalations or appeals
             decided = session.execute(select(ModerationCase.decision, ModerationCase.opened_at, ModerationCase.decided_at)
                                       .where(ModerationCase.status == CaseStatus.DECIDED, ModerationCase.qa_of_id.is_(None),
-                                             ModerationCase.decided_at >= now - DASHBOARD_WINDOW)).all()
+                                             ModerationCase.decided_at >= now - DASHBOARD_WINDOW)
+                                      .where(*([] if me.role is Role.ADMIN else [_not_under_blind_review()]))).all()
             waits = [(as_utc(done) - as_utc(opened)).total_seconds() for _, opened, done in decided]
             by_action: dict[str, int] = {}
             for action, _, _ in decided:
@@ -765,11 +766,13 @@ class ModerationService:
         """The transparency report (workbench.safety.transparency) for [since, until): by default
         everything up to now. Admins only."""
         until = until or utcnow()
-        since = since or datetime(1970, 1, 1, tzinfo=timezone.utc)
-        if as_utc(since) >= as_utc(until):
-            raise InvalidInput("the report's period must start before it ends")
         with self._store.transaction() as session:
             require_role(load_actor(session, actor), Role.ADMIN)
+            # by default from the first case or report (a report opens or joins a case at once)
+            first = session.scalar(select(func.min(ModerationCase.opened_at)))
+            since = since or (as_utc(first) if first is not None else until - timedelta(days=1))
+            if as_utc(since) >= as_utc(until):
+                raise InvalidInput("the report's period must start before it ends")
             return transparency_report(session, since, until)
 
     def audit_log(self, actor: ActorRef, *, target_type: str | None = None, target_id: int | None = None,
@@ -922,6 +925,14 @@ def _under_blind_review(session: Session, case_ids) -> set[int]:
     return set(session.scalars(select(ModerationCase.qa_of_id).where(
         ModerationCase.qa_of_id.in_(list(case_ids)), ModerationCase.status != CaseStatus.DECIDED,
         ModerationCase.reviewed_by_id.is_(None))))
+
+
+def _not_under_blind_review() -> ColumnElement[bool]:
+    """A case with no blind review pending (for counts a reviewer sees: a count by decision would
+    otherwise give a hidden decision away by elimination)."""
+    pending = aliased(ModerationCase)
+    return ModerationCase.id.not_in(select(pending.qa_of_id).where(
+        pending.qa_of_id.is_not(None), pending.status != CaseStatus.DECIDED, pending.reviewed_by_id.is_(None)))
 
 
 def _refuse_while_blind(session: Session, me: User, case: ModerationCase) -> None:

@@ -204,7 +204,7 @@ class Decision:
                 "graphic_violence": "is graphic violence",
                 "suggestive": "is sexually suggestive",
                 "real_person_likeness": "asks for a real person's likeness",
-                "theme_rule": f"touches a theme the platform does not allow ({first.target})"}.get(first.code, first.code)
+                "theme_rule": f"touches {first.target}, which the platform does not allow"}.get(first.code, first.code)
         verb = "was sent to review" if self.decision == REVIEW else "is not allowed"
         return f"this {text} {verb}: it {what} (matched \"{first.matched}\")"
 

@@ -124,16 +124,17 @@ class RuleSetService:
             return _views(session, [_load(session, rule_set_id)])[0]
 
     def draft(self, actor: ActorRef, changes: dict, note: str = "") -> RuleSetView:
-        """A new draft: `changes` (RuleChanges JSON) over the active rule set's."""
+        """A new draft: `changes` (RuleChanges JSON) over the active rule set's, with why (`note`: kept
+        with it and in the audit log)."""
         note = (note or "").strip()
-        if len(note) > MAX_NOTE_CHARS:
-            raise InvalidInput(f"a note is at most {MAX_NOTE_CHARS} characters")
         try:
             parsed = RuleChanges.from_json(changes)
         except ValueError as error:
             raise InvalidInput(f"the rule set is not valid: {error}") from None
         with self._store.transaction() as session:
             me = _admin(session, actor)
+            if not note or len(note) > MAX_NOTE_CHARS:
+                raise InvalidInput(f"say why in a note of at most {MAX_NOTE_CHARS} characters")
             active = live_rules(session, ACTIVE)
             whole = parsed.merged_over(active.changes) if active else parsed
             row = PolicyRuleSet(changes=whole.to_json(), note=note, created_by_id=me.id, status=DRAFT)
