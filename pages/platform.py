@@ -33,14 +33,14 @@ with overview:
     if len(daily):
         named = daily.rename(columns=WORDS)
         counts = px.line(named, x="day", y=["clips", "views", "clips with cameos"], markers=True,
-                         title="Clips, views and clips with cameos, per day")
+                         title="Clips, views and clips with cameos, per day", labels={"value": "count"})
         st.plotly_chart(counts.update_layout(legend_title_text=""), width="stretch")
         moderation = px.bar(named, x="day", y=["reports", "decisions"], barmode="group",
-                            title="Reports and decisions, per day")
+                            title="Reports and decisions, per day", labels={"value": "count"})
         st.plotly_chart(moderation.update_layout(legend_title_text="").update_yaxes(tickformat="d"), width="stretch")
         if "completion rate" in named:
             rates = px.line(named, x="day", y=["completion rate", "rewatch rate"], markers=True,
-                            title="Completion and rewatch rates, per day")
+                            title="Completion and rewatch rates, per day", labels={"value": "share of views"})
             st.plotly_chart(rates.update_layout(legend_title_text="").update_yaxes(tickformat=".0%"),
                             width="stretch")
     depth = px.bar(platform.remix_depth, x="depth", y="clips", title="Published clips by remix depth")
