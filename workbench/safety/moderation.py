@@ -17,6 +17,7 @@ import io
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -680,17 +681,13 @@ class ModerationService:
             other = media / files.get(hit.video_id, "")
             if not (this.is_file() and other.is_file()):
                 continue
-            these = sample_frames(this, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
-            those = sample_frames(other, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
-            pair = closest_frames(these, those)
-            if pair is None:
+            stills = nearest_stills(this, other, 0.0 if sharp else PREVIEW_BLUR_RADIUS)
+            if stills is None:
                 continue
-            blur = 0.0 if sharp else PREVIEW_BLUR_RADIUS
             label = (f"The upload refused from @{hit.uploader or '?'}" if hit.evidence_file
                      else f"Clip #{case.video_id}")
-            out.append(FrameComparison(hit.kind, hit.video_id, label, jpeg(these[pair.first], blur=blur),
-                                       jpeg(those[pair.second], blur=blur), pair.distance, pair.transform,
-                                       hit.fraction, hit.median_distance, sharp))
+            out.append(FrameComparison(hit.kind, hit.video_id, label, *stills, hit.fraction, hit.median_distance,
+                                       sharp))
         return out
 
     def preview(self, actor: ActorRef, case_id: int) -> bytes | None:
@@ -792,6 +789,19 @@ class ModerationService:
             if action:
                 query = query.where(AuditEntry.action.startswith(action, autoescape=True))
             return _audit_views(session, query.order_by(AuditEntry.id.desc()).limit(limit))
+
+
+@lru_cache(maxsize=64)
+def nearest_stills(this: Path, other: Path, blur: float) -> tuple[bytes, bytes, int, str] | None:
+    """The nearest frames of two clip files as JPEGs (blurred by `blur`), their Hamming distance and
+    the transform undone. Kept for the process: stored files are named by their content, so a page
+    that reruns (every click) does not decode 24 frames again; two threads at once may both compute it."""
+    these = sample_frames(this, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
+    those = sample_frames(other, every_s=0.5, max_frames=COMPARED_FRAMES, max_side=COMPARED_SIDE)
+    pair = closest_frames(these, those)
+    if pair is None:
+        return None
+    return jpeg(these[pair.first], blur=blur), jpeg(those[pair.second], blur=blur), pair.distance, pair.transform
 
 
 def _figure_photo(name: str) -> bytes | None:
