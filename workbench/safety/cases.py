@@ -45,6 +45,16 @@ class CaseView:
     qa_of_id: int | None = None
 
 
+def is_blind(case: ModerationCase) -> bool:
+    """A quality review whose second reviewer has not decided yet."""
+    return case.qa_of_id is not None and case.reviewed_by_id is None
+
+
+def blind_reviews(review=ModerationCase):
+    """The same test in SQL, over `review` (the table, or an alias of it)."""
+    return review.qa_of_id.is_not(None) & review.reviewed_by_id.is_(None)
+
+
 def evidence_of(case: ModerationCase) -> Evidence:
     return Evidence.from_json(case.signals)
 
@@ -63,7 +73,7 @@ def case_views(session: Session, cases: list[ModerationCase]) -> list[CaseView]:
     views = []
     for c in cases:
         evidence = evidence_of(c)
-        if evidence.qa is not None and evidence.qa.second_decision is None:
+        if is_blind(c):
             evidence = replace(evidence, qa=None)  # a blind review: the first decision is not shown
         views.append(CaseView(
             c.id, c.video_id, c.cameo_id, c.source.value, c.status.value, c.tier.value, c.severity, evidence,

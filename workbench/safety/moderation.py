@@ -32,7 +32,14 @@ from workbench.files import write_atomically
 from workbench.media.codec import jpeg
 from workbench.media.provenance import ensure_credentials, verify
 from workbench.metrics.rater_agreement import Agreement, agreement
-from workbench.safety.cases import CaseView, case_views, evidence_of, record_evidence
+from workbench.safety.cases import (
+    CaseView,
+    blind_reviews,
+    case_views,
+    evidence_of,
+    is_blind,
+    record_evidence,
+)
 from workbench.safety.evidence import (
     REPORT_REASONS,
     AppealEntry,
@@ -608,7 +615,7 @@ class ModerationService:
             case = _load_case(session, case_id)
             _refuse_while_blind(session, me, case)
             view = case_views(session, [case])[0]
-            blind = _is_blind(case)
+            blind = is_blind(case)
             video = session.get(Video, case.video_id) if case.video_id else None
             lineage, remixes, cameos, provenance = [], [], [], None
             if video is not None:
@@ -718,7 +725,7 @@ class ModerationService:
             audit(session, me, "case.reveal", "case", case.id, video_id=video.id,
                   categories=list(case_views(session, [case])[0].categories))
             view = video_views(session, [video], self._store.media_dir)[0]
-            return replace(view, status=BLIND, removal=None, label=None, age_restricted=False) if _is_blind(case) else view
+            return replace(view, status=BLIND, removal=None, label=None, age_restricted=False) if is_blind(case) else view
 
     # -- oversight -------------------------------------------------------------------------------
 
@@ -925,24 +932,17 @@ def _check_claimable(session: Session, case: ModerationCase, me: User, now: date
         raise Forbidden(f"case #{case.id} is about your own clip or likeness; another reviewer must take it")
 
 
-def _is_blind(case: ModerationCase) -> bool:
-    """A quality review whose second reviewer has not decided yet."""
-    return case.qa_of_id is not None and case.reviewed_by_id is None
-
-
 def _under_blind_review(session: Session, case_ids) -> set[int]:
     """Which of these decided cases have a quality review still blind."""
     return set(session.scalars(select(ModerationCase.qa_of_id).where(
-        ModerationCase.qa_of_id.in_(list(case_ids)), ModerationCase.status != CaseStatus.DECIDED,
-        ModerationCase.reviewed_by_id.is_(None))))
+        ModerationCase.qa_of_id.in_(list(case_ids)), blind_reviews())))
 
 
 def _not_under_blind_review() -> ColumnElement[bool]:
     """A case with no blind review pending (for counts a reviewer sees: a count by decision would
     otherwise give a hidden decision away by elimination)."""
     pending = aliased(ModerationCase)
-    return ModerationCase.id.not_in(select(pending.qa_of_id).where(
-        pending.qa_of_id.is_not(None), pending.status != CaseStatus.DECIDED, pending.reviewed_by_id.is_(None)))
+    return ModerationCase.id.not_in(select(pending.qa_of_id).where(blind_reviews(pending)))
 
 
 def _refuse_while_blind(session: Session, me: User, case: ModerationCase) -> None:

@@ -54,7 +54,8 @@ LEXICON_FILE = packaged_data("policy_lexicon.json")
 DESCRIPTIONS = "descriptions"
 
 ALLOW, REVIEW, BLOCK = "allow", "review", "block"
-_SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
+#: how strict each decision is (a rule set's backtest says which of two decisions made the change)
+SEVERITY = {ALLOW: 0, REVIEW: 1, BLOCK: 2}
 
 #: what each reason does, by profile: "default" (adult, any region), "teen", "eu"; the strictest
 #: of the profiles that apply wins
@@ -226,7 +227,7 @@ class Profile:
         actions = ACTIONS[code]
         chosen = [actions["default"]] + [actions[p] for p, on in (("teen", self.teen), ("eu", self.eu))
                                          if on and p in actions]
-        return max(chosen, key=_SEVERITY.__getitem__)
+        return max(chosen, key=SEVERITY.__getitem__)
 
 
 @dataclass(frozen=True)
@@ -699,8 +700,8 @@ class PromptPolicy:
 
         acted = [(self.theme_rules[r.target] if r.code == "theme_rule" else profile.action(r.code), r)
                  for r in dict.fromkeys(reasons)]
-        decision = max((action for action, _ in acted), key=_SEVERITY.__getitem__, default=ALLOW)
-        shown = tuple(r for action, r in sorted(acted, key=lambda a: -_SEVERITY[a[0]]) if action != ALLOW)
+        decision = max((action for action, _ in acted), key=SEVERITY.__getitem__, default=ALLOW)
+        shown = tuple(r for action, r in sorted(acted, key=lambda a: -SEVERITY[a[0]]) if action != ALLOW)
         notes += [r for action, r in acted if action == ALLOW]
         return Decision(decision, shown, profile.name, tuple(dict.fromkeys(notes)))
 
@@ -708,7 +709,7 @@ class PromptPolicy:
         """The prompt against the IP registry alone (what a rights holder tests their entries with)."""
         notes: list[Reason] = []
         reasons = self._ip_reasons(prompt, tokens(prompt), notes)
-        decision = max((Profile().action(r.code) for r in reasons), key=_SEVERITY.__getitem__, default=ALLOW)
+        decision = max((Profile().action(r.code) for r in reasons), key=SEVERITY.__getitem__, default=ALLOW)
         return Decision(decision, tuple(reasons), "registry", tuple(notes))
 
     def _real_person(self, prompt, words, categories, named_people) -> str | None:

@@ -37,7 +37,7 @@ from workbench.safety.evaluation import (
     load_registry,
     run_cases,
 )
-from workbench.safety.policy import CameoTerms, Decision, Reason, RuleChanges
+from workbench.safety.policy import SEVERITY, CameoTerms, Decision, Reason, RuleChanges
 from workbench.safety.service import (
     SHIPPED,
     LiveRules,
@@ -95,7 +95,7 @@ def compare(pairs: list[tuple[dict, Decision, Decision]], examples: int = EXAMPL
         if before.decision == after.decision:
             continue
         by_transition[f"{before.decision}→{after.decision}"] += 1
-        stricter = after if _SEVERITY[after.decision] > _SEVERITY[before.decision] else before
+        stricter = after if SEVERITY[after.decision] > SEVERITY[before.decision] else before
         category = stricter.reasons[0].code if stricter.reasons else "none"
         by_category[category] += 1
         if len(shown.setdefault(category, [])) < examples:
@@ -104,8 +104,6 @@ def compare(pairs: list[tuple[dict, Decision, Decision]], examples: int = EXAMPL
     return {"checked": len(pairs), "changed": sum(by_transition.values()), "by_transition": dict(by_transition),
             "by_category": dict(by_category), "examples": shown}
 
-
-_SEVERITY = {"allow": 0, "review": 1, "block": 2}
 
 
 class RuleSetService:
@@ -174,7 +172,8 @@ class RuleSetService:
             before = run_cases(active_policy.with_ip_entries(registry), cases)
             after = run_cases(draft_policy.with_ip_entries(registry), cases)
             summary = compare([({"id": b.case.id, "prompt": b.case.prompt, "expected": b.case.expected},
-                                _as_decision(b), _as_decision(a)) for b, a in zip(before, after)], examples)
+                                _decision_of(b.decision, b.codes), _decision_of(a.decision, a.codes))
+                               for b, a in zip(before, after)], examples)
             summary["active_scores"], summary["draft_scores"] = _scores(before), _scores(after)
             result["labelled"][name] = summary
         with self._store.transaction() as session:
@@ -208,8 +207,8 @@ class RuleSetService:
             _load(session, rule_set_id)
             rows = session.execute(select(PromptCheck, User.handle).outerjoin(User, User.id == PromptCheck.user_id)
                                    .where(PromptCheck.shadow_rule_set_id == rule_set_id).order_by(PromptCheck.id)).all()
-        pairs = [({"prompt": row.prompt, "user": handle}, _logged_decision(row.decision, row.codes),
-                  _logged_decision(row.shadow_decision, row.shadow_codes or [])) for row, handle in rows]
+        pairs = [({"prompt": row.prompt, "user": handle}, _decision_of(row.decision, row.codes),
+                  _decision_of(row.shadow_decision, row.shadow_codes or [])) for row, handle in rows]
         return compare(pairs, examples)
 
     def _move(self, actor: ActorRef, rule_set_id: int, expected: tuple[RuleSetStatus, ...], to: RuleSetStatus,
@@ -289,12 +288,10 @@ def _logged_prompts(session: Session) -> list[tuple[dict, PromptFacts]]:
     return out
 
 
-def _as_decision(outcome) -> Decision:
-    return Decision(outcome.decision, tuple(Reason(code, "") for code in outcome.codes), "labelled")
-
-
-def _logged_decision(decision: str, codes: list[str]) -> Decision:
-    return Decision(decision, tuple(Reason(code, "") for code in codes), "logged")
+def _decision_of(decision: str, codes) -> Decision:
+    """A decision recorded as its outcome and reason codes (a labelled set's outcome, a logged check),
+    as `compare` reads it."""
+    return Decision(decision, tuple(Reason(code, "") for code in codes), "recorded")
 
 
 def _scores(outcomes) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -66,14 +67,8 @@ def transparency_report(session: Session, since: datetime, until: datetime) -> d
                     "pending": pending},
         "appeal_overturn_rate": round((len(appeals) - upheld) / len(appeals), 4) if appeals else None,
         "reports_by_reason": dict(sorted(reports.items())),
-        "median_hours_to_decision": round(_median(hours), 3) if hours else None,
+        "median_hours_to_decision": round(statistics.median(hours), 3) if hours else None,
     }
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def transparency_csv(report: dict) -> str:
