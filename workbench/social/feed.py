@@ -22,13 +22,15 @@ from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.media.moods import mood_names
 from workbench.social.consent import without_lapsed_grants
 from workbench.social.ranking import (
+    CONNECTED_POOL,
     DEFAULT_POLICY,
     POLICIES,
+    RECENT_POOL,
     TEEN_POLICY,
     Candidate,
     FeedContext,
     MoodSteered,
-    after_dismissed,
+    candidate_pool,
     policy_named,
     round_score,
 )
@@ -53,14 +55,12 @@ from workbench.store.models import (
     VideoCameo,
     VideoMood,
     VideoStatus,
+    WatchEvent,
     as_utc,
     utcnow,
 )
 
 MAX_PAGE = 100
-#: candidate pools: the newest clips, and clips tied to people the viewer follows
-RECENT_POOL = 400
-CONNECTED_POOL = 200
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,11 @@ class FeedService:
         self._store, self._models = store, models
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
-             policy: str | None = None, limit: int = 20, offset: int = 0) -> list[FeedItem]:
+             policy: str | None = None, limit: int = 20, offset: int = 0, now: datetime | None = None) -> list[FeedItem]:
         """One page of a tab. ``mood`` keeps only clips of that mood; ``steer`` is free text such as
-        "more animals, less news" (For You only); ``policy`` overrides the viewer's policy (not for teens)."""
+        "more animals, less news" (For You only); ``policy`` overrides the viewer's policy (not for teens);
+        ``now`` fixes the moment clip ages are counted from (reproducible pages: notebooks, the simulator's
+        equality check), the present by default."""
         if tab not in self.TABS:
             raise InvalidInput(f"unknown feed tab {tab!r}; choose one of {', '.join(self.TABS)}")
         if mood is not None and mood not in mood_names():
@@ -122,14 +124,17 @@ class FeedService:
             personal = name != TEEN_POLICY
             candidates = _candidates(session, base, follows if personal else set())
             context = FeedContext(
-                viewer_id=me.id, now=datetime.now(timezone.utc),
+                viewer_id=me.id, now=now or datetime.now(timezone.utc),
+                seen=frozenset(session.scalars(select(WatchEvent.video_id).where(
+                    WatchEvent.viewer_id == me.id, WatchEvent.video_id.in_([c.video_id for c in candidates])))),
+                dismissed=tuple(_dismissed(session, me.id)),
                 follows=frozenset(follows) if personal else frozenset(),
                 # only followers the viewer follows back matter (mutuals): a popular viewer has thousands
                 followers=frozenset(session.scalars(select(Follow.follower_id).where(
                     Follow.followee_id == me.id, Follow.follower_id.in_(follows)))) if personal and follows else frozenset(),
                 mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
             ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
-            ranked = after_dismissed(ranker.rank(context, candidates), candidates, _dismissed(session, me.id))
+            ranked = ranker.rank(context, candidates)
             # grants are checked on what is about to be shown, a few extra in case some lapsed
             wanted = ranked[offset:offset + limit + 10]
             rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
@@ -251,18 +256,20 @@ def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
     by people followed, clips with their cameos and remixes of their clips. Each pool is read from
     its own index (author, cameo owner, remix parent) without sorting the clips table; the viewer's
     filters (`base`: visibility, mood, not their own) are applied once, to the union."""
-    ids = set(session.scalars(base.with_only_columns(Video.id)
-                              .order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)))
+    recent = session.scalars(base.with_only_columns(Video.id)
+                             .order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)).all()
+    by_follows, by_cameos, by_remixes = [], [], []
     if follows:
+        published = Video.status == VideoStatus.PUBLISHED
         # newest by id (ids grow with creation): sorting integers here beats sorting the table there
-        by_follows = session.scalars(select(Video.id).where(Video.author_id.in_(follows),
-                                                            Video.status == VideoStatus.PUBLISHED)).all()
-        ids.update(sorted(by_follows, reverse=True)[:CONNECTED_POOL])
+        by_follows = sorted(session.scalars(select(Video.id).where(Video.author_id.in_(follows), published)), reverse=True)
         known_cameos = select(Cameo.id).where(Cameo.owner_id.in_(follows))
-        ids.update(session.scalars(select(VideoCameo.video_id).where(VideoCameo.cameo_id.in_(known_cameos))
-                                   .order_by(VideoCameo.video_id.desc()).limit(CONNECTED_POOL)))
-        remixes = session.scalars(select(Video.id).where(Video.remix_parent_id.in_(by_follows))).all() if by_follows else []
-        ids.update(sorted(remixes, reverse=True)[:CONNECTED_POOL])
+        by_cameos = session.scalars(select(VideoCameo.video_id).join(Video, Video.id == VideoCameo.video_id)
+                                    .where(VideoCameo.cameo_id.in_(known_cameos), published)
+                                    .order_by(VideoCameo.video_id.desc()).limit(CONNECTED_POOL)).all()
+        by_remixes = sorted(session.scalars(select(Video.id).where(Video.remix_parent_id.in_(by_follows), published)),
+                            reverse=True) if by_follows else []
+    ids = candidate_pool(recent, by_follows, by_cameos, by_remixes).tolist()
     if not ids:
         return []
     rows = session.execute(base.with_only_columns(

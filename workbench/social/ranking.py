@@ -30,6 +30,9 @@ from workbench.words import counted
 GRAVITY = 1.5
 #: a mood weight at or below this drops the clip ("no news")
 EXCLUDE_AT = -0.9
+#: candidate pools: the newest clips, and each pool of clips tied to people the viewer follows
+RECENT_POOL = 400
+CONNECTED_POOL = 200
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ class FeedContext:
     mood_weights: dict[str, float] = field(default_factory=dict)
     #: how the steering was phrased, for the reasons ("more animals")
     steer_note: str = ""
+    #: clips the viewer has already watched: they come after every clip not yet seen
+    seen: frozenset[int] = frozenset()
+    #: clips the viewer marked "Not interested" (author id and first mood): they are dropped, and
+    #: clips by the same author or of the same first mood come after the others
+    dismissed: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,24 @@ def tie_levels(follows_author, followed_back, follows_cameo_owner, follows_paren
     arrays of one shape: one viewer's candidates here, viewers x clips in the simulator)."""
     return np.select([follows_author & followed_back, follows_author, follows_cameo_owner, follows_parent_author],
                      [TIE_MUTUAL, TIE_FOLLOWING, TIE_CAMEO, TIE_REMIX], TIE_NONE)
+
+
+def candidate_pool(recent, by_follows=(), by_cameos=(), by_remixes=()) -> np.ndarray:
+    """The clips a viewer's page is ranked from: the newest RECENT_POOL clips the viewer may see, and
+    the newest CONNECTED_POOL of each connected pool (clips by people followed, clips featuring their
+    cameos, remixes of their clips). Each argument lists clip ids newest first; the app reads them
+    from its indexes, the simulator from its arrays."""
+    parts = [np.asarray(recent, np.int64)[:RECENT_POOL]] + [np.asarray(pool, np.int64)[:CONNECTED_POOL]
+                                                           for pool in (by_follows, by_cameos, by_remixes)]
+    return np.unique(np.concatenate(parts))
+
+
+def page_order(scores, video_ids, seen, alike) -> np.ndarray:
+    """The order of a page (indices along the last axis; one viewer's candidates, or viewers x clips):
+    clips not yet seen before seen ones, clips unlike what the viewer dismissed before those like it,
+    then the highest score, then the newer clip (the higher id). A clip that may not be shown scores
+    -inf and comes last."""
+    return np.lexsort((-np.asarray(video_ids), -np.asarray(scores), np.asarray(alike), np.asarray(seen)), axis=-1)
 
 
 def features_of(context: FeedContext, candidates: list[Candidate]) -> tuple[Features, list[str]]:
@@ -149,11 +175,17 @@ class ScoringPolicy:
         return _popular_reason(candidate)
 
     def rank(self, context: FeedContext, candidates: list[Candidate]) -> list[Ranked]:
+        """The candidates in page order (page_order), less the clips the viewer dismissed."""
+        gone = {c.video_id for c in context.dismissed}
+        candidates = [c for c in candidates if c.video_id not in gone]
+        if not candidates:
+            return []
         features, tie_reasons = features_of(context, candidates)
-        scores = self.scores(features)
-        ranked = [Ranked(c.video_id, float(score), self.reason(c, tie_reason))
-                  for c, score, tie_reason in zip(candidates, scores, tie_reasons)]
-        return sorted(ranked, key=lambda item: (-item.score, -item.video_id))
+        scores = np.broadcast_to(self.scores(features), (len(candidates),))
+        ids = np.fromiter((c.video_id for c in candidates), np.int64, len(candidates))
+        seen = np.fromiter((c.video_id in context.seen for c in candidates), bool, len(candidates))
+        order = page_order(scores, ids, seen, _alike(context.dismissed, candidates))
+        return [Ranked(candidates[i].video_id, float(scores[i]), self.reason(candidates[i], tie_reasons[i])) for i in order]
 
 
 class Popularity(ScoringPolicy):
@@ -220,18 +252,12 @@ class MoodSteered:
         return groups[0] + groups[1] + groups[2]
 
 
-def after_dismissed(ranked: list[Ranked], candidates: list[Candidate], dismissed: list[Candidate]) -> list[Ranked]:
-    """A page ranked by any policy, with the viewer's "Not interested" applied: the clips they
-    dismissed are gone, and clips like them (same author, or the same first mood) move after all
-    the others, each group in the order the policy gave."""
-    if not dismissed:
-        return ranked
-    gone = {c.video_id for c in dismissed}
+def _alike(dismissed, candidates: list[Candidate]) -> np.ndarray:
+    """Whether each candidate is like a dismissed clip: the same author, or the same first mood."""
     authors = {c.author_id for c in dismissed}
     moods = {c.moods[0] for c in dismissed if c.moods}
-    alike = {c.video_id for c in candidates if c.author_id in authors or (c.moods and c.moods[0] in moods)}
-    kept = [r for r in ranked if r.video_id not in gone]
-    return [r for r in kept if r.video_id not in alike] + [r for r in kept if r.video_id in alike]
+    return np.fromiter((c.author_id in authors or bool(c.moods and c.moods[0] in moods) for c in candidates),
+                       bool, len(candidates))
 
 
 POLICIES = {policy.name: policy for policy in (ConnectionFirst(), Popularity(), NonPersonalised())}
