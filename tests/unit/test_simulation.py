@@ -26,7 +26,11 @@ def test_the_same_seed_gives_the_same_tables_and_another_does_not(run):
 def test_views_have_the_apps_telemetry_columns(run):
     app_columns = set(WATCH_COLUMNS) - {"author"}
     assert app_columns <= set(run.views.columns)
-    assert (run.views["source"] == "simulation").all() and (run.views["feed_policy"] == SMALL.policy).all()
+    assert (run.views["source"] == "simulation").all()
+    # teens get the teen policy, whatever the run's policy is, as in the app
+    teens = run.views["viewer_id"].isin(run.people.loc[run.people["teen"], "user_id"])
+    assert teens.any() and (run.views.loc[teens, "feed_policy"] == "non_personalised").all()
+    assert (run.views.loc[~teens, "feed_policy"] == SMALL.policy).all()
     assert (run.views["watched_s"] <= run.views["clip_duration_s"] * (run.views["loops"] + 1) + 1e-6).all()
     assert run.views["completed"][run.views["loops"] > 0].all()
 
