@@ -208,7 +208,8 @@ with st.container(horizontal=True, gap="small", wrap=False, key="feed_clip"):
                                              "you the outcome")
 showing = view_key(clip.id)
 try:
-    ticket = wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None)
+    ticket = wb.videos.view_ticket(actor.handle, clip.id, showing, feed_policy=item.policy or None,
+                                   page=item.showing())
 except WorkbenchError:  # removed since the page was listed: shown this once, not counted
     ticket = None
 if ticket:

@@ -476,27 +476,63 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
              days: int = typer.Option(7, "--days", min=1, max=365),
              policy: str = typer.Option("connection_first", "--policy", help="A ranking policy of the app."),
              seed: int = typer.Option(0, "--seed"),
-             out: Path = typer.Option(..., "--out", help="A folder for views/clips/follows.parquet and config.json."),
+             out: Path = typer.Option(..., "--out", help="A folder for the logs: views/ (one Parquet file a day), "
+                                      "clips, follows, people, targets/ and config.json."),
+             exploration: float = typer.Option(0.0, "--exploration", min=0.0, max=1.0,
+                                               help="Chance a page is drawn uniformly from its candidates "
+                                                    "(epsilon-greedy); views log their propensity."),
+             target_policies: list[str] = typer.Option([], "--target-policy",
+                                                       help="Log this policy's pages too (off-policy evaluation); repeatable."),
              backend: str = typer.Option("local", "--backend", help="local, or ray (a running Ray cluster, "
                                          "or a local one); the result is the same"),
              as_json: bool = typer.Option(False, "--json")) -> None:
-    """Simulate a population on the feed, ranked by the app's own policy; writes Parquet event logs.
-    A progress bar goes to stderr."""
+    """Simulate a population on the feed, ranked by the app's own rules; writes Parquet event logs
+    as it goes. A progress bar goes to stderr."""
     from tqdm import tqdm
 
     from workbench.errors import InvalidInput
     from workbench.simulation import SimulationConfig
     from workbench.simulation import simulate as run_simulation
 
+    config = SimulationConfig(users=users, days=days, policy=policy, seed=seed, exploration=exploration,
+                              target_policies=tuple(dict.fromkeys(target_policies)))
     with tqdm(total=days, desc="simulating", unit="day", file=sys.stderr, disable=None) as bar:
         try:
-            run = run_simulation(SimulationConfig(users=users, days=days, policy=policy, seed=seed),
-                                 progress=lambda fraction, message: bar.update(1), backend=backend)
+            run = run_simulation(config, progress=lambda fraction, message: bar.update(1), backend=backend, out=out)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
-    folder = run.write_parquet(out)
-    _emit({"out": str(folder), "users": users, "days": days, "policy": policy, "seed": seed,
-           "views": len(run.views), "clips": len(run.clips), "follows": len(run.follows)}, as_json)
+    _emit({"out": str(out), "users": users, "days": days, "policy": policy, "seed": seed,
+           "views": run.count("views"), "clips": run.count("clips"), "follows": run.count("follows")}, as_json)
+
+
+@app.command("ope")
+@reports_errors
+def off_policy(source: str = typer.Argument(..., help="A folder written by `workbench simulate`, or a database URL "
+                                            "whose feed explored (WORKBENCH_FEED_EXPLORATION)."),
+               target: str = typer.Option(..., "--target", help="The ranking policy to evaluate."),
+               metric: str = typer.Option("completion", "--metric", help="completion or watch_ratio, per shown clip."),
+               estimator: str = typer.Option("snips", "--estimator", help="ips, snips (self-normalised) or dr "
+                                             "(doubly robust; simulator logs only)."),
+               seed: int = typer.Option(0, "--seed", help="Seeds the bootstrap."),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Off-policy evaluation: what the target policy would have earned on the logged pages, with a
+    95 % bootstrap interval over pages."""
+    from workbench import OPERATOR, open_workbench
+    from workbench.errors import InvalidInput
+    from workbench.simulation.off_policy import evaluate
+
+    logs: str | object = source
+    if "://" in source:  # a database: the views its exploring feed logged
+        wb = open_workbench(source)
+        try:
+            logs = wb.analytics.logged_pages(OPERATOR)
+        finally:
+            wb.close()
+    try:
+        estimate = evaluate(logs, target, metric=metric, estimator=estimator, seed=seed)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    _emit(estimate.as_dict(), as_json)
 
 
 @app.command("metrics")

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     case_lease_s: float = 900.0
     #: the share of decided moderation cases sent blind to a second reviewer (quality control)
     review_qa_share: float = Field(0.1, ge=0.0, le=1.0)
+    #: the chance a For You page is drawn uniformly from its candidates instead of the policy's top
+    #: (epsilon-greedy); every view then logs its propensities, for off-policy evaluation (`workbench ope`)
+    feed_exploration: float = Field(0.0, ge=0.0, le=1.0)
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
     #: how long a clip may be, in seconds: at least clip_min_s; at most clip_max_generated_s when

@@ -99,7 +99,7 @@ class Workbench:
         self.models = Models(settings)
         self.users = UserService(self.store)
         self.videos = VideoService(self.store)
-        self.feed = FeedService(self.store, self.models)
+        self.feed = FeedService(self.store, self.models, exploration=settings.feed_exploration)
         self.notifications = NotificationService(self.store)
         self.analytics = AnalyticsService(self.store)
         self.reports = ReportService(self.store)

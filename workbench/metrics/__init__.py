@@ -13,6 +13,7 @@ _HOMES = {
     "average_precision": "detection", "detection_report": "detection", "equal_error_rate": "detection",
     "roc_auc": "detection", "roc_curve": "detection",
     "Difference": "experiments", "bootstrap_difference": "experiments",
+    "ESTIMATORS": "ope", "Estimate": "ope", "off_policy_value": "ope",
     "cameo_exposure": "exposure", "slop_exposure": "exposure", "slop_exposure_by_viewer": "exposure",
     "remix_rate": "remix", "remix_trees": "remix", "structural_virality": "remix",
     "summary": "run_summary",

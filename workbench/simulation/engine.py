@@ -33,7 +33,7 @@ from workbench.simulation.world import (
     merge_sorted,
     pair_keys,
 )
-from workbench.social.ranking import policy_named
+from workbench.social.ranking import explored_propensity, policy_named
 
 _PHASES = {"population": 0, "create": 1, "watch": 2}
 VIEW_COLUMNS = ["event_id", "video_id", "viewer_id", "watched_s", "clip_duration_s", "loops", "completed", "source",
@@ -228,8 +228,7 @@ def _watch_chunk(index: DayIndex, config: SimulationConfig, day: int, chunk: int
             random_page = np.where(np.isfinite(np.take_along_axis(draws, random_page, axis=1)), random_page, -1)
             shown_cols = np.where(explore[:, None], random_page, greedy)
             in_greedy = (shown_cols[:, :, None] == greedy[:, None, :]).any(axis=2)
-            uniform = np.minimum(config.page_size, available) / np.maximum(available, 1)
-            propensity = (1 - config.exploration) * in_greedy + config.exploration * uniform[:, None]
+            propensity = explored_propensity(in_greedy, config.page_size, available[:, None], config.exploration)
         row, slot = np.nonzero(shown_cols >= 0)
         col = shown_cols[row, slot]
         part = {"viewer": group[row], "video": pages.clip[row, col], "slot": slot, "propensity": propensity[row, slot],

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from workbench.actors import OPERATOR, ActorRef, load_actor, load_user
-from workbench.errors import Forbidden, InvalidInput
+from workbench.errors import Forbidden, InvalidInput, NotFound
+from workbench.social.feed import experiment_arm
 from workbench.store.db import Store
 from workbench.store.models import (
     Cameo,
     CaseStatus,
+    FeedExperiment,
     Follow,
     ModerationCase,
     Report,
@@ -62,6 +64,10 @@ class PlatformReport:
 
 WATCH_COLUMNS = ["event_id", "video_id", "viewer_id", "author", "watched_s", "clip_duration_s", "loops",
                  "completed", "source", "created_at"]
+EXPERIMENT_COLUMNS = ["event_id", "video_id", "viewer_id", "watched_s", "clip_duration_s", "loops", "completed",
+                      "feed_policy", "created_at"]
+LOGGED_PAGE_COLUMNS = ["page_key", "slot", "video_id", "viewer_id", "watched_s", "clip_duration_s", "loops",
+                       "completed", "feed_policy", "propensity", "target_propensities"]
 
 
 class AnalyticsService:
@@ -84,6 +90,52 @@ class AnalyticsService:
                 if user.role is not Role.ADMIN:
                     query = query.where(Video.author_id == user.id)
             return pd.DataFrame(session.execute(query).all(), columns=WATCH_COLUMNS)
+
+    def experiment_views(self, actor: ActorRef, name: str):
+        """A ranking experiment's watch events (EXPERIMENT_COLUMNS) as a DataFrame: views shown by one
+        of its arms while it ran, to people it assigned that arm (not teens, nor people who chose
+        their own policy: workbench.social.feed.experiment_arm). Admins (and the OPERATOR)."""
+        import pandas as pd
+
+        with self._store.transaction() as session:
+            if actor is not OPERATOR:
+                viewer = load_actor(session, actor)
+                if viewer.role is not Role.ADMIN:
+                    raise Forbidden("only admins read experiments' telemetry")
+            experiment = session.get(FeedExperiment, name)
+            if experiment is None:
+                raise NotFound(f"no experiment named {name!r}")
+            query = (select(WatchEvent.id, WatchEvent.video_id, WatchEvent.viewer_id, WatchEvent.watched_s,
+                            WatchEvent.clip_duration_s, WatchEvent.loops, WatchEvent.completed, WatchEvent.feed_policy,
+                            WatchEvent.created_at)
+                     .join(User, User.id == WatchEvent.viewer_id)
+                     .where(WatchEvent.feed_policy.in_(experiment.arms), WatchEvent.created_at >= experiment.started_at,
+                            User.is_teen.is_(False), User.feed_policy.is_(None))
+                     .order_by(WatchEvent.id))
+            if experiment.stopped_at is not None:
+                query = query.where(WatchEvent.created_at <= experiment.stopped_at)
+            views = pd.DataFrame(session.execute(query).all(), columns=EXPERIMENT_COLUMNS)
+            arms = list(experiment.arms)
+        assigned = [experiment_arm(name, arms, int(viewer)) == policy
+                    for viewer, policy in zip(views["viewer_id"], views["feed_policy"])]
+        return views[pd.Series(assigned, index=views.index, dtype=bool)].reset_index(drop=True)
+
+    def logged_pages(self, actor: ActorRef):
+        """For You views logged with their page, slot and propensities (the feed explored: Settings.
+        feed_exploration), as a DataFrame (LOGGED_PAGE_COLUMNS): what off-policy evaluation reads.
+        Admins (and the OPERATOR)."""
+        import pandas as pd
+
+        with self._store.transaction() as session:
+            if actor is not OPERATOR and load_actor(session, actor).role is not Role.ADMIN:
+                raise Forbidden("only admins read the feed's logged pages")
+            rows = session.execute(
+                select(WatchEvent.page_key, WatchEvent.slot, WatchEvent.video_id, WatchEvent.viewer_id,
+                       WatchEvent.watched_s, WatchEvent.clip_duration_s, WatchEvent.loops, WatchEvent.completed,
+                       WatchEvent.feed_policy, WatchEvent.propensity, WatchEvent.target_propensities)
+                .where(WatchEvent.page_key.is_not(None), WatchEvent.propensity.is_not(None))
+                .order_by(WatchEvent.id)).all()
+        return pd.DataFrame(rows, columns=LOGGED_PAGE_COLUMNS)
 
     def creator_report(self, actor: ActorRef, creator: ActorRef | None = None) -> CreatorReport:
         """A creator's report: yours, or anyone's for an admin (and for the OPERATOR in notebooks)."""

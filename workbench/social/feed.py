@@ -11,6 +11,8 @@ running experiment, or connection-first.
 from __future__ import annotations
 
 import hashlib
+import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -31,12 +33,14 @@ from workbench.social.ranking import (
     FeedContext,
     MoodSteered,
     candidate_pool,
+    explored_propensity,
     policy_named,
     round_score,
 )
 from workbench.social.steering import parse_steering
 from workbench.social.users import follows_of
 from workbench.social.videos import (
+    FeedShowing,
     VideoView,
     listed_for,
     load_visible_video,
@@ -61,6 +65,8 @@ from workbench.store.models import (
 )
 
 MAX_PAGE = 100
+#: exploration's draws: from the operating system, so that no viewer can predict or steer them
+_DRAW = random.SystemRandom()
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,16 @@ class FeedItem:
     score: float
     #: the ranking policy that placed it ("" for Following and search)
     policy: str = ""
+    #: For You only: the showing of the page (one key per call), the clip's slot on it, the chance
+    #: the serving policy put it there, and the chance each policy would have (when exploring)
+    page_key: str = ""
+    slot: int = 0
+    propensity: float = 1.0
+    targets: dict[str, float] | None = None
+
+    def showing(self) -> FeedShowing | None:
+        """Where and with which propensities this item was shown, for its view (For You only)."""
+        return FeedShowing(self.page_key, self.slot, self.propensity, self.targets) if self.page_key else None
 
 
 @dataclass(frozen=True)
@@ -89,9 +105,11 @@ def experiment_arm(name: str, arms: list[str] | tuple[str, ...], user_id: int) -
 class FeedService:
     TABS = ("for_you", "following")
 
-    def __init__(self, store: Store, models) -> None:
-        """`models`: the process's shared models (workbench.core.Models), loaded on first use."""
-        self._store, self._models = store, models
+    def __init__(self, store: Store, models, *, exploration: float = 0.0) -> None:
+        """`models`: the process's shared models (workbench.core.Models), loaded on first use;
+        `exploration`: the chance that a For You page is drawn uniformly from the candidates instead
+        of the policy's top (epsilon-greedy), so that logs support off-policy evaluation."""
+        self._store, self._models, self._exploration = store, models, exploration
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
              policy: str | None = None, limit: int = 20, offset: int = 0, now: datetime | None = None) -> list[FeedItem]:
@@ -135,13 +153,25 @@ class FeedService:
                 mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
             ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
             ranked = ranker.rank(context, candidates)
+            greedy = ranked[offset:offset + limit + 10]
+            exploring = self._exploration > 0
             # grants are checked on what is about to be shown, a few extra in case some lapsed
-            wanted = ranked[offset:offset + limit + 10]
+            wanted = _DRAW.sample(ranked, min(len(ranked), limit + 10)) if exploring and _DRAW.random() < self._exploration else greedy
             rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
             shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted])}
             kept = [r for r in wanted if r.video_id in shown][:limit]
             views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
-            return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name) for r in kept]
+            tops = {name: {r.video_id for r in greedy[:limit]}}
+            if exploring:  # what every other policy would have put on this page (a teen gets the teen policy's)
+                for other in POLICIES:
+                    other_ranker = MoodSteered(policy_named(other)) if steering else policy_named(other)
+                    tops.setdefault(other, tops[name] if not personal else
+                                    {r.video_id for r in other_ranker.rank(context, candidates)[offset:offset + limit]})
+            page_key = str(uuid.uuid4())
+            return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name, page_key, slot,
+                             float(explored_propensity(r.video_id in tops[name], limit, len(ranked), self._exploration)),
+                             {name: float(r.video_id in top) for name, top in tops.items()} if exploring else None)
+                    for slot, r in enumerate(kept)]
 
     def not_interested(self, actor: ActorRef, video_id: int) -> bool:
         """"Not interested" in a clip: it leaves the person's For You, and clips by its author or of

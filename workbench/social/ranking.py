@@ -126,6 +126,15 @@ def page_order(scores, video_ids, seen, alike) -> np.ndarray:
     return np.lexsort((-np.asarray(video_ids), -np.asarray(scores), np.asarray(alike), np.asarray(seen)), axis=-1)
 
 
+def explored_propensity(in_greedy, size: int, candidates, exploration: float):
+    """The chance a clip is on a page served epsilon-greedily: with chance 1 - exploration the
+    policy's top `size`, else `size` clips drawn uniformly from the `candidates` (Sutton & Barto,
+    "Reinforcement Learning", 2nd ed., 2018, section 2.2); the propensity off-policy estimators divide by."""
+    candidates = np.asarray(candidates)
+    uniform = np.minimum(size, candidates) / np.maximum(candidates, 1)
+    return (1.0 - exploration) * np.asarray(in_greedy, float) + exploration * uniform
+
+
 def features_of(context: FeedContext, candidates: list[Candidate]) -> tuple[Features, list[str]]:
     """One viewer's candidates as Features, with the reason each tie gives ("" for none)."""
     follows = context.follows

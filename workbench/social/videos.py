@@ -362,12 +362,13 @@ class VideoService:
 
     def watch(self, actor: ActorRef, video_id: int, watched_s: float, *, loops: int = 0,
               completed: bool | None = None, source: str = "app", view_key: str | None = None,
-              feed_policy: str | None = None) -> int:
+              feed_policy: str | None = None, page: FeedShowing | None = None) -> int:
         """Record one view. ``watched_s`` counts every second played, loops included (``loops``: how
         often playback wrapped from the end to the start); ``completed`` defaults to whether playback
         reached the end. A player reporting as playback goes on passes the same ``view_key`` each
         time: the view's row is updated (never decreased) instead of counting another view.
-        ``feed_policy`` names the ranking policy that showed the clip. Returns the event id."""
+        ``feed_policy`` names the ranking policy that showed the clip, ``page`` where and with which
+        propensities (For You). Returns the event id."""
         if not (isinstance(watched_s, (int, float)) and math.isfinite(watched_s) and watched_s >= 0):
             raise InvalidInput("watched seconds must be a number >= 0")
         if not (isinstance(loops, int) and not isinstance(loops, bool) and loops >= 0):
@@ -385,7 +386,7 @@ class VideoService:
                 completed = loops > 0 or watched_s >= video.duration_s - COMPLETION_TOLERANCE_S
             event = WatchEvent(video_id=video.id, viewer_id=user.id, watched_s=float(watched_s),
                                clip_duration_s=video.duration_s, loops=loops, completed=bool(completed), source=source,
-                               view_key=view_key, feed_policy=feed_policy)
+                               view_key=view_key, feed_policy=feed_policy, **_showing_columns(page))
             if insert_once(session, event):
                 _count(session, video.id, view_count=1, completed_view_count=int(bool(completed)))
                 return event.id
@@ -400,7 +401,8 @@ class VideoService:
                 _count(session, video.id, completed_view_count=1)
             return earlier.id
 
-    def view_ticket(self, actor: ActorRef, video_id: int, view_key: str, *, feed_policy: str | None = None) -> str:
+    def view_ticket(self, actor: ActorRef, video_id: int, view_key: str, *, feed_policy: str | None = None,
+                    page: FeedShowing | None = None) -> str:
         """A signed ticket for one showing of a clip, for the browser to send its watch reports with
         (``report_view``); checked now as far as it can be, and again at each report."""
         if not VIEW_KEY.fullmatch(str(view_key)):
@@ -408,15 +410,36 @@ class VideoService:
         with self._store.transaction() as session:
             user = load_actor(session, actor)
             load_engageable_video(session, user, video_id)
-            return sign_ticket(self._ticket_key, ViewTicket(user.handle, video_id, view_key, feed_policy))
+            return sign_ticket(self._ticket_key, ViewTicket(user.handle, video_id, view_key, feed_policy,
+                                                            **_showing_columns(page, ticket=True)))
 
     def report_view(self, ticket: str, watched_s: float, loops: int) -> int:
         """The browser's report of a showing, under the ticket the page gave it: recorded as
         ``watch`` records it, in the ticket's viewer's name. Forbidden for a ticket this process did
         not sign."""
         view = read_ticket(self._ticket_key, ticket)
+        page = FeedShowing(view.page_key, view.slot, view.propensity, view.targets) if view.page_key else None
         return self.watch(view.viewer, view.video_id, watched_s, loops=loops, view_key=view.view_key,
-                          source="browser", feed_policy=view.feed_policy)
+                          source="browser", feed_policy=view.feed_policy, page=page)
+
+
+@dataclass(frozen=True)
+class FeedShowing:
+    """Where a For You view was shown: the page's key, the slot, the serving policy's propensity and
+    every policy's (FeedItem's page_key, slot, propensity, targets)."""
+    page_key: str
+    slot: int
+    propensity: float
+    targets: dict[str, float] | None = None
+
+
+def _showing_columns(page: FeedShowing | None, *, ticket: bool = False) -> dict:
+    if page is None:
+        return {}
+    if not (0.0 < page.propensity <= 1.0) or page.slot < 0:
+        raise InvalidInput("a feed showing has a slot >= 0 and a propensity in (0, 1]")
+    return {"page_key": page.page_key, "slot": page.slot, "propensity": page.propensity,
+            ("targets" if ticket else "target_propensities"): page.targets}
 
 
 def _count(session: Session, video_id: int, **deltas: int) -> None:

@@ -23,6 +23,11 @@ class ViewTicket:
     video_id: int
     view_key: str
     feed_policy: str | None = None
+    #: the For You page it was shown on, its slot there and its propensities (FeedItem's)
+    page_key: str | None = None
+    slot: int | None = None
+    propensity: float | None = None
+    targets: dict[str, float] | None = None
 
 
 def _signature(key: bytes, payload: bytes) -> str:

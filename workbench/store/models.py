@@ -297,6 +297,13 @@ class WatchEvent(Base):
     view_key: Mapped[str | None] = mapped_column(String(36), unique=True)
     #: the ranking policy whose feed showed the clip (for experiments), if it came from a feed
     feed_policy: Mapped[str | None] = mapped_column(String(40))
+    #: the feed page (one showing of a page of For You) and the clip's slot on it
+    page_key: Mapped[str | None] = mapped_column(String(36))
+    slot: Mapped[int | None] = mapped_column(Integer)
+    #: the chance the serving policy put the clip on that page (exploration: below 1 for its own
+    #: picks, above 0 for the rest), and the chance each other policy would have: {policy: chance}
+    propensity: Mapped[float | None] = mapped_column(Float)
+    target_propensities: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _timestamp()
 
 
