@@ -29,5 +29,6 @@ if actor is not None and actor.role == Role.ADMIN:
 if actor is not None and actor.role in (Role.RIGHTS_HOLDER, Role.ADMIN):
     pages.append(st.Page("pages/rights.py", title="Rights", icon=":material/copyright:"))
 pages.append(st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"))
+pages.append(st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"))
 
 st.navigation(pages).run()
