@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Set up everything the workbench needs on a Debian-like machine with Python 3.11 (idempotent:
-# a second run only checks). Usage: scripts/setup.sh [demo|test]
+# a second run only checks). Usage: scripts/setup.sh [demo|test|notebooks]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-demo}"
-case "$purpose" in demo|test) ;; *) echo "usage: scripts/setup.sh [demo|test]" >&2; exit 2 ;; esac
+case "$purpose" in demo|test|notebooks) ;; *) echo "usage: scripts/setup.sh [demo|test|notebooks]" >&2; exit 2 ;; esac
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -30,7 +30,7 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-$purpose"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  extras=""; [ "$purpose" = test ] && extras="[test]"
+  extras=""; [ "$purpose" = test ] && extras="[test]"; [ "$purpose" = notebooks ] && extras="[notebooks]"
   # torch first, pinned, so that nothing later pulls a multi-GB CUDA build (the prompt policy's
   # sentence embeddings need it; the diffusers backend too)
   .venv/bin/python -m pip install -q "torch==2.13.0"
@@ -38,6 +38,9 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".$extras"
   rm -f .venv/.installed-*
   touch "$stamp"
-  [ "$purpose" = test ] && touch ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-demo"
+  # the test set-up holds the others' packages too
+  if [ "$purpose" = test ]; then
+    touch ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-demo" ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-notebooks"
+  fi
 fi
 echo "setup: ready ($purpose)"

@@ -12,6 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from workbench.store.models import (
+    Cameo,
+    Dismissal,
+    Follow,
+    User,
+    Video,
+    VideoCameo,
+    VideoMood,
+    VideoStatus,
+    WatchEvent,
+    as_utc,
+)
 
 #: the simulated calendar starts here; times are microseconds since START
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -152,22 +167,6 @@ class World:
         """The clips the feed may rank (published, creator not suspended) and everyone's follows,
         views and dismissals, read from a workbench database. Returns the world, user id -> person,
         and each person's user id. Interests and activity are not known there: uniform."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import aliased
-
-        from workbench.store.models import (
-            Cameo,
-            Dismissal,
-            Follow,
-            User,
-            Video,
-            VideoCameo,
-            VideoMood,
-            VideoStatus,
-            WatchEvent,
-            as_utc,
-        )
-
         with store.transaction() as session:
             users = session.execute(select(User.id, User.is_teen).order_by(User.id)).all()
             person = {user_id: index for index, (user_id, _) in enumerate(users)}
