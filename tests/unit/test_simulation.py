@@ -85,3 +85,30 @@ def test_the_ray_run_equals_the_local_run():
     for name in ("views", "clips", "follows"):
         pd.testing.assert_frame_equal(getattr(distributed, name), getattr(local, name))
     assert local.views["viewer_id"].nunique() > 256
+
+
+def test_a_clip_marked_not_interested_is_never_shown_again_though_seen_clips_come_back():
+    """A small world with long pages runs out of unseen clips, so seen ones are shown again; the
+    dismissed ones never are."""
+    from workbench.simulation.behaviour import Behaviour
+
+    run = simulate(SimulationConfig(users=60, days=8, seed=2, page_size=40, behaviour=Behaviour(dismiss_rate=0.5)))
+    views = run.views
+    when = views[views["dismissed"]].groupby(["viewer_id", "video_id"])["day"].min()
+    assert len(when) > 50
+    later = views.join(when.rename("dismissed_on"), on=["viewer_id", "video_id"], how="inner")
+    assert (later["day"] <= later["dismissed_on"]).all()
+    assert (views.groupby(["viewer_id", "video_id"]).size() > 1).sum() > 100
+
+
+def test_interests_drift_towards_what_people_complete():
+    """With drift, completing a mood's clips raises interest in it, so completion climbs over the days
+    faster than with fixed interests."""
+    from workbench.simulation.behaviour import Behaviour
+
+    def climb(drift: float) -> float:
+        views = simulate(SimulationConfig(users=800, days=8, seed=5, behaviour=Behaviour(drift=drift))).views
+        by_day = views.groupby("day")["completed"].mean()
+        return by_day.iloc[-2:].mean() - by_day.iloc[:2].mean()
+
+    assert climb(0.2) > climb(0.0) + 0.02

@@ -37,7 +37,7 @@ from workbench.social.ranking import explored_propensity, policy_named
 
 _PHASES = {"population": 0, "create": 1, "watch": 2}
 VIEW_COLUMNS = ["event_id", "video_id", "viewer_id", "watched_s", "clip_duration_s", "loops", "completed", "source",
-                "feed_policy", "day", "created_at", "page_id", "slot", "propensity"]
+                "feed_policy", "day", "created_at", "page_id", "slot", "propensity", "liked", "dismissed"]
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,8 @@ def _write_day(folder: Path, world: World, config: SimulationConfig, day: int, r
         "viewer_id": r["viewer"] + 1, "watched_s": r["watched"], "clip_duration_s": np.round(world.clip["duration"][video], 2),
         "loops": r["loops"], "completed": r["completed"], "source": "simulation", "feed_policy": r["policy"],
         "day": day, "created_at": pd.Timestamp(START) + pd.to_timedelta(day * 86_400 + r["second"], unit="s"),
-        "page_id": day * config.users + r["viewer"], "slot": r["slot"], "propensity": r["propensity"]})
+        "page_id": day * config.users + r["viewer"], "slot": r["slot"], "propensity": r["propensity"],
+        "liked": r["liked"], "dismissed": r["dismissed"]})
     for target in config.target_policies:
         views[f"target_{target}"] = r[f"target_{target}"]
     views.to_parquet(folder / "views" / f"day-{day:04d}.parquet", index=False)
