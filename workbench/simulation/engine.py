@@ -36,6 +36,8 @@ from workbench.simulation.world import (
 from workbench.social.ranking import explored_propensity, policy_named
 
 _PHASES = {"population": 0, "create": 1, "watch": 2}
+#: what a day's views change in the world (counters, follows, histories, interests)
+_OUTCOMES = ("viewer", "video", "completed", "liked", "followed", "dismissed")
 VIEW_COLUMNS = ["event_id", "video_id", "viewer_id", "watched_s", "clip_duration_s", "loops", "completed", "source",
                 "feed_policy", "day", "created_at", "page_id", "slot", "propensity", "liked", "dismissed"]
 
@@ -272,10 +274,15 @@ def simulate(config: SimulationConfig, *, progress=None, backend: str = "local",
         active = _rng(config, day, "population").random(config.users) < world.activity
         _create(world, config, day, active)
         viewers = np.flatnonzero(active)
-        results = [r for r in watch_chunks(DayIndex(world), config, day, [viewers[start:start + config.chunk_size]
-                                           for start in range(0, len(viewers), config.chunk_size)]) if r]
-        _after_day(world, config, results)
-        events = _write_day(folder, world, config, day, results, events)
+        chunks = [viewers[start:start + config.chunk_size] for start in range(0, len(viewers), config.chunk_size)]
+        outcomes = []  # what the world needs after the day; the rest goes to the day's files chunk by chunk
+        with _DayLog(folder, world, config, day, events) as log:
+            for result in watch_chunks(DayIndex(world), config, day, chunks):
+                if result:
+                    log.write(result)
+                    outcomes.append({name: result[name] for name in _OUTCOMES})
+            events = log.events
+        _after_day(world, config, outcomes)
         if progress:
             progress((day + 1) / config.days, f"day {day + 1} of {config.days}")
     if events == 0:  # nobody watched anything: the views table still has its columns
@@ -284,8 +291,10 @@ def simulate(config: SimulationConfig, *, progress=None, backend: str = "local",
     return SimulationRun(config, folder, temporary=out is None)
 
 
-def _local_chunks(index: DayIndex, config: SimulationConfig, day: int, chunks: list[np.ndarray]) -> list[dict]:
-    return [_watch_chunk(index, config, day, number, viewers) for number, viewers in enumerate(chunks)]
+def _local_chunks(index: DayIndex, config: SimulationConfig, day: int, chunks: list[np.ndarray]):
+    """The day's chunks one after the other, each handed on as soon as it is done."""
+    for number, viewers in enumerate(chunks):
+        yield _watch_chunk(index, config, day, number, viewers)
 
 
 def _ray_chunks(index: DayIndex, config: SimulationConfig, day: int, chunks: list[np.ndarray]) -> list[dict]:
@@ -304,8 +313,7 @@ def _after_day(world: World, config: SimulationConfig, results: list[dict]) -> N
     day, in chunk order."""
     if not results:
         return
-    day = {name: np.concatenate([r[name] for r in results]) for name in
-           ("viewer", "video", "completed", "liked", "followed", "dismissed")}
+    day = {name: np.concatenate([r[name] for r in results]) for name in _OUTCOMES}
     viewer, video, clip = day["viewer"], day["video"], world.clip
     np.add.at(clip["views"], video, 1)
     np.add.at(clip["completed"], video, day["completed"].astype(np.int64))
@@ -325,31 +333,48 @@ def _after_day(world: World, config: SimulationConfig, results: list[dict]) -> N
         world.interests[moved] /= world.interests[moved].sum(axis=1, keepdims=True)
 
 
-def _write_day(folder: Path, world: World, config: SimulationConfig, day: int, results: list[dict], events: int) -> int:
-    """The day's views (and target pages) as one Parquet file each; returns the events so far."""
-    if not results:
-        return events
-    r = {name: np.concatenate([part[name] for part in results]) for name in results[0] if name != "targets"}
-    video = r["video"]
-    count = len(video)
-    views = pd.DataFrame({
-        "event_id": np.arange(events + 1, events + count + 1), "video_id": world.clip["video_id"][video],
-        "viewer_id": r["viewer"] + 1, "watched_s": r["watched"], "clip_duration_s": np.round(world.clip["duration"][video], 2),
-        "loops": r["loops"], "completed": r["completed"], "source": "simulation", "feed_policy": r["policy"],
-        "day": day, "created_at": pd.Timestamp(START) + pd.to_timedelta(day * 86_400 + r["second"], unit="s"),
-        "page_id": day * config.users + r["viewer"], "slot": r["slot"], "propensity": r["propensity"],
-        "liked": r["liked"], "dismissed": r["dismissed"]})
-    for target in config.target_policies:
-        views[f"target_{target}"] = r[f"target_{target}"]
-    views.to_parquet(folder / "views" / f"day-{day:04d}.parquet", index=False)
-    targets = [part["targets"] for part in results if part["targets"] is not None]
-    if targets:
-        t = {name: np.concatenate([part[name] for part in targets]) for name in targets[0]}
-        pd.DataFrame({"page_id": day * config.users + t["viewer"], "policy": t["policy"], "slot": t["slot"],
-                      "video_id": world.clip["video_id"][t["video"]],
-                      "clip_duration_s": np.round(world.clip["duration"][t["video"]], 2)}
-                     ).to_parquet(folder / "targets" / f"day-{day:04d}.parquet", index=False)
-    return events + count
+class _DayLog:
+    """A day's views (and target pages), one Parquet file each, written a chunk at a time."""
+
+    def __init__(self, folder: Path, world: World, config: SimulationConfig, day: int, events: int) -> None:
+        self.folder, self.world, self.config, self.day, self.events = folder, world, config, day, events
+        self._writers: dict[str, object] = {}
+
+    def __enter__(self) -> _DayLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+    def _append(self, table: str, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = pa.Table.from_pandas(frame, preserve_index=False)
+        if table not in self._writers:
+            self._writers[table] = pq.ParquetWriter(self.folder / table / f"day-{self.day:04d}.parquet", rows.schema)
+        self._writers[table].write_table(rows.cast(self._writers[table].schema))
+
+    def write(self, r: dict) -> None:
+        clip, day, users = self.world.clip, self.day, self.config.users
+        video = r["video"]
+        views = pd.DataFrame({
+            "event_id": np.arange(self.events + 1, self.events + len(video) + 1), "video_id": clip["video_id"][video],
+            "viewer_id": r["viewer"] + 1, "watched_s": r["watched"], "clip_duration_s": np.round(clip["duration"][video], 2),
+            "loops": r["loops"], "completed": r["completed"], "source": "simulation", "feed_policy": r["policy"],
+            "day": day, "created_at": pd.Timestamp(START) + pd.to_timedelta(day * 86_400 + r["second"], unit="s"),
+            "page_id": day * users + r["viewer"], "slot": r["slot"], "propensity": r["propensity"],
+            "liked": r["liked"], "dismissed": r["dismissed"]})
+        for target in self.config.target_policies:
+            views[f"target_{target}"] = r[f"target_{target}"]
+        self._append("views", views)
+        self.events += len(video)
+        t = r["targets"]
+        if t is not None:
+            self._append("targets", pd.DataFrame({
+                "page_id": day * users + t["viewer"], "policy": t["policy"], "slot": t["slot"],
+                "video_id": clip["video_id"][t["video"]], "clip_duration_s": np.round(clip["duration"][t["video"]], 2)}))
 
 
 def _write_world(folder: Path, world: World, config: SimulationConfig) -> None:
