@@ -483,6 +483,9 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
                                                     "(epsilon-greedy); views log their propensity."),
              target_policies: list[str] = typer.Option([], "--target-policy",
                                                        help="Log this policy's pages too (off-policy evaluation); repeatable."),
+             calibrate_from: str | None = typer.Option(None, "--calibrate-from",
+                                                       help="Fit the watch model to this workbench database's own watch "
+                                                            "events first (a URL or SQLite file); prints the fit per figure."),
              backend: str = typer.Option("local", "--backend", help="local, or ray (a running Ray cluster, "
                                          "or a local one); the result is the same"),
              as_json: bool = typer.Option(False, "--json")) -> None:
@@ -494,15 +497,26 @@ def simulate(users: int = typer.Option(1000, "--users", min=2, help="People in t
     from workbench.simulation import SimulationConfig
     from workbench.simulation import simulate as run_simulation
 
+    calibration = None
+    if calibrate_from is not None:
+        from workbench.simulation.calibration import calibrate_from as fit_to
+
+        try:
+            calibration = fit_to(calibrate_from)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
     config = SimulationConfig(users=users, days=days, policy=policy, seed=seed, exploration=exploration,
-                              target_policies=tuple(dict.fromkeys(target_policies)))
+                              target_policies=tuple(dict.fromkeys(target_policies)),
+                              **({"behaviour": calibration.behaviour} if calibration else {}))
     with tqdm(total=days, desc="simulating", unit="day", file=sys.stderr, disable=None) as bar:
         try:
             run = run_simulation(config, progress=lambda fraction, message: bar.update(1), backend=backend, out=out)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
     _emit({"out": str(out), "users": users, "days": days, "policy": policy, "seed": seed,
-           "views": run.count("views"), "clips": run.count("clips"), "follows": run.count("follows")}, as_json)
+           "views": run.count("views"), "clips": run.count("clips"), "follows": run.count("follows"),
+           "calibration": calibration.report() if calibration else "the default watch model (fitted to published figures)"},
+          as_json)
 
 
 @app.command("ope")

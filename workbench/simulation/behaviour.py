@@ -24,19 +24,24 @@ REFERENCE_LENGTH_S = 6.0
 
 @dataclass(frozen=True)
 class Behaviour:
-    #: completion log-odds of an average-interest, average-quality clip of REFERENCE_LENGTH_S
-    completion_base: float = 0.6
+    #: completion log-odds of an average-interest, average-quality clip of REFERENCE_LENGTH_S;
+    #: fitted, with skip_a and skip_b, to KuaiRec's published watch-ratio mean, quartile and median
+    #: (calibration.PUBLISHED; fit(PUBLISHED, params=("completion_base", "skip_a", "skip_b")))
+    completion_base: float = -0.231
     #: log-odds per unit of interest above average (interest 1 = average, 2 = twice the average)
     completion_interest: float = 1.2
     #: log-odds per unit of quality above 0.5 (quality is in [0, 1])
     completion_quality: float = 2.0
-    #: log-odds lost per second of length over REFERENCE_LENGTH_S
+    #: log-odds lost per second of length over REFERENCE_LENGTH_S (no published completion rate by
+    #: length was found to fit it to: calibration.PUBLISHED)
     completion_per_second: float = 0.2
-    #: the chance of each of up to two loops after a completed view, at average interest
+    #: the chance of each of up to two loops after a completed view, at average interest (no
+    #: published rewatch rate was found to fit it to)
     loop_rate: float = 0.12
-    #: a skipped view stops at a share of the clip drawn from Beta(skip_a, skip_b)
-    skip_a: float = 1.0
-    skip_b: float = 1.0
+    #: a skipped view stops at a share of the clip drawn from Beta(skip_a, skip_b) (fitted: see
+    #: completion_base)
+    skip_a: float = 1.666
+    skip_b: float = 1.396
     #: the chance a completed view becomes a like, at average interest
     like_rate: float = 0.12
     #: the chance a like becomes a follow of the creator
