@@ -294,7 +294,7 @@ def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
         # newest by id (ids grow with creation): sorting integers here beats sorting the table there
         by_follows = sorted(session.scalars(select(Video.id).where(Video.author_id.in_(follows), published)), reverse=True)
         known_cameos = select(Cameo.id).where(Cameo.owner_id.in_(follows))
-        by_cameos = session.scalars(select(VideoCameo.video_id).join(Video, Video.id == VideoCameo.video_id)
+        by_cameos = session.scalars(select(VideoCameo.video_id).distinct().join(Video, Video.id == VideoCameo.video_id)
                                     .where(VideoCameo.cameo_id.in_(known_cameos), published)
                                     .order_by(VideoCameo.video_id.desc()).limit(CONNECTED_POOL)).all()
         by_remixes = sorted(session.scalars(select(Video.id).where(Video.remix_parent_id.in_(by_follows), published)),
