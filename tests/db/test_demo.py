@@ -1,7 +1,7 @@
 """The demo world: deterministic, remix chains at least three deep, idempotent, never half-written."""
 import numpy as np
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.helpers import ENGINES, media_files, row_counts, schema_url
 from workbench import Conflict, open_workbench
@@ -9,6 +9,7 @@ from workbench.config import Settings
 from workbench.demo import seed_demo
 from workbench.media.codec import read_frames
 from workbench.media.provenance import verify
+from workbench.store.models import User, WatchEvent
 
 # one worker builds the module's worlds once (each engine's, the twin) and every test reads them
 pytestmark = [pytest.mark.db, pytest.mark.xdist_group("demo")]
@@ -140,7 +141,15 @@ def test_the_demo_feed_puts_connections_first_follows_moods_and_gives_teens_the_
     items = wb.feed.page("ana", "for_you", limit=50)
     connected = [("follow" in item.reason or "cameo" in item.reason or "Remixes" in item.reason) for item in items]
     assert any(connected) and not all(connected)
-    assert connected == sorted(connected, reverse=True)  # every connected clip before every other one
+    # clips ana has not watched first; within each group every connected clip before every other one
+    with wb.transaction() as session:
+        watched = set(session.scalars(select(WatchEvent.video_id).join(User, User.id == WatchEvent.viewer_id)
+                                      .where(User.handle == "ana")))
+    seen = [item.video.id in watched for item in items]
+    assert any(seen) and seen == sorted(seen)
+    for group in (False, True):
+        ties = [c for c, s in zip(connected, seen) if s == group]
+        assert ties == sorted(ties, reverse=True)
     assert all(item.reason for item in items) and len({i.video.id for i in items}) == len(items)
     by_mood = wb.feed.page("ana", "for_you", mood="animals", limit=50)
     assert by_mood and all("animals" in item.video.moods for item in by_mood)
