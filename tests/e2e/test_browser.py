@@ -585,8 +585,10 @@ def test_a_cameo_owner_takes_a_clip_down_after_confirming_and_its_author_is_told
     """@maya's character is in @ana's published clip: she takes it down from Cameo → Appearances
     (a dialog asks first; asking changes nothing), and @ana finds why in her Inbox."""
     url, wb = served
+    # a fixed seed: about 1 in 15 random otter clips is held, the face scan reading a person's face
+    # in the drawing (4 of 60 seeds on this world; noted on issue 20 as a face-scan false positive)
     clip = wb.clips.create("ana", "pip the otter dancing on a beach", cameos=("pip_the_otter",), publish=True,
-                           duration_s=2.0)
+                           duration_s=2.0, seed=1)
     assert clip.status == "published"
     page.goto(url + "/")
     page.locator("video").first.wait_for(timeout=30_000)
