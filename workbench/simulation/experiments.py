@@ -25,6 +25,7 @@ import pandas as pd
 
 from workbench import metrics
 from workbench.errors import InvalidInput
+from workbench.metrics.experiments import Difference
 from workbench.simulation import SimulationConfig, simulate
 from workbench.social.ranking import POLICIES
 
@@ -78,22 +79,12 @@ class ArmSummary:
 
 
 @dataclass(frozen=True)
-class ArmDifference:
-    """An arm minus the control arm on one per-viewer metric, with its bootstrap interval."""
-    control: str
-    arm: str
-    metric: str
-    estimate: float
-    low: float
-    high: float
-    confidence: float
-    #: the bootstrap replicates of the difference (for plotting)
-    replicates: np.ndarray
-
-    @property
-    def significant(self) -> bool:
-        """The interval excludes zero."""
-        return self.low > 0 or self.high < 0
+class ArmDifference(Difference):
+    """An arm minus the control arm on one per-viewer metric, with its bootstrap interval
+    (workbench.metrics.Difference: estimate, low, high, confidence, replicates, significant)."""
+    control: str = ""
+    arm: str = ""
+    metric: str = ""
 
     @property
     def better(self) -> bool | None:
@@ -281,7 +272,7 @@ def _differences(policies: list[str], per_viewer: dict[str, pd.DataFrame], seed:
             if len(a) == 0 or len(b) == 0:
                 continue
             d = metrics.bootstrap_difference(a, b, resamples=RESAMPLES, confidence=CONFIDENCE, seed=seed)
-            found.append(ArmDifference(control, arm, metric, d.estimate, d.low, d.high, d.confidence, d.replicates))
+            found.append(ArmDifference(d.estimate, d.low, d.high, d.confidence, d.replicates, control, arm, metric))
     return tuple(found)
 
 
