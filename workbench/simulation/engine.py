@@ -219,7 +219,7 @@ def _watch_chunk(index: DayIndex, config: SimulationConfig, day: int, chunk: int
     for group, policy in split_teens(world, viewers, config.policy):
         pages = rank_pages(index, group, policy, now_us, config.page_size)
         greedy = pages.page
-        eligible = pages.eligible()
+        eligible = pages.eligible
         available = eligible.sum(axis=1)
         shown_cols = greedy
         propensity = np.ones(greedy.shape)

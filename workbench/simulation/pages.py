@@ -71,25 +71,21 @@ class Pages:
     clip: np.ndarray
     #: each candidate's video id (-1: padding): the tie-break of page order
     video_id: np.ndarray
-    scores: np.ndarray
-    #: index into the candidate columns of each page slot (-1: the page is shorter)
-    page: np.ndarray
+    #: the cells that may be shown: a candidate the viewer has not dismissed
+    eligible: np.ndarray
     seen: np.ndarray
     alike: np.ndarray
     tie: np.ndarray
     features: Features
-
-    @property
-    def shown(self) -> np.ndarray:
-        """The clips on each page, -1 where the page is shorter."""
-        return np.where(self.page >= 0, np.take_along_axis(self.clip, np.maximum(self.page, 0), axis=1), -1)
-
-    def eligible(self) -> np.ndarray:
-        return np.isfinite(self.scores)
+    #: index into the candidate columns of each page slot (-1: the page is shorter), by the batch's policy
+    page: np.ndarray
 
     def order_by(self, policy: str, size: int) -> np.ndarray:
-        """The page another policy would give the same viewers from the same candidates."""
-        return _top(policy_named(policy).scores(self.features), self, size)
+        """The page a policy gives these viewers from these candidates."""
+        scores = np.where(self.eligible, np.broadcast_to(policy_named(policy).scores(self.features), self.clip.shape),
+                          -np.inf)
+        order = page_order(scores, self.video_id, self.seen, self.alike)[:, :size]
+        return np.where(np.isfinite(np.take_along_axis(scores, order, axis=1)), order, -1)
 
 
 def rank_pages(index: DayIndex, viewers: np.ndarray, policy: str, now_us: int, size: int) -> Pages:
@@ -105,9 +101,9 @@ def rank_pages(index: DayIndex, viewers: np.ndarray, policy: str, now_us: int, s
     features = Features(likes=c["likes"][safe].astype(float), views=c["views"][safe].astype(float),
                         completed=c["completed"][safe].astype(float),
                         age_hours=(now_us - c["published_us"][safe]) / 1e6 / 3600, tie=tie)
-    pages = Pages(clip, np.where(clip >= 0, c["video_id"][safe], -1), np.zeros(clip.shape), np.zeros((len(viewers), 0), np.int64), seen, alike, tie, features)
-    pages.scores = np.where((clip >= 0) & ~gone, np.broadcast_to(policy_named(policy).scores(features), clip.shape), -np.inf)
-    pages.page = _top(pages.scores, pages, size)
+    pages = Pages(clip, np.where(clip >= 0, c["video_id"][safe], -1), (clip >= 0) & ~gone, seen, alike, tie, features,
+                  page=np.zeros((len(viewers), 0), np.int64))
+    pages.page = pages.order_by(policy, size)
     return pages
 
 
@@ -123,12 +119,6 @@ def split_teens(world: World, viewers: np.ndarray, policy: str) -> list[tuple[np
     teen = world.teen[viewers]
     groups = [(viewers[~teen], policy), (viewers[teen], TEEN_POLICY)]
     return [(group, name) for group, name in groups if len(group)]
-
-
-def _top(scores: np.ndarray, pages: Pages, size: int) -> np.ndarray:
-    scores = np.where(np.isfinite(pages.scores), np.broadcast_to(scores, pages.clip.shape), -np.inf)
-    order = page_order(scores, pages.video_id, pages.seen, pages.alike)[:, :size]
-    return np.where(np.isfinite(np.take_along_axis(scores, order, axis=1)), order, -1)
 
 
 def _candidates(index: DayIndex, viewers: np.ndarray, personal: bool, teen: bool):
