@@ -1,43 +1,14 @@
 """The Experiments page through Streamlit's AppTest: a simulated A/B run from the form to its
 differences, and the live experiments' arms read from telemetry (admins)."""
 import re
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from workbench import open_workbench
+from tests.app import app_as
 
 pytestmark = [pytest.mark.app, pytest.mark.xdist_group("app")]
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 PAGE = "pages/experiments.py"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, demo_world):
-    """One small demo world for the module; pages reach it through WORKBENCH_DATA_DIR."""
-    data_dir = demo_world(tmp_path_factory.mktemp("experiments-world"), clips=8)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
-        env.setenv("WORKBENCH_QUEUE_URL", "immediate")
-        env.delenv("WORKBENCH_DATABASE_URL", raising=False)
-        env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
-        wb = open_workbench()
-        st.cache_resource.clear()
-        yield wb
-        st.cache_resource.clear()
-        wb.close()
-
-
-def experiments_page(handle: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = handle
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def text_of(at: AppTest) -> str:
@@ -53,11 +24,11 @@ def says_difference(text: str, metric: str) -> bool:
 
 def test_every_persona_finds_the_page(world):
     for handle in ("ana", "rosa_reviews", "northwind", "ada_admin"):
-        assert [t.value for t in experiments_page(handle).title] == ["Experiments"]
+        assert [t.value for t in app_as(handle, PAGE).title] == ["Experiments"]
 
 
 def test_a_simulated_ab_runs_to_its_differences_and_survives_a_rerun(world):
-    at = experiments_page("ana")
+    at = app_as("ana", PAGE)
     at.number_input(key="ab_users").set_value(300)
     at.number_input(key="ab_days").set_value(2)
     at.button(key="ab_run").click().run()
@@ -79,7 +50,7 @@ def test_a_simulated_ab_runs_to_its_differences_and_survives_a_rerun(world):
 
 
 def test_a_single_policy_is_refused_in_words(world):
-    at = experiments_page("ben")
+    at = app_as("ben", PAGE)
     at.number_input(key="ab_users").set_value(100)
     at.multiselect(key="ab_policies").set_value(["popularity"])
     at.button(key="ab_run").click().run()
@@ -101,7 +72,7 @@ def test_live_experiments_show_each_arms_telemetry_to_admins(world):
     views = world.analytics.experiment_views("ada_admin", "gravity")
     assert set(views["feed_policy"]) == set(arms)
 
-    admin = experiments_page("ada_admin")
+    admin = app_as("ada_admin", PAGE)
     assert not admin.exception
     assert any(e.label.startswith("gravity · connection-first vs popularity · running since") for e in admin.expander)
     table = admin.table[0].value
@@ -111,5 +82,5 @@ def test_live_experiments_show_each_arms_telemetry_to_admins(world):
     assert "**Popularity vs connection-first**" in text_of(admin) and says_difference(text_of(admin), "completion")
     assert not says_difference(text_of(admin), "slop exposure")  # live arms have no graph to measure it on
 
-    user = experiments_page("ana")
+    user = app_as("ana", PAGE)
     assert not user.table and any("admins read them" in c.value for c in user.caption)

@@ -3,40 +3,12 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from workbench import OPERATOR, open_workbench
+from tests.app import APP, app_as
+from workbench import OPERATOR
 
 pytestmark = [pytest.mark.app, pytest.mark.xdist_group("app")]
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, demo_world):
-    """One small demo world for the module; pages reach it through WORKBENCH_DATA_DIR."""
-    data_dir = demo_world(tmp_path_factory.mktemp("app-world"), clips=8)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
-        env.setenv("WORKBENCH_QUEUE_URL", "immediate")  # jobs run inside the submitting call
-        env.delenv("WORKBENCH_DATABASE_URL", raising=False)
-        env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
-        wb = open_workbench()
-        st.cache_resource.clear()
-        yield wb
-        st.cache_resource.clear()
-        wb.close()
-
-
-def app_as(handle: str, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["actor"] = handle
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
 
 
 def titles(at: AppTest) -> list[str]:
