@@ -12,6 +12,8 @@ _HOMES = {
     "Agreement": "rater_agreement", "agreement": "rater_agreement", "cohen_kappa": "rater_agreement",
     "average_precision": "detection", "detection_report": "detection", "equal_error_rate": "detection",
     "roc_auc": "detection", "roc_curve": "detection",
+    "Calibration": "calibration", "expected_calibration_error": "calibration", "fit_calibration": "calibration",
+    "reliability": "calibration",
     "Difference": "experiments", "bootstrap_difference": "experiments",
     "ESTIMATORS": "ope", "Estimate": "ope", "off_policy_value": "ope",
     "cameo_exposure": "exposure", "slop_exposure": "exposure", "slop_exposure_by_viewer": "exposure",
