@@ -21,7 +21,7 @@ from pages.common import (
     show_error,
 )
 from workbench import Role, WorkbenchError
-from workbench.safety.evidence import DETECTOR_AUC, REPORT_REASONS, SCAN_SEVERITY
+from workbench.safety.evidence import REPORT_REASONS, SCAN_SEVERITY
 from workbench.safety.moderation import (
     ACTIONS,
     ENROLLMENT_ACTIONS,
@@ -66,9 +66,9 @@ def evidence(case) -> list[str]:
              for r in found.reports]
     lines += [f"Scan: {hit.detail}" + (f" (uploaded by @{hit.uploader})" if hit.uploader else "") for hit in found.scan]
     if found.deepfake is not None:
-        lines.append("Deepfake detectors, P(manipulated): " + ", ".join(
-            f"{name} {score:.2f}" + (f" (AUC {DETECTOR_AUC[name]['all']:.2f}, {DETECTOR_AUC[name]['unseen']:.2f} on "
-                                     "methods it never saw)" if name in DETECTOR_AUC else "")
+        measured = found.deepfake.unseen_auc
+        lines.append("Deepfake detection, P(manipulated): " + ", ".join(
+            f"{name} {score:.2f}" + (f" (AUC {measured[name]:.2f} on manipulations it never saw)" if name in measured else "")
             for name, score in found.deepfake.scores.items())
             + f". Over {found.deepfake.frames} frames; every clip here is generated, so a high score is a hint, "
               "not a finding (AUC 0.5 is chance, 1.0 a perfect ranking)")

@@ -594,33 +594,42 @@ def _advance(bar, done: int, total: int) -> None:
 @reports_errors
 def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceForensics++, Celeb-DF or DFDC "
                                              "folder; default: the shipped benchmark"),
-                detector: list[str] = typer.Option(None, "--detector", help="frequency, blending, temporal "
-                                                   "(repeat; default: all)"),
+                detector: list[str] = typer.Option(None, "--detector", help="frequency, blending, temporal, "
+                                                   "self_blended (repeat; default: all)"),
                 frames: int = typer.Option(8, "--frames", min=2, max=128, help="Frames per video (DeepfakeBench: 32)."),
                 clips: int = typer.Option(10, "--clips", min=1, max=100, help="Shipped benchmark: camera clips "
                                           "per person (and as many fakes per method)."),
                 seed: int = typer.Option(0, "--seed", help="Shipped benchmark: its seed."),
+                calibration: str = typer.Option("platt", "--calibration", help="platt or isotonic: how scores "
+                                                "become probabilities (fitted on held-out videos)."),
+                robustness: bool = typer.Option(True, "--robustness/--no-robustness", help="Also test on "
+                                                "re-compressed (CRF 35, 45), downscaled and noisy copies of the "
+                                                "test videos (made once, then cached)."),
                 workers: int = typer.Option(2, "--workers", min=1, max=64, help="Processes for face tracks."),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Train and test the detectors by DeepfakeBench's protocol: frame- and video-level AUC, EER and
     AP, in-method and cross-method (and, on a data set folder, cross-dataset: trained on the shipped
-    benchmark). Progress goes to stderr."""
+    benchmark); each detector's calibration error and reliability diagram on held-out videos, and its
+    AUC under perturbations. Progress goes to stderr."""
     from workbench.errors import InvalidInput
+    from workbench.metrics.calibration import METHODS
     from workbench.safety.deepfake.detectors import DETECTORS
     from workbench.safety.deepfake.evaluation import evaluate
-    from workbench.safety.deepfake.harness import dataset_videos
+    from workbench.safety.deepfake.harness import dataset_videos, perturbed_tests
 
     names = detector or list(DETECTORS)
     unknown = sorted(set(names) - set(DETECTORS))
     if unknown:
         raise InvalidInput(f"unknown detector {', '.join(unknown)}; known: {', '.join(DETECTORS)}")
+    if calibration not in METHODS:
+        raise InvalidInput(f"unknown calibration {calibration!r}; known: {', '.join(METHODS)}")
     try:
         config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
-        if dataset is None:
-            report = evaluate(shipped, names, dataset="shipped")
-        else:
-            data = _tracked(dataset_videos(dataset), frames, workers, dataset.name)
-            report = evaluate(data, names, reference=shipped, dataset=data.videos[0].dataset)
+        data = shipped if dataset is None else _tracked(dataset_videos(dataset), frames, workers, dataset.name)
+        perturbed = perturbed_tests(data, workers=workers) if robustness else None
+        report = evaluate(data, names, reference=None if dataset is None else shipped, perturbed=perturbed,
+                          calibration=calibration, dataset="shipped" if dataset is None else data.videos[0].dataset,
+                          progress=lambda message: typer.echo(message, err=True))
     except (ValueError, FileNotFoundError) as error:
         raise InvalidInput(str(error)) from None
     report["benchmark"] = {"clips_per_person": config.clips_per_person, "seed": config.seed, "key": config.key()}
@@ -628,7 +637,11 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
         _emit(report, True)
         return
     for name, protocols in report["summary"].items():
-        typer.echo(f"{name}: " + ", ".join(f"{protocol} {auc:.3f}" for protocol, auc in protocols.items()))
+        typer.echo(f"{name}: " + ", ".join(f"{protocol} {auc:.3f}" for protocol, auc in protocols.items())
+                   + (f", calibration error {report['calibration'][name]['ece']:.3f}" if name in report["calibration"] else ""))
+    for row in report["robustness"]:
+        auc = f"{row['video_auc']:.3f}" if row["video_auc"] is not None else "n/a"
+        typer.echo(f"{row['detector']} under {row['perturbation']}: video AUC {auc}")
 
 
 @detect_app.command("train")
@@ -640,15 +653,17 @@ def detect_train(out: Path = typer.Option(None, "--out", help="Folder for NAME.j
                  frames: int = typer.Option(8, "--frames", min=2, max=128),
                  workers: int = typer.Option(2, "--workers", min=1, max=64),
                  as_json: bool = typer.Option(False, "--json")) -> None:
-    """Fit every detector on the shipped benchmark's train split (all methods) and save them: the
-    detectors whose scores the output scan adds to a case (data/detectors/ in the repository)."""
+    """Fit every detector on the shipped benchmark's train split (all methods; the self-blended one on
+    its real clips only), calibrate each on held-out clips and save them with their measured figures:
+    the detectors the output scan chooses from (data/detectors/ in the repository)."""
     from workbench.safety.deepfake.harness import SHIPPED_DETECTORS, train_detectors
 
     out = out or SHIPPED_DETECTORS
     config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
-    fitted = train_detectors(shipped, out_dir=out, benchmark={"clips_per_person": clips, "seed": seed,
-                                                              "key": config.key()}, frames_per_video=frames)
-    _emit({"out": str(out), "detectors": sorted(fitted)}, as_json)
+    fitted, report = train_detectors(shipped, out_dir=out, benchmark={"clips_per_person": clips, "seed": seed,
+                                                                      "key": config.key()}, frames_per_video=frames)
+    _emit({"out": str(out), "detectors": sorted(fitted), "summary": report["summary"],
+           "calibration_error": {name: row["ece"] for name, row in report["calibration"].items()}}, as_json)
 
 
 @provenance_app.command("verify")

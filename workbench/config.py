@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     clip_max_upload_s: float = 60.0
     #: built deepfake benchmarks and cached face tracks; empty means data_dir / "deepfake"
     deepfake_dir: Path | None = None
+    #: the deepfake detectors the output scan runs (of the shipped ones): "all", "best" (the one with
+    #: the highest cross-method AUC measured when it was trained), or names separated by commas
+    deepfake_detectors: str = "all"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

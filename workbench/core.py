@@ -63,11 +63,12 @@ class Models:
 
     @cached_property
     def deepfake_detectors(self) -> dict:
-        """The output scan's deepfake detectors (the package's data/detectors/: JSON weights)."""
-        from workbench.safety.deepfake.harness import load_detectors
+        """The output scan's deepfake detectors (of the package's data/detectors/, as the settings
+        choose), calibrated: their scores are probabilities."""
+        from workbench.safety.deepfake.harness import load_detectors, scan_detectors
 
         with self._loading:
-            return load_detectors()
+            return scan_detectors(load_detectors(), self._settings.deepfake_detectors)
 
     @cached_property
     def text_embedder(self) -> SentenceEmbedder:

@@ -30,14 +30,6 @@ OWN_LIKENESS_BOOST = 1.0
 #: output-scan hit kind -> severity
 SCAN_SEVERITY = {"face_without_consent": 1.5, "public_figure_face": 0.9, "reupload_of_removed": 1.2,
                  "prompt_review": 0.6, "copy_of_published": 0.6, "credentials_of_another": 0.7}
-#: what a deepfake score is worth: each shipped detector's video-level ROC AUC on the shipped benchmark's
-#: held-out people, trained on every method ("all") and mean over methods it never saw ("unseen"), from
-#: BENCHMARKS.md "Deepfake detection on the shipped benchmark" (benchmarks/bench_deepfake.py --fresh)
-DETECTOR_AUC: dict[str, dict[str, float]] = {
-    "frequency": {"all": 0.746, "unseen": 0.603},
-    "blending": {"all": 0.764, "unseen": 0.713},
-    "temporal": {"all": 0.924, "unseen": 0.795},
-}
 #: a cameo enrollment whose face matches a public figure is a likely impersonation: near the top
 ENROLLMENT_MATCH_SEVERITY = 0.9
 
@@ -84,10 +76,13 @@ class ScanHit:
 
 @dataclass(frozen=True)
 class DeepfakeScores:
-    #: detector name -> P(manipulated or generated)
+    #: detector name -> P(manipulated or generated), calibrated on held-out clips
     scores: dict[str, float]
     #: frames the detectors read
     frames: int
+    #: detector name -> what its score is worth: its video-level ROC AUC on manipulations it never saw,
+    #: measured on the shipped benchmark when it was trained (absent in cases scanned before)
+    unseen_auc: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

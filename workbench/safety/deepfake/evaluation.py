@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from workbench.metrics.calibration import expected_calibration_error, reliability
 from workbench.metrics.detection import detection_report
 from workbench.safety.deepfake.detectors import DETECTORS, FeatureSet, make_detector
 from workbench.safety.deepfake.samples import REAL_METHOD, LabelledVideo
@@ -57,15 +58,23 @@ def assigned_split(video: LabelledVideo, train_share: float = 0.7) -> str:
 
 
 def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, reference: Labelled | None = None,
-             dataset: str = "", progress: Callable[[str], None] | None = None) -> dict:
-    """Every protocol that the data allows, for every detector: a JSON-ready report."""
+             perturbed: dict[str, Labelled] | None = None, calibration: str = "platt", dataset: str = "",
+             params: dict[str, dict] | None = None, fitted: dict | None = None,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """Every protocol that the data allows, for every detector, with each detector's calibration
+    (fitted on a held-out split) and its AUC on `perturbed` copies of the test videos: a JSON-ready
+    report. `params` are detectors' parameters by name (say, fewer training steps for the
+    self-blended one); `fitted`, if given, receives each detector trained on every method (the self-blended one
+    on real videos), calibrated: what `workbench detect train` saves for the scan."""
     say = progress or (lambda message: None)
+    params = params or {}
     labels = np.array([v.label for v in data.videos])
     methods = np.array([v.method for v in data.videos])
     splits = np.array([assigned_split(v) for v in data.videos])
     fakes = sorted(set(methods.tolist()) - {REAL_METHOD})
     train, test = splits == "train", splits == "test"
     real = methods == REAL_METHOD
+    fitting, checking = calibration_halves(data.videos, splits)
 
     def real_and(method: str) -> np.ndarray:
         return real | (methods == method)
@@ -84,19 +93,35 @@ def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, ref
         reference_trained_on = [f"reference: {', '.join(sorted({v.method for v in reference.videos} - {REAL_METHOD}))}"]
         targets = [(m, test & real_and(m)) for m in fakes] + ([("all", test)] if len(fakes) > 1 else [])
 
-    results = []
+    results, calibrations, robustness = [], {}, []
     for name in detectors:
         say(f"{name}: features")
-        detector = make_detector(name)
+        detector = make_detector(name, **params.get(name, {}))
         features = detector.featurize(data.tracks)
-        for protocol, trained_on, tested_on, train_mask, test_mask in experiments:
+        if detector.needs_fakes:
+            runs = experiments
+        else:  # one fit on the real training videos; every method is one it never saw
+            say(f"{name}: trained on real videos only")
+            fitted_once = _fit(detector, features, labels, train & real)
+            runs = [("cross_method", [], m, train & real, test & real_and(m)) for m in fakes]
+            runs += [("all_methods", [], "all", train & real, test)] if len(fakes) > 1 else []
+        final = None if detector.needs_fakes else fitted_once
+        for protocol, trained_on, tested_on, train_mask, test_mask in runs:
             say(f"{name}: {protocol} {tested_on}")
-            fitted = _fit(name, features, labels, train_mask)
-            results.append(_result(name, protocol, trained_on, tested_on, fitted, features, labels, test_mask))
+            model = _fit(detector, features, labels, train_mask) if detector.needs_fakes else fitted_once
+            results.append(_result(name, protocol, trained_on, tested_on, model, features, labels, test_mask))
+            if tested_on == "all" or len(fakes) == 1:
+                final = model
+        if final is not None and fitting.any() and checking.any():
+            calibrations[name] = _calibration(final, features, labels, fitting, checking, calibration)
+        if final is not None and fitted is not None:
+            fitted[name] = final
+        if final is not None and perturbed:
+            robustness += _robustness(name, final, features, labels, test, perturbed)
         if reference is not None:
-            fitted = _fit(name, make_detector(name).featurize(reference.tracks), reference_labels, reference_train)
+            model = _fit(detector, detector.featurize(reference.tracks), reference_labels, reference_train)
             for tested_on, test_mask in targets:
-                results.append(_result(name, "cross_dataset", reference_trained_on, tested_on, fitted, features,
+                results.append(_result(name, "cross_dataset", reference_trained_on, tested_on, model, features,
                                        labels, test_mask))
 
     return {
@@ -107,12 +132,60 @@ def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, ref
                    "without_face": sum(1 for t in data.tracks if len(t) == 0)},
         "results": results,
         "summary": summarise(results),
+        "calibration": calibrations,
+        "robustness": robustness,
     }
 
 
-def _fit(name: str, features: FeatureSet, labels: np.ndarray, mask: np.ndarray):
+def calibration_halves(videos: Sequence[LabelledVideo], splits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a detector's calibration is fitted, and where it is checked: the validation split and the
+    test split when the data has one, else the test split cut in two by a hash of each file's name."""
+    if (splits == "val").any():
+        return splits == "val", splits == "test"
+    halves = np.array([int(hashlib.sha256(v.path.stem.encode()).hexdigest()[:8], 16) % 2 for v in videos])
+    return (splits == "test") & (halves == 0), (splits == "test") & (halves == 1)
+
+
+def _fit(detector, features: FeatureSet, labels: np.ndarray, mask: np.ndarray):
+    """A fresh detector with `detector`'s parameters, fitted on the videos in mask."""
     indices = np.flatnonzero(mask)
-    return make_detector(name).fit(features.subset(indices), labels[indices])
+    return make_detector(detector.name, **detector.get_params()).fit(features.subset(indices), labels[indices])
+
+
+def _calibration(detector, features: FeatureSet, labels: np.ndarray, fitting: np.ndarray, checking: np.ndarray,
+                 method: str) -> dict:
+    """The detector (trained on every method) calibrated on one held-out half, checked on the other:
+    expected calibration error before and after, and the reliability diagram after."""
+    fit_on, check_on = np.flatnonzero(fitting), np.flatnonzero(checking)
+    detector.calibrate(features.subset(fit_on), labels[fit_on], method)
+    raw = detector.video_scores(features.subset(check_on))
+    calibrated = detector.predict_proba(features.subset(check_on))[:, 1]
+    known = ~np.isnan(raw)
+    truth = labels[check_on][known]
+    return {"method": method, "fitted_on": int((~np.isnan(detector.video_scores(features.subset(fit_on)))).sum()),
+            "checked_on": int(known.sum()), "ece_uncalibrated": round(expected_calibration_error(truth, raw[known]), 4),
+            "ece": round(expected_calibration_error(truth, calibrated[known]), 4),
+            "reliability": reliability(truth, calibrated[known]), "map": detector.calibration_.to_dict()}
+
+
+def _robustness(name: str, detector, features: FeatureSet, labels: np.ndarray, test: np.ndarray,
+                perturbed: dict[str, Labelled]) -> list[dict]:
+    """Video AUC of the detector (trained on every method, on clean videos) on the clean test videos
+    and on each perturbed copy of them."""
+    indices = np.flatnonzero(test)
+    rows = [{"detector": name, "perturbation": "none", **_auc_row(detector, features.subset(indices), labels[indices])}]
+    for perturbation, copies in perturbed.items():
+        copy_labels = np.array([v.label for v in copies.videos])
+        rows.append({"detector": name, "perturbation": perturbation,
+                     **_auc_row(detector, detector.featurize(copies.tracks), copy_labels)})
+    return rows
+
+
+def _auc_row(detector, features: FeatureSet, labels: np.ndarray) -> dict:
+    scores = detector.video_scores(features)
+    known = ~np.isnan(scores)
+    report = _report(labels[known], scores[known])
+    return {"video_auc": report.get("auc"), "videos": int(known.sum()), "without_face": int((~known).sum())}
 
 
 def _result(name: str, protocol: str, trained_on: list[str], tested_on: str, detector, features: FeatureSet,

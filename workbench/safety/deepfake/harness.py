@@ -15,9 +15,9 @@ from workbench.safety.deepfake.detectors import (
     DETECTORS,
     DeepfakeDetector,
     load_detector,
-    make_detector,
 )
-from workbench.safety.deepfake.evaluation import Labelled, assigned_split
+from workbench.safety.deepfake.evaluation import Labelled, assigned_split, evaluate
+from workbench.safety.deepfake.perturbations import PERTURBATIONS, perturbed_videos
 from workbench.safety.deepfake.samples import LabelledVideo
 from workbench.safety.deepfake.tracks import DEFAULT_FRAMES, extract_tracks
 
@@ -60,18 +60,49 @@ def dataset_videos(root: Path) -> list[LabelledVideo]:
 
 
 def train_detectors(data: Labelled, names: Sequence[str] = tuple(DETECTORS), out_dir: Path | None = None,
-                    **about) -> dict[str, DeepfakeDetector]:
-    """Each detector fitted on the train split (every method), saved as out_dir/NAME.json if given."""
-    train = [i for i, v in enumerate(data.videos) if assigned_split(v) == "train"]
-    fitted = {}
-    for name in names:
-        detector = make_detector(name).fit([data.tracks[i] for i in train], [data.videos[i].label for i in train])
+                    calibration: str = "platt", **about) -> tuple[dict[str, DeepfakeDetector], dict]:
+    """Each detector as the evaluation fits it on the train split (every method; the self-blended one on
+    its real videos), calibrated on one half of the held-out split, with the evaluation's report; saved
+    as out_dir/NAME.json if given, its measured figures (cross-method AUC, calibration error) along."""
+    fitted: dict[str, DeepfakeDetector] = {}
+    report = evaluate(data, names, calibration=calibration, fitted=fitted)
+    for name, detector in fitted.items():
         if out_dir is not None:
-            detector.save(Path(out_dir) / f"{name}.json", videos=len(train), **about)
-        fitted[name] = detector
-    return fitted
+            figures = {**report["summary"].get(name, {}), "ece": report["calibration"].get(name, {}).get("ece")}
+            detector.save(Path(out_dir) / f"{name}.json", figures=figures, **about)
+    return fitted, report
+
+
+def scan_detectors(detectors: dict[str, DeepfakeDetector], choice: str = "best") -> dict[str, DeepfakeDetector]:
+    """The detectors the output scan runs: "best" (the one with the highest measured cross-method AUC),
+    "all", or names separated by commas."""
+    if choice == "all" or not detectors:
+        return detectors
+    if choice == "best":
+        best = max(detectors, key=lambda name: getattr(detectors[name], "about_", {}).get("figures", {})
+                   .get("cross_method_video_auc", 0.0))
+        return {best: detectors[best]}
+    names = [name.strip() for name in choice.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(detectors))
+    if unknown:
+        raise ValueError(f"no saved detector {', '.join(unknown)}; saved: {', '.join(detectors)}")
+    return {name: detectors[name] for name in names}
 
 
 def load_detectors(folder: Path = SHIPPED_DETECTORS) -> dict[str, DeepfakeDetector]:
     """Every saved detector in folder, by name (none if the folder holds none)."""
     return {path.stem: load_detector(path) for path in sorted(Path(folder).glob("*.json"))}
+
+
+def perturbed_tests(data: Labelled, names: Sequence[str] = tuple(PERTURBATIONS), *, settings: Settings | None = None,
+                    workers: int = 1, progress: Progress | None = None) -> dict[str, Labelled]:
+    """The test split's videos under each perturbation, with their face tracks (copies and tracks are
+    made once, under the data folder)."""
+    settings = settings or Settings()
+    test = [v for v in data.videos if assigned_split(v) == "test"]
+    folder = settings.resolved_deepfake_dir() / "perturbed"
+    out = {}
+    for name in names:
+        copies = perturbed_videos(test, PERTURBATIONS[name], folder, workers=workers)
+        out[name] = with_tracks(copies, settings=settings, workers=workers, progress=progress)
+    return out
