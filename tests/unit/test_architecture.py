@@ -18,6 +18,11 @@ LATE_IMPORTS = {
     ("workbench.cli", "*"): "start-up time",
     # scikit-learn and the detectors' weights, needed only when a clip is scanned
     ("workbench.core", "deepfake_detectors"): "scikit-learn",
+    # torch, needed only when a self-blended deepfake detector is made, trained or loaded
+    ("workbench.safety.deepfake.detectors", "frame_features"): "torch",
+    ("workbench.safety.deepfake.detectors", "fit"): "torch",
+    ("workbench.safety.deepfake.detectors", "predict_frame_proba"): "torch",
+    ("workbench.safety.deepfake.detectors", "_load_model"): "torch",
     # the metrics are pandas functions, needed only when a creator's report is asked for
     ("workbench.social.analytics", "creator_report"): "pandas",
     ("workbench.social.analytics", "platform_report"): "pandas",

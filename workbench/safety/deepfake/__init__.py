@@ -5,7 +5,10 @@ benchmark   the shipped benchmark, built offline from real photos that registry 
 datasets    loaders for FaceForensics++, Celeb-DF and DFDC folders
 tracks      face tracks: the fixed frames, faces, landmarks and embeddings every detector reads
 features    what each detector looks at (spectrum, blending boundary, temporal), pure functions
-detectors   FrequencyDetector, BlendingBoundaryDetector, TemporalDetector (scikit-learn API)
+detectors   FrequencyDetector, BlendingBoundaryDetector, TemporalDetector, SelfBlendedDetector (scikit-learn
+            API), each calibrated on held-out videos
+self_blended  pseudo-fakes blended from real faces, and the network that learns them (torch)
+perturbations re-encoded, downscaled and noisy copies of test videos (robustness)
 evaluation  DeepfakeBench's protocol: frame and video AUC, EER, AP; in-, cross-method, cross-dataset
 harness     all of it end to end, for the CLI and notebooks
 
@@ -18,7 +21,7 @@ _WHERE = {
     "BenchmarkConfig": "benchmark", "METHODS": "benchmark", "build_benchmark": "benchmark", "load_benchmark": "benchmark",
     "load_celeb_df": "datasets", "load_dataset": "datasets", "load_dfdc": "datasets", "load_faceforensics": "datasets",
     "DETECTORS": "detectors", "BlendingBoundaryDetector": "detectors", "DeepfakeDetector": "detectors",
-    "FrequencyDetector": "detectors", "TemporalDetector": "detectors", "load_detector": "detectors",
+    "FrequencyDetector": "detectors", "SelfBlendedDetector": "detectors", "TemporalDetector": "detectors", "load_detector": "detectors",
     "make_detector": "detectors", "Labelled": "evaluation", "evaluate": "evaluation", "FAKE": "samples",
     "REAL": "samples", "LabelledVideo": "samples", "FaceTrack": "tracks", "extract_track": "tracks",
     "extract_tracks": "tracks", "track_from_frames": "tracks",
