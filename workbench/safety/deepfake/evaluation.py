@@ -15,9 +15,18 @@ Protocols, for each detector:
 - cross_dataset (when a reference set is given): train on the reference set (all methods), test on
   this one, as DeepfakeBench trains on FaceForensics++ and tests on Celeb-DF.
 
+A detector that learns from real videos only (the self-blended one) is fitted once on the real
+training videos and reported as cross_method on every method (it saw none) and all_methods.
+
+Each detector trained on every method is also calibrated (workbench.metrics.calibration): the map
+is fitted on the validation split if the data has one, else on one half of the test split (by a hash
+of each file's name), and its expected calibration error and reliability rows are reported on the
+other. Given perturbed copies of the test videos (perturbations.py), it reports the video AUC on
+each, beside the clean one.
+
 Splits come from the videos (the shipped benchmark splits by identity; FaceForensics++ by its
 official pairs); a video without one is assigned by a hash of its identity (or its name), 70 % train,
-so that one person never lands on both sides. Videos in "val" are not used: nothing is tuned here.
+so that one person never lands on both sides. Videos in "val" only fit calibrations: nothing is tuned.
 Videos where no face was found cannot be scored; they are counted, not guessed.
 """
 from __future__ import annotations
