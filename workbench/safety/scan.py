@@ -203,8 +203,7 @@ def deepfake_scores(detectors: dict, faces: list, sampled: int) -> DeepfakeScore
         return None
     track = track_from_faces(faces, sampled)
     scores = {name: round(float(detector.predict_proba([track])[0, 1]), 3) for name, detector in detectors.items()}
-    measured = {name: getattr(detector, "about_", {}).get("figures", {}).get("cross_method_video_auc")
-                for name, detector in detectors.items()}
+    measured = {name: detector.unseen_auc() for name, detector in detectors.items()}
     return DeepfakeScores(scores, len(track), {name: auc for name, auc in measured.items() if auc is not None})
 
 

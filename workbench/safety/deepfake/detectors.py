@@ -103,7 +103,13 @@ class DeepfakeDetector:
         scores = self.video_scores(X)
         known = ~np.isnan(scores)
         self.calibration_ = fit_calibration(np.asarray(y)[known], scores[known], method)
+        self.calibrated_on_ = int(known.sum())
         return self
+
+    def unseen_auc(self) -> float | None:
+        """The video AUC measured when it was saved on manipulations it was not trained on (None if
+        it was saved without figures)."""
+        return getattr(self, "about_", {}).get("figures", {}).get("cross_method_video_auc")
 
     def predict_proba(self, X) -> np.ndarray:
         """(videos, 2): P(real), P(fake) per video, calibrated if the detector is; NaN without a face."""

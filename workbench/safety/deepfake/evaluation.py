@@ -122,7 +122,9 @@ def evaluate(data: Labelled, detectors: Sequence[str] = tuple(DETECTORS), *, ref
             if tested_on == "all" or len(fakes) == 1:
                 final = model
         if final is not None and fitting.any() and checking.any():
-            calibrations[name] = _calibration(final, features, labels, fitting, checking, calibration)
+            fit_on = np.flatnonzero(fitting)
+            final.calibrate(features.subset(fit_on), labels[fit_on], calibration)
+            calibrations[name] = _calibration(final, features, labels, checking)
         if final is not None and fitted is not None:
             fitted[name] = final
         if final is not None and perturbed:
@@ -161,20 +163,17 @@ def _fit(detector, features: FeatureSet, labels: np.ndarray, mask: np.ndarray):
     return make_detector(detector.name, **detector.get_params()).fit(features.subset(indices), labels[indices])
 
 
-def _calibration(detector, features: FeatureSet, labels: np.ndarray, fitting: np.ndarray, checking: np.ndarray,
-                 method: str) -> dict:
-    """The detector (trained on every method) calibrated on one held-out half, checked on the other:
-    expected calibration error before and after, and the reliability diagram after."""
-    fit_on, check_on = np.flatnonzero(fitting), np.flatnonzero(checking)
-    detector.calibrate(features.subset(fit_on), labels[fit_on], method)
+def _calibration(detector, features: FeatureSet, labels: np.ndarray, checking: np.ndarray) -> dict:
+    """How well the calibrated detector's probabilities hold on the held-out half it was not calibrated
+    on: expected calibration error before and after, and the reliability diagram after."""
+    check_on = np.flatnonzero(checking)
     raw = detector.video_scores(features.subset(check_on))
-    calibrated = detector.predict_proba(features.subset(check_on))[:, 1]
     known = ~np.isnan(raw)
-    truth = labels[check_on][known]
-    return {"method": method, "fitted_on": int((~np.isnan(detector.video_scores(features.subset(fit_on)))).sum()),
-            "checked_on": int(known.sum()), "ece_uncalibrated": round(expected_calibration_error(truth, raw[known]), 4),
-            "ece": round(expected_calibration_error(truth, calibrated[known]), 4),
-            "reliability": reliability(truth, calibrated[known]), "map": detector.calibration_.to_dict()}
+    truth, calibrated = labels[check_on][known], detector.calibration_(raw[known])
+    return {"method": detector.calibration_.method, "fitted_on": detector.calibrated_on_, "checked_on": int(known.sum()),
+            "ece_uncalibrated": round(expected_calibration_error(truth, raw[known]), 4),
+            "ece": round(expected_calibration_error(truth, calibrated), 4),
+            "reliability": reliability(truth, calibrated), "map": detector.calibration_.to_dict()}
 
 
 def _robustness(name: str, detector, features: FeatureSet, labels: np.ndarray, test: np.ndarray,

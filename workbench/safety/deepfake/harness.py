@@ -79,8 +79,7 @@ def scan_detectors(detectors: dict[str, DeepfakeDetector], choice: str = "best")
     if choice == "all" or not detectors:
         return detectors
     if choice == "best":
-        best = max(detectors, key=lambda name: getattr(detectors[name], "about_", {}).get("figures", {})
-                   .get("cross_method_video_auc", 0.0))
+        best = max(detectors, key=lambda name: detectors[name].unseen_auc() or 0.0)
         return {best: detectors[best]}
     names = [name.strip() for name in choice.split(",") if name.strip()]
     unknown = sorted(set(names) - set(detectors))

@@ -176,8 +176,8 @@ class TrainingReport:
     final_loss: float
 
 
-def train(images: np.ndarray, points: np.ndarray, *, width: int = 16, steps: int = 600, batch: int = 32,
-          learning_rate: float = 2e-3, seed: int = 0, shuffled_labels: bool = False,
+def train(images: np.ndarray, points: np.ndarray, *, width: int, steps: int, batch: int,
+          learning_rate: float, seed: int, shuffled_labels: bool = False,
           time_limit_s: float | None = None) -> tuple[BlendNet, TrainingReport]:
     """A BlendNet trained to tell real face inputs (n, INPUT, INPUT, 3) from their self-blends: each
     step draws batch / 2 faces, and shows each as itself and self-blended. shuffled_labels is the
