@@ -43,4 +43,21 @@ if [ ! -f "$stamp" ]; then
     touch ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-demo" ".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-notebooks"
   fi
 fi
+# Real face photos for the deepfake benchmark (workbench/safety/deepfake/benchmark.py checks each
+# one's sha256): the demo album of Debian's kphotoalbum package (CC-BY-SA-4.0) and matplotlib's
+# Grace Hopper (a US Navy photo, public domain). Only the photos are kept, not the packages.
+faces=".venv/share/workbench/real-faces"
+if [ ! -f "$faces/.complete" ]; then
+  echo "setup: fetching real face photos (kphotoalbum's demo album, matplotlib's sample data)"
+  work="$(mktemp -d)"
+  (cd "$work" && { apt-get download kphotoalbum >/dev/null 2>&1 || { as_root apt-get update -qq && apt-get download kphotoalbum >/dev/null 2>&1; }; })
+  dpkg-deb -x "$work"/kphotoalbum_*.deb "$work/deb"
+  .venv/bin/python -m pip download -q --no-deps "matplotlib==3.11.2" -d "$work"
+  mkdir -p "$faces/kphotoalbum" "$faces/matplotlib"
+  cp "$work"/deb/usr/share/kphotoalbum/demo/*.jpg "$faces/kphotoalbum/"
+  .venv/bin/python -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("matplotlib/mpl-data/sample_data/grace_hopper.jpg"))' \
+    "$work"/matplotlib-*.whl > "$faces/matplotlib/grace_hopper.jpg"
+  rm -rf "$work"
+  touch "$faces/.complete"
+fi
 echo "setup: ready ($purpose)"

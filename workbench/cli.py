@@ -562,17 +562,23 @@ def metrics_command(folder: Path = typer.Argument(..., exists=True, file_okay=Fa
     _emit(summary(tables["views"], tables["clips"], tables["follows"]), as_json)
 
 
-def _benchmark_data(clips: int, seed: int, frames: int, workers: int, label: str):
+def _benchmark_data(clips: int, seed: int, people: str, frames: int, workers: int, label: str):
     """The shipped benchmark with its tracks, progress bars on stderr."""
     from tqdm import tqdm
 
     from workbench.safety.deepfake.benchmark import BenchmarkConfig
     from workbench.safety.deepfake.harness import shipped_benchmark
 
-    config = BenchmarkConfig(clips_per_person=clips, seed=seed)
+    config = BenchmarkConfig(clips_per_person=clips, seed=seed,
+                             people=tuple(name.strip() for name in people.split(",") if name.strip()))
     with tqdm(desc=f"{label}: rendering", unit="clip", file=sys.stderr, disable=None) as bar:
         videos = shipped_benchmark(config, workers=workers, progress=lambda done, total: _advance(bar, done, total))
     return config, _tracked(videos, frames, workers, label)
+
+
+def _benchmark_described(config) -> dict:
+    return {"clips_per_person": config.clips_per_person, "seed": config.seed, "people": list(config.filmed()),
+            "key": config.key()}
 
 
 def _tracked(videos, frames: int, workers: int, label: str):
@@ -600,6 +606,8 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
                 clips: int = typer.Option(10, "--clips", min=1, max=100, help="Shipped benchmark: camera clips "
                                           "per person (and as many fakes per method)."),
                 seed: int = typer.Option(0, "--seed", help="Shipped benchmark: its seed."),
+                people: str = typer.Option("", "--people", help="Shipped benchmark: only these identities "
+                                           "(comma-separated; default: everyone)."),
                 calibration: str = typer.Option("platt", "--calibration", help="platt or isotonic: how scores "
                                                 "become probabilities (fitted on held-out videos)."),
                 robustness: bool = typer.Option(True, "--robustness/--no-robustness", help="Also test on "
@@ -624,7 +632,7 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
     if calibration not in METHODS:
         raise InvalidInput(f"unknown calibration {calibration!r}; known: {', '.join(METHODS)}")
     try:
-        config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
+        config, shipped = _benchmark_data(clips, seed, people, frames, workers, "shipped benchmark")
         data = shipped if dataset is None else _tracked(dataset_videos(dataset), frames, workers, dataset.name)
         perturbed = perturbed_tests(data, workers=workers) if robustness else None
         report = evaluate(data, names, reference=None if dataset is None else shipped, perturbed=perturbed,
@@ -632,7 +640,7 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
                           progress=lambda message: typer.echo(message, err=True))
     except (ValueError, FileNotFoundError) as error:
         raise InvalidInput(str(error)) from None
-    report["benchmark"] = {"clips_per_person": config.clips_per_person, "seed": config.seed, "key": config.key()}
+    report["benchmark"] = _benchmark_described(config)
     if as_json:
         _emit(report, True)
         return
@@ -650,18 +658,24 @@ def detect_train(out: Path = typer.Option(None, "--out", help="Folder for NAME.j
                                           "repository's data/detectors, which the output scan loads"),
                  clips: int = typer.Option(10, "--clips", min=1, max=100),
                  seed: int = typer.Option(0, "--seed"),
+                 people: str = typer.Option("", "--people", help="Shipped benchmark: only these identities "
+                                            "(comma-separated; default: everyone)."),
                  frames: int = typer.Option(8, "--frames", min=2, max=128),
                  workers: int = typer.Option(2, "--workers", min=1, max=64),
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """Fit every detector on the shipped benchmark's train split (all methods; the self-blended one on
     its real clips only), calibrate each on held-out clips and save them with their measured figures:
     the detectors the output scan chooses from (data/detectors/ in the repository)."""
+    from workbench.errors import InvalidInput
     from workbench.safety.deepfake.harness import SHIPPED_DETECTORS, train_detectors
 
     out = out or SHIPPED_DETECTORS
-    config, shipped = _benchmark_data(clips, seed, frames, workers, "shipped benchmark")
-    fitted, report = train_detectors(shipped, out_dir=out, benchmark={"clips_per_person": clips, "seed": seed,
-                                                                      "key": config.key()}, frames_per_video=frames)
+    try:
+        config, shipped = _benchmark_data(clips, seed, people, frames, workers, "shipped benchmark")
+    except (ValueError, FileNotFoundError) as error:
+        raise InvalidInput(str(error)) from None
+    fitted, report = train_detectors(shipped, out_dir=out, benchmark=_benchmark_described(config),
+                                     frames_per_video=frames)
     _emit({"out": str(out), "detectors": sorted(fitted), "summary": report["summary"],
            "calibration_error": {name: row["ece"] for name, row in report["calibration"].items()}}, as_json)
 

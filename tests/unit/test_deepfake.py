@@ -15,8 +15,8 @@ from workbench.config import Settings
 from workbench.media.codec import probe
 from workbench.safety.deepfake import features
 from workbench.safety.deepfake.benchmark import (
-    METHODS, TEST_PEOPLE, TRAIN_PEOPLE, BenchmarkConfig, build_benchmark, camera_take, frame_points, hull_mask,
-    real_people, render_take,
+    FETCHED_PHOTOS, METHODS, PACKAGED_PEOPLE, TEST_PEOPLE, TRAIN_PEOPLE, BenchmarkConfig, _jobs, build_benchmark, camera_take,
+    fetched_photo, frame_points, hull_mask, real_people, render_take,
 )
 from workbench.safety.deepfake.detectors import DETECTORS, load_detector, make_detector
 from workbench.safety.deepfake.evaluation import Labelled, evaluate
@@ -24,7 +24,9 @@ from workbench.safety.deepfake.harness import detection_engine, shipped_benchmar
 from workbench.safety.deepfake.tracks import extract_track, track_from_frames
 
 pytestmark = pytest.mark.xdist_group("deepfake")
-SMALL = BenchmarkConfig(clips_per_person=2)
+#: the tests film the seven packaged people (every fetched photo is checked by its own test); the
+#: notebooks' test builds the same set
+SMALL = BenchmarkConfig(clips_per_person=2, people=PACKAGED_PEOPLE)
 #: the detectors that learn from fakes (fitted in seconds); the self-blended one has its own tests
 LEARN_FROM_FAKES = tuple(name for name, kind in DETECTORS.items() if kind.needs_fakes)
 
@@ -42,7 +44,7 @@ def small(settings) -> Labelled:
 def test_the_benchmark_splits_by_identity_and_pairs_every_manipulation_with_a_real_take(small):
     videos = small.videos
     by_method = {m: [v for v in videos if v.method == m] for m in ("real", *METHODS)}
-    people = len(TRAIN_PEOPLE) + len(TEST_PEOPLE)
+    people = len(PACKAGED_PEOPLE)
     assert {m: len(v) for m, v in by_method.items()} == {m: people * 2 for m in ("real", *METHODS)}
     assert all(v.label == (0 if v.method == "real" else 1) for v in videos)
     for video in videos:  # nobody appears on both sides: not the person filmed, not the face put in
@@ -56,6 +58,33 @@ def test_the_benchmark_splits_by_identity_and_pairs_every_manipulation_with_a_re
     real_names = {v.path.stem for v in by_method["real"]}
     for method in ("face_swap", "neural_swap", "reenactment"):  # NAME_TAKE[_DONOR]: the real take it came from
         assert all(v.path.stem[:len(v.identity) + 3] in real_names for v in by_method[method])
+
+
+def test_every_real_person_is_found_in_a_checked_photo_and_a_person_lies_in_one_split():
+    people = real_people()
+    assert [p.identity for p in people] == list(TRAIN_PEOPLE + TEST_PEOPLE)
+    assert len({p.identity for p in people}) == len(people) >= 16
+    sides = {}
+    for person in people:  # a whole face, wide enough to film at the benchmark's scale
+        assert np.linalg.norm(person.points[16] - person.points[0]) > 70
+        sides.setdefault(person.who or person.identity, set()).add(person.split)
+    assert all(len(split) == 1 for split in sides.values()) and len(sides["Jesper"]) == 1
+    assert real_people()[4].same_person(real_people()[5]) and not real_people()[4].same_person(real_people()[8])
+    file, sha256, _ = FETCHED_PHOTOS["grace_hopper"]
+    with pytest.raises(ValueError, match="sha256"):
+        fetched_photo(file, "0" * 64)
+    with pytest.raises(FileNotFoundError, match="setup.sh"):
+        fetched_photo("kphotoalbum/nobody.jpg", sha256)
+
+
+def test_a_swap_never_takes_its_donor_from_the_same_person():
+    with pytest.raises(ValueError, match="two different people"):
+        BenchmarkConfig(people=("jesper", "jesper_2", "t1_face_4", "t1_face_5"))
+    jobs = _jobs(BenchmarkConfig(clips_per_person=3))
+    who = {p.identity: p.who or p.identity for p in real_people()}
+    swaps = [job for job in jobs if job.source_identity]
+    assert swaps and all(who[job.source_identity] != who[job.identity] for job in swaps)
+    assert {job.identity for job in jobs if job.method == "real"} == set(TRAIN_PEOPLE + TEST_PEOPLE)
 
 
 def test_benchmark_clips_are_browser_playable_mp4(small):
@@ -219,7 +248,7 @@ def test_detect_eval_reads_a_faceforensics_tree_and_reports_cross_dataset(small,
         numbered[name] = video
     env = {**os.environ, "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_DEEPFAKE_DIR": str(settings.deepfake_dir)}
     run = subprocess.run([sys.executable, "-m", "workbench.cli", "detect", "eval", "--dataset", str(root), "--clips", "2",
-                          "--workers", "1", "--detector", "blending", "--no-robustness", "--json"], env=env, capture_output=True, text=True,
+                          "--workers", "1", "--people", ",".join(PACKAGED_PEOPLE), "--detector", "blending", "--no-robustness", "--json"], env=env, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -376,10 +405,15 @@ def test_robustness_rows_come_from_perturbed_copies_of_the_test_videos(small, se
     compressed = perturbed_copy(source, PERTURBATIONS["crf45"], settings.resolved_deepfake_dir() / "perturbed")
     assert compressed.stat().st_size < source.stat().st_size
 
-    perturbed = perturbed_tests(small, ("crf45",), settings=settings)
-    test_videos = [v for v in small.videos if v.split == "test"]
-    assert [v.label for v in perturbed["crf45"].videos] == [v.label for v in test_videos]
+    # a dozen of the test videos (six real, six fake) and a train video: copies are made of the test ones only
+    test = [i for i, v in enumerate(small.videos) if v.split == "test"]
+    few = [i for i in test if small.videos[i].label == 0][:6] + [i for i in test if small.videos[i].label == 1][:6]
+    few.append(next(i for i, v in enumerate(small.videos) if v.split == "train"))
+    perturbed = perturbed_tests(Labelled(tuple(small.videos[i] for i in few), tuple(small.tracks[i] for i in few)),
+                                ("crf45",), settings=settings)
+    assert [v.label for v in perturbed["crf45"].videos] == [small.videos[i].label for i in few[:-1]]
     report = evaluate(small, ("blending",), perturbed=perturbed, dataset="shipped")
     rows = {row["perturbation"]: row for row in report["robustness"]}
-    assert set(rows) == {"none", "crf45"} and rows["none"]["videos"] == len(test_videos)
+    assert set(rows) == {"none", "crf45"} and rows["none"]["videos"] == len(test)
+    assert rows["crf45"]["videos"] == 12
     assert 0.0 <= rows["crf45"]["video_auc"] <= 1.0 and rows["crf45"]["video_auc"] != rows["none"]["video_auc"]

