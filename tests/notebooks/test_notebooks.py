@@ -6,6 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from workbench.safety.deepfake.benchmark import PACKAGED_PEOPLE
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 pytestmark = pytest.mark.xdist_group("notebooks")
 
@@ -21,6 +23,8 @@ def test_notebook_runs(path, tmp_path, monkeypatch, run_shared_dir, demo_world):
     monkeypatch.setenv("WORKBENCH_SIM_USERS", "1500")
     monkeypatch.setenv("WORKBENCH_SIM_DAYS", "7")
     monkeypatch.setenv("WORKBENCH_DEEPFAKE_CLIPS", "2")
+    monkeypatch.setenv("WORKBENCH_DEEPFAKE_PEOPLE", ",".join(PACKAGED_PEOPLE))
+    monkeypatch.setenv("WORKBENCH_DEEPFAKE_SBI_STEPS", "120")
     # the small deepfake benchmark the unit tests build too (the same files: built once a run)
     monkeypatch.setenv("WORKBENCH_DEEPFAKE_DIR", str(run_shared_dir / "deepfake"))
     monkeypatch.delenv("WORKBENCH_DATABASE_URL", raising=False)

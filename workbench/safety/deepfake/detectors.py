@@ -252,7 +252,7 @@ class SelfBlendedDetector(DeepfakeDetector):
     name = "self_blended"
     needs_fakes = False
 
-    def __init__(self, steps: int = 1500, batch: int = 32, width: int = 16, learning_rate: float = 2e-3,
+    def __init__(self, steps: int = 1000, batch: int = 32, width: int = 16, learning_rate: float = 2e-3,
                  seed: int = 0, shuffled_labels: bool = False, time_limit_s: float | None = None) -> None:
         self.steps, self.batch, self.width, self.learning_rate = steps, batch, width, learning_rate
         self.seed, self.shuffled_labels, self.time_limit_s = seed, shuffled_labels, time_limit_s
