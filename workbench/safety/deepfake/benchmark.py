@@ -484,7 +484,7 @@ def build_benchmark(folder: Path, config: BenchmarkConfig = BenchmarkConfig(),
     folder = Path(folder)
     with exclusive(folder / ".build.lock"):  # a second process asking at the same time waits, then reads it
         existing = _read_manifest(folder)
-        if existing is not None and existing[0] == config.described():
+        if existing is not None and existing[0] == json.loads(json.dumps(config.described())):  # as stored
             return existing[1]
         return _build(folder, config, progress, workers)
 
@@ -536,4 +536,4 @@ def _read_manifest(folder: Path) -> tuple[dict, list[LabelledVideo]] | None:
                             v["split"], "shipped") for v in manifest["videos"]]
     if not all(video.path.exists() for video in videos):
         return None
-    return {**config, "methods": tuple(config["methods"])}, videos
+    return config, videos
