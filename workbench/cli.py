@@ -614,6 +614,9 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
                                                 "re-compressed (CRF 35, 45), downscaled and noisy copies of the "
                                                 "test videos (made once, then cached)."),
                 workers: int = typer.Option(2, "--workers", min=1, max=64, help="Processes for face tracks."),
+                save: Path = typer.Option(None, "--save", help="Also save each detector as trained on every "
+                                          "method (the self-blended one on real clips), calibrated, with its "
+                                          "figures, as SAVE/NAME.json: what `detect train` writes, from this run."),
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """Train and test the detectors by DeepfakeBench's protocol: frame- and video-level AUC, EER and
     AP, in-method and cross-method (and, on a data set folder, cross-dataset: trained on the shipped
@@ -623,7 +626,7 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
     from workbench.metrics.calibration import METHODS
     from workbench.safety.deepfake.detectors import DETECTORS
     from workbench.safety.deepfake.evaluation import evaluate
-    from workbench.safety.deepfake.harness import dataset_videos, perturbed_tests
+    from workbench.safety.deepfake.harness import dataset_videos, perturbed_tests, save_detectors
 
     names = detector or list(DETECTORS)
     unknown = sorted(set(names) - set(DETECTORS))
@@ -635,12 +638,16 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
         config, shipped = _benchmark_data(clips, seed, people, frames, workers, "shipped benchmark")
         data = shipped if dataset is None else _tracked(dataset_videos(dataset), frames, workers, dataset.name)
         perturbed = perturbed_tests(data, workers=workers) if robustness else None
+        fitted: dict = {}
         report = evaluate(data, names, reference=None if dataset is None else shipped, perturbed=perturbed,
                           calibration=calibration, dataset="shipped" if dataset is None else data.videos[0].dataset,
-                          progress=lambda message: typer.echo(message, err=True))
+                          fitted=fitted, progress=lambda message: typer.echo(message, err=True))
     except (ValueError, FileNotFoundError) as error:
         raise InvalidInput(str(error)) from None
     report["benchmark"] = _benchmark_described(config)
+    if save is not None:
+        trained_on = {"benchmark": report["benchmark"]} if dataset is None else {"dataset": str(dataset)}
+        save_detectors(fitted, report, save, frames_per_video=frames, **trained_on)
     if as_json:
         _emit(report, True)
         return

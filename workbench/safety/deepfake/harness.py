@@ -15,6 +15,7 @@ from workbench.safety.deepfake.detectors import (
     DETECTORS,
     DeepfakeDetector,
     load_detector,
+    saved_unseen_auc,
 )
 from workbench.safety.deepfake.evaluation import Labelled, assigned_split, evaluate
 from workbench.safety.deepfake.perturbations import PERTURBATIONS, perturbed_videos
@@ -66,31 +67,45 @@ def train_detectors(data: Labelled, names: Sequence[str] = tuple(DETECTORS), out
     as out_dir/NAME.json if given, its measured figures (cross-method AUC, calibration error) along."""
     fitted: dict[str, DeepfakeDetector] = {}
     report = evaluate(data, names, calibration=calibration, fitted=fitted)
-    for name, detector in fitted.items():
-        if out_dir is not None:
-            figures = {**report["summary"].get(name, {}), "ece": report["calibration"].get(name, {}).get("ece")}
-            detector.save(Path(out_dir) / f"{name}.json", figures=figures, **about)
+    if out_dir is not None:
+        save_detectors(fitted, report, Path(out_dir), **about)
     return fitted, report
 
 
-def scan_detectors(detectors: dict[str, DeepfakeDetector], choice: str = "best") -> dict[str, DeepfakeDetector]:
-    """The detectors the output scan runs: "best" (the one with the highest measured cross-method AUC),
-    "all", or names separated by commas."""
-    if choice == "all" or not detectors:
-        return detectors
+def save_detectors(fitted: dict[str, DeepfakeDetector], report: dict, out_dir: Path, **about) -> None:
+    """The detectors an evaluation fitted (`evaluate(..., fitted=)`), saved as out_dir/NAME.json with
+    the figures it measured: cross-method AUC and calibration error."""
+    for name, detector in fitted.items():
+        figures = {**report["summary"].get(name, {}), "ece": report["calibration"].get(name, {}).get("ece")}
+        detector.save(Path(out_dir) / f"{name}.json", figures=figures, **about)
+
+
+def scan_choice(measured: dict[str, float | None], choice: str = "best") -> list[str]:
+    """The detectors (by name, each with its measured cross-method AUC or None) the output scan runs:
+    "best" (the one with the highest measured cross-method AUC), "all", or names separated by commas."""
+    if choice == "all" or not measured:
+        return list(measured)
     if choice == "best":
-        best = max(detectors, key=lambda name: detectors[name].unseen_auc() or 0.0)
-        return {best: detectors[best]}
+        return [max(measured, key=lambda name: measured[name] or 0.0)]
     names = [name.strip() for name in choice.split(",") if name.strip()]
-    unknown = sorted(set(names) - set(detectors))
+    unknown = sorted(set(names) - set(measured))
     if unknown:
-        raise ValueError(f"no saved detector {', '.join(unknown)}; saved: {', '.join(detectors)}")
-    return {name: detectors[name] for name in names}
+        raise ValueError(f"no saved detector {', '.join(unknown)}; saved: {', '.join(measured)}")
+    return names
 
 
-def load_detectors(folder: Path = SHIPPED_DETECTORS) -> dict[str, DeepfakeDetector]:
-    """Every saved detector in folder, by name (none if the folder holds none)."""
-    return {path.stem: load_detector(path) for path in sorted(Path(folder).glob("*.json"))}
+def scan_detectors(detectors: dict[str, DeepfakeDetector], choice: str = "best") -> dict[str, DeepfakeDetector]:
+    """Of loaded detectors, those scan_choice picks."""
+    return {name: detectors[name] for name in scan_choice({n: d.unseen_auc() for n, d in detectors.items()}, choice)}
+
+
+def load_detectors(folder: Path = SHIPPED_DETECTORS, choice: str = "all") -> dict[str, DeepfakeDetector]:
+    """The saved detectors in folder that scan_choice picks, by name (none if the folder holds none):
+    the choice is made on their saved figures, so a detector not chosen is never loaded (the
+    self-blended one's loading imports torch)."""
+    paths = {path.stem: path for path in sorted(Path(folder).glob("*.json"))}
+    chosen = scan_choice({name: saved_unseen_auc(path) for name, path in paths.items()}, choice)
+    return {name: load_detector(paths[name]) for name in chosen}
 
 
 def perturbed_tests(data: Labelled, names: Sequence[str] = tuple(PERTURBATIONS), *, settings: Settings | None = None,
