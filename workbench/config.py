@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     deepfake_dir: Path | None = None
     #: the deepfake detectors the output scan runs (of the shipped ones): "all", "best" (the one with
     #: the highest cross-method AUC measured when it was trained), or names separated by commas
-    deepfake_detectors: str = "all"
+    deepfake_detectors: str = "best"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -65,10 +65,10 @@ class Models:
     def deepfake_detectors(self) -> dict:
         """The output scan's deepfake detectors (of the package's data/detectors/, as the settings
         choose), calibrated: their scores are probabilities."""
-        from workbench.safety.deepfake.harness import load_detectors, scan_detectors
+        from workbench.safety.deepfake.harness import load_detectors
 
         with self._loading:
-            return scan_detectors(load_detectors(), self._settings.deepfake_detectors)
+            return load_detectors(choice=self._settings.deepfake_detectors)
 
     @cached_property
     def text_embedder(self) -> SentenceEmbedder:

@@ -248,10 +248,14 @@ def test_detect_eval_reads_a_faceforensics_tree_and_reports_cross_dataset(small,
         numbered[name] = video
     env = {**os.environ, "WORKBENCH_DATA_DIR": str(settings.data_dir), "WORKBENCH_DEEPFAKE_DIR": str(settings.deepfake_dir)}
     run = subprocess.run([sys.executable, "-m", "workbench.cli", "detect", "eval", "--dataset", str(root), "--clips", "2",
-                          "--workers", "1", "--people", ",".join(PACKAGED_PEOPLE), "--detector", "blending", "--no-robustness", "--json"], env=env, capture_output=True, text=True,
-                         timeout=600)
+                          "--workers", "1", "--people", ",".join(PACKAGED_PEOPLE), "--detector", "blending", "--no-robustness", "--save", str(tmp_path / "saved"), "--json"], env=env,
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
+    # --save keeps the detector this run fitted on every method, with the figures it printed
+    saved = load_detector(tmp_path / "saved" / "blending.json")
+    assert saved.about_["dataset"] == str(root) and saved.calibration_ is not None
+    assert saved.about_["figures"]["cross_method_video_auc"] == report["summary"]["blending"]["cross_method_video_auc"]
     assert report["dataset"] == "FaceForensics++" and report["videos"]["total"] == len(numbered)
     protocols = {(r["protocol"], r["tested_on"]) for r in report["results"]}
     assert {("in_method", "Deepfakes"), ("cross_method", "FaceSwap"), ("cross_dataset", "Face2Face"),
@@ -285,23 +289,34 @@ def test_a_fitted_detector_scores_as_scikit_learns_pipeline_does():
 
 
 def test_scoring_with_the_shipped_detectors_does_not_import_scikit_learn():
-    """The output scan scores every clip with a face; scikit-learn (about 140 MB) is for training."""
+    """The output scan scores every clip with a face; scikit-learn (about 140 MB) is for training. The
+    scan's choice is made on the saved figures: a detector not chosen (the self-blended one, whose
+    loading imports torch) is never loaded."""
     code = ("import sys, numpy as np\n"
             "from workbench.safety.deepfake.harness import load_detectors\n"
             "from workbench.safety.deepfake.detectors import FeatureSet\n"
-            "for name, detector in load_detectors().items():\n"
+            f"chosen = load_detectors(choice='{','.join(LEARN_FROM_FAKES)}')\n"
+            "for name, detector in chosen.items():\n"
             "    size = detector.model_.coef.size\n"
             "    assert detector.predict_proba(FeatureSet(name, (np.zeros((3, size)),))).shape == (1, 2)\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n")
+            "print(sorted(chosen))\n"
+            "print(sorted(load_detectors(choice='best')))\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'torch')))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    chosen, best, imported = done.stdout.strip().splitlines()
+    from workbench.safety.deepfake.detectors import saved_unseen_auc
+    from workbench.safety.deepfake.harness import SHIPPED_DETECTORS
+
+    highest = max(SHIPPED_DETECTORS.glob("*.json"), key=saved_unseen_auc).stem
+    assert chosen == str(sorted(LEARN_FROM_FAKES)) and best == str([highest]) and highest in LEARN_FROM_FAKES
+    assert imported == "[]"
 
 
 # --- the self-blended detector, calibration and robustness ------------------------------------------
 
 #: a short training: enough to learn blending boundaries on the small benchmark's 96 real faces
-QUICK = {"steps": 160, "batch": 16, "width": 8}
+QUICK = {"steps": 240, "batch": 16, "width": 8}
 
 
 def test_a_self_blend_mask_follows_the_face():

@@ -109,7 +109,7 @@ class DeepfakeDetector:
     def unseen_auc(self) -> float | None:
         """The video AUC measured when it was saved on manipulations it was not trained on (None if
         it was saved without figures)."""
-        return getattr(self, "about_", {}).get("figures", {}).get("cross_method_video_auc")
+        return unseen_auc_of(getattr(self, "about_", {}))
 
     def predict_proba(self, X) -> np.ndarray:
         """(videos, 2): P(real), P(fake) per video, calibrated if the detector is; NaN without a face."""
@@ -315,6 +315,16 @@ def make_detector(name: str, **params) -> DeepfakeDetector:
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; known: {', '.join(DETECTORS)}")
     return DETECTORS[name](**params)
+
+
+def unseen_auc_of(about: dict) -> float | None:
+    """The cross-method video AUC among a saved detector's figures (`about`), if it was saved with them."""
+    return about.get("figures", {}).get("cross_method_video_auc")
+
+
+def saved_unseen_auc(path: Path) -> float | None:
+    """A saved detector's measured cross-method AUC, read without loading its model (nor torch)."""
+    return unseen_auc_of(json.loads(Path(path).read_text()).get("about", {}))
 
 
 def load_detector(path: Path) -> DeepfakeDetector:
