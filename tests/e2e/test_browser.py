@@ -347,15 +347,11 @@ def test_a_shared_link_opens_its_clip_first(served, phone):
 
 def test_the_ranking_choice_changes_the_feed_at_once(served, phone):
     url, wb = served
-    reason = re.compile(r"^1 of \d+ · (.+?) · ")
     phone.goto(url + "/")
     phone.locator("[data-testid=stMain] video").first.wait_for(timeout=30_000)
-
-    def first_reason() -> str:
-        return reason.match(phone.get_by_text(reason).first.inner_text()).group(1)
-
     try:
-        before = first_reason()
+        # there and back again: each choice shows its own order at once. (The page is not compared with
+        # the one first shown: the clip playing meanwhile becomes "seen" and moves down.)
         for policy, label in (("popularity", "Popularity"), ("connection_first", "Connection first")):
             expected = wb.feed.page("ana", "for_you", policy=policy, limit=1)[0].reason
             wait_until_idle(phone)
@@ -364,7 +360,6 @@ def test_the_ranking_choice_changes_the_feed_at_once(served, phone):
             phone.get_by_text(re.compile(r"^1 of \d+ · " + re.escape(expected))).first.wait_for(timeout=15_000)
             assert wb.feed.policy_of("ana") == policy
             phone.keyboard.press("Escape")
-        assert first_reason() == before  # and back again: the choice does not stick
     finally:
         wb.feed.set_policy("ana", None)
 
