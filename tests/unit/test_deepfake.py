@@ -383,7 +383,7 @@ def test_the_self_blended_detector_never_sees_a_fake_and_beats_a_shuffled_contro
 def test_calibrated_scores_are_probabilities_fitted_on_held_out_videos(small, tmp_path):
     """evaluate() fits each detector's calibration on one held-out half and reports its error on the
     other; the saved detector keeps the map, and the scan's choice of detector follows the figures."""
-    from workbench.safety.deepfake.harness import scan_detectors, train_detectors
+    from workbench.safety.deepfake.harness import load_detectors, train_detectors
 
     fitted, report = train_detectors(small, ("blending", "temporal"), out_dir=tmp_path, benchmark="small")
     for name in ("blending", "temporal"):
@@ -399,13 +399,12 @@ def test_calibrated_scores_are_probabilities_fitted_on_held_out_videos(small, tm
         assert np.allclose(saved.predict_proba(small.tracks), detector.predict_proba(small.tracks))
         assert saved.about_["figures"]["cross_method_video_auc"] == report["summary"][name]["cross_method_video_auc"]
         assert saved.about_["figures"]["ece"] == row["ece"]
-    loaded = {name: load_detector(tmp_path / f"{name}.json") for name in ("blending", "temporal")}
-    best = max(loaded, key=lambda name: report["summary"][name]["cross_method_video_auc"])
-    assert list(scan_detectors(loaded)) == [best]
-    assert set(scan_detectors(loaded, "all")) == {"blending", "temporal"}
-    assert list(scan_detectors(loaded, "temporal")) == ["temporal"]
+    best = max(("blending", "temporal"), key=lambda name: report["summary"][name]["cross_method_video_auc"])
+    assert list(load_detectors(tmp_path, "best")) == [best]
+    assert set(load_detectors(tmp_path, "all")) == {"blending", "temporal"}
+    assert list(load_detectors(tmp_path, "temporal")) == ["temporal"]
     with pytest.raises(ValueError, match="no saved detector xception"):
-        scan_detectors(loaded, "xception")
+        load_detectors(tmp_path, "xception")
 
 
 def test_robustness_rows_come_from_perturbed_copies_of_the_test_videos(small, settings):

@@ -94,11 +94,6 @@ def scan_choice(measured: dict[str, float | None], choice: str = "best") -> list
     return names
 
 
-def scan_detectors(detectors: dict[str, DeepfakeDetector], choice: str = "best") -> dict[str, DeepfakeDetector]:
-    """Of loaded detectors, those scan_choice picks."""
-    return {name: detectors[name] for name in scan_choice({n: d.unseen_auc() for n, d in detectors.items()}, choice)}
-
-
 def load_detectors(folder: Path = SHIPPED_DETECTORS, choice: str = "all") -> dict[str, DeepfakeDetector]:
     """The saved detectors in folder that scan_choice picks, by name (none if the folder holds none):
     the choice is made on their saved figures, so a detector not chosen is never loaded (the
