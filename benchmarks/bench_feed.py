@@ -115,11 +115,43 @@ def timed(call, handles) -> list[float]:
     return out
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 def summary(name: str, samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {"case": name, "n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
-            "max_ms": round(ordered[-1], 1)}
+    return {"case": name, "n": len(samples), "p50_ms": round(statistics.median(samples), 1),
+            "p99_ms": round(percentile(samples, 0.99), 1), "max_ms": round(max(samples), 1)}
+
+
+def world_options(parser: argparse.ArgumentParser, samples: int) -> None:
+    """The world's size and where it lives, as every feed benchmark takes them."""
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--clips", type=int, default=100_000)
+    parser.add_argument("--follows", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=samples)
+
+
+def built_world(args, data_dir: Path):
+    """The workbench over args.database_url (else a SQLite file in data_dir) with the world built and
+    ANALYZEd (planner statistics, as a database in service has them); with its URL and build seconds."""
+    url = args.database_url or f"sqlite:///{data_dir / 'workbench.db'}"
+    wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
+    started = time.perf_counter()
+    build_world(wb, args.users, args.clips, args.follows)
+    with wb.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    return wb, url, time.perf_counter() - started
+
+
+def world_handles(wb, teens: bool) -> list[str]:
+    """The handles of the world's built users, adults or teens."""
+    with wb.transaction() as session:
+        return list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(teens))))
 
 
 def app_timings(url: str, data_dir: Path, handle: str) -> dict:
@@ -148,26 +180,13 @@ def app_timings(url: str, data_dir: Path, handle: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--clips", type=int, default=100_000)
-    parser.add_argument("--follows", type=int, default=100)
-    parser.add_argument("--samples", type=int, default=300)
+    world_options(parser, samples=300)
     parser.add_argument("--app", action="store_true", help="also time the Streamlit feed page")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch)
-        url = args.database_url or f"sqlite:///{data_dir / 'workbench.db'}"
-        wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
-        started = time.perf_counter()
-        build_world(wb, args.users, args.clips, args.follows)
-        with wb.engine.connect() as connection:  # planner statistics, as a database in service has them
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
-        build_s = time.perf_counter() - started
-        with wb.transaction() as session:
-            adults = list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(False))))
-            teens = list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(True))))
+        wb, url, build_s = built_world(args, data_dir)
+        adults, teens = world_handles(wb, teens=False), world_handles(wb, teens=True)
         rng = random.Random(3)
         sample = rng.sample(adults, k=min(args.samples, len(adults)))
         few = sample[: max(20, args.samples // 5)]

@@ -30,12 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_feed import build_world  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
-
-from workbench import open_workbench  # noqa: E402
-from workbench.config import Settings  # noqa: E402
-from workbench.store.models import User  # noqa: E402
+from bench_feed import built_world, percentile, world_handles, world_options  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 
 class StatementClock:
@@ -63,29 +59,13 @@ def label(statement: str) -> str:
     return f"{verb} {table}".strip()
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--clips", type=int, default=100_000)
-    parser.add_argument("--follows", type=int, default=100)
-    parser.add_argument("--samples", type=int, default=200)
+    world_options(parser, samples=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        data_dir = Path(scratch)
-        url = args.database_url or f"sqlite:///{data_dir / 'workbench.db'}"
-        wb = open_workbench(url, data_dir=data_dir, settings=Settings(data_dir=data_dir, queue_url="immediate"))
-        build_world(wb, args.users, args.clips, args.follows)
-        with wb.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
-        with wb.transaction() as session:
-            adults = list(session.scalars(select(User.handle).where(User.handle.like("u%"), User.is_teen.is_(False))))
+        wb, url, _ = built_world(args, Path(scratch))
+        adults = world_handles(wb, teens=False)
         sample = random.Random(3).sample(adults, k=min(args.samples, len(adults)))
         clock = StatementClock(wb.engine)
         pauses: list[float] = []
