@@ -101,10 +101,15 @@ def _jitter(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         out = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     elif choice < 0.6:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.5))
-    elif choice < 0.85:  # unsharp masking
-        blurred = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.8, 2.0))
-        out = out + rng.uniform(0.3, 1.2) * (out - blurred)
+    elif choice < 0.85:
+        out = _unsharp_masked(out, rng)
     return np.clip(out, 0, 255)
+
+
+def _unsharp_masked(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """image (float32) sharpened by unsharp masking of a random radius and amount."""
+    blurred = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.8, 2.0))
+    return image + rng.uniform(0.3, 1.2) * (image - blurred)
 
 
 def _shifted(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -151,8 +156,7 @@ def _softened_or_sharpened(image: np.ndarray, rng: np.random.Generator) -> np.nd
         return image
     out = image.astype(np.float32)
     if choice < 0.25:
-        blurred = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.8, 2.0))
-        out = out + rng.uniform(0.3, 1.2) * (out - blurred)
+        out = _unsharp_masked(out, rng)
     else:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 1.2))
     return np.clip(out, 0, 255).round().astype(np.uint8)
