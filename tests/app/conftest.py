@@ -12,6 +12,7 @@ def world(tmp_path_factory, demo_world):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WORKBENCH_DATA_DIR", str(data_dir))
         env.setenv("WORKBENCH_QUEUE_URL", "immediate")  # jobs run inside the submitting call
+        env.setenv("WORKBENCH_REVIEW_QA_SHARE", "0")  # no blind quality review drawn at random
         env.delenv("WORKBENCH_DATABASE_URL", raising=False)
         env.delenv("WORKBENCH_MEDIA_DIR", raising=False)
         wb = open_workbench()

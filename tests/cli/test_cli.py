@@ -12,7 +12,9 @@ pytestmark = pytest.mark.xdist_group("cli")
 
 
 def run_cli(tmp_path, *args):
-    env = {**os.environ, "WORKBENCH_DATA_DIR": str(tmp_path)}
+    # no decision is drawn for a blind quality review (a 10 % draw by default): a review case would
+    # join the queue the moderation test reads at random
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(tmp_path), "WORKBENCH_REVIEW_QA_SHARE": "0"}
     env.pop("WORKBENCH_DATABASE_URL", None)
     env.pop("WORKBENCH_MEDIA_DIR", None)
     return subprocess.run([sys.executable, "-m", "workbench.cli", *args], env=env, capture_output=True, text=True,

@@ -38,7 +38,8 @@ def served(tmp_path_factory, demo_world):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for the browser tests (scripts/setup.sh test installs it)")
     data_dir = demo_world(tmp_path_factory.mktemp("served"), clips=8)
-    env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir)}
+    # no blind quality review is drawn for a decision (10 % at random by default): queues stay as set up
+    env = {**os.environ, "WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_REVIEW_QA_SHARE": "0"}
     env.pop("WORKBENCH_DATABASE_URL", None)
     env.pop("WORKBENCH_MEDIA_DIR", None)
     wb = open_workbench(data_dir=data_dir)
