@@ -635,8 +635,10 @@ def detect_eval(dataset: Path = typer.Option(None, "--dataset", help="A FaceFore
     if calibration not in METHODS:
         raise InvalidInput(f"unknown calibration {calibration!r}; known: {', '.join(METHODS)}")
     try:
+        # a data set folder is read first: a wrong path is reported before the benchmark is built (minutes)
+        listed = None if dataset is None else dataset_videos(dataset)
         config, shipped = _benchmark_data(clips, seed, people, frames, workers, "shipped benchmark")
-        data = shipped if dataset is None else _tracked(dataset_videos(dataset), frames, workers, dataset.name)
+        data = shipped if listed is None else _tracked(listed, frames, workers, dataset.name)
         perturbed = perturbed_tests(data, workers=workers) if robustness else None
         fitted: dict = {}
         report = evaluate(data, names, reference=None if dataset is None else shipped, perturbed=perturbed,
