@@ -9,6 +9,7 @@ Pages, the CLI and notebooks all go through it with the acting user, e.g.::
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from contextlib import AbstractContextManager
@@ -37,6 +38,7 @@ from workbench.safety.scan import OutputScanner
 from workbench.safety.service import PolicyService
 from workbench.social.analytics import AnalyticsService
 from workbench.social.feed import FeedService
+from workbench.social.kept_pages import kept_rankings
 from workbench.social.notifications import NotificationService
 from workbench.social.users import UserService
 from workbench.social.videos import VideoService
@@ -100,7 +102,9 @@ class Workbench:
         self.models = Models(settings)
         self.users = UserService(self.store)
         self.videos = VideoService(self.store)
-        self.feed = FeedService(self.store, self.models, exploration=settings.feed_exploration)
+        self.feed = FeedService(self.store, self.models, exploration=settings.feed_exploration,
+                                rankings=kept_rankings(settings.feed_cache_url, settings.feed_kept_s,
+                                                       engine.url.render_as_string(hide_password=True)))
         self.notifications = NotificationService(self.store)
         self.analytics = AnalyticsService(self.store)
         self.reports = ReportService(self.store)
@@ -128,12 +132,16 @@ class Workbench:
 
     def warm_up_in_background(self) -> threading.Thread:
         """Models.warm_up in a daemon thread (the app and a worker start serving at once). A failure
-        is logged: the request that needs the model then reports it."""
+        is logged: the request that needs the model then reports it. Then the objects alive at that
+        moment (imported modules, loaded models: the process's long-lived heap) are frozen out of the
+        garbage collector's generations: a full collection walked all of them, some 330,000, and
+        paused whichever request triggered it for 150-190 ms (the p99 of For You, BENCHMARKS.md)."""
         def run() -> None:
             try:
                 self.models.warm_up()
             except Exception:  # noqa: BLE001 - reported by the request that needs it
                 logging.getLogger(__name__).exception("warming up the models failed")
+            gc.freeze()
 
         thread = threading.Thread(target=run, name="workbench-warm-up", daemon=True)
         thread.start()
