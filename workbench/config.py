@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     #: the chance a For You page is drawn uniformly from its candidates instead of the policy's top
     #: (epsilon-greedy); every view then logs its propensities, for off-policy evaluation (`workbench ope`)
     feed_exploration: float = Field(0.0, ge=0.0, le=1.0)
+    #: where For You rankings are kept between pages: "" in the process, or a redis:// URL shared by
+    #: several app processes (workbench.social.kept_pages)
+    feed_cache_url: str = ""
+    #: how long (seconds) a person's For You ranking is kept while they scroll; 0 ranks every page afresh
+    feed_kept_s: float = Field(300.0, ge=0.0, le=3600.0)
     #: clips larger than this (bytes) are refused at upload
     max_upload_bytes: int = 200_000_000
     #: how long a clip may be, in seconds: at least clip_min_s; at most clip_max_generated_s when

@@ -22,17 +22,16 @@ from sqlalchemy.orm import Session
 from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.media.moods import mood_names
+from workbench.social.candidates import ClipFacts, pooled_ids
 from workbench.social.consent import without_lapsed_grants
+from workbench.social.kept_pages import KeptRanking, ranking_key
 from workbench.social.ranking import (
-    CONNECTED_POOL,
     DEFAULT_POLICY,
     POLICIES,
-    RECENT_POOL,
     TEEN_POLICY,
     Candidate,
     FeedContext,
     MoodSteered,
-    candidate_pool,
     explored_propensity,
     policy_named,
     round_score,
@@ -47,18 +46,17 @@ from workbench.social.videos import (
     moods_of,
     video_views,
 )
+from workbench.states.users import feed_changed
 from workbench.store.db import Store, insert_once
+from workbench.store.id_lists import in_ids
 from workbench.store.models import (
-    Cameo,
     Dismissal,
     FeedExperiment,
     Follow,
     Role,
     User,
     Video,
-    VideoCameo,
     VideoMood,
-    VideoStatus,
     WatchEvent,
     as_utc,
     utcnow,
@@ -105,11 +103,14 @@ def experiment_arm(name: str, arms: list[str] | tuple[str, ...], user_id: int) -
 class FeedService:
     TABS = ("for_you", "following")
 
-    def __init__(self, store: Store, models, *, exploration: float = 0.0) -> None:
+    def __init__(self, store: Store, models, *, rankings, exploration: float = 0.0) -> None:
         """`models`: the process's shared models (workbench.core.Models), loaded on first use;
         `exploration`: the chance that a For You page is drawn uniformly from the candidates instead
-        of the policy's top (epsilon-greedy), so that logs support off-policy evaluation."""
+        of the policy's top (epsilon-greedy), so that logs support off-policy evaluation;
+        `rankings`: where rankings are kept between pages (workbench.social.kept_pages)."""
         self._store, self._models, self._exploration = store, models, exploration
+        self._rankings = rankings
+        self._facts = ClipFacts()
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
              policy: str | None = None, limit: int = 20, offset: int = 0, now: datetime | None = None) -> list[FeedItem]:
@@ -131,47 +132,67 @@ class FeedService:
             base = listed_for(select(Video), me).where(Video.author_id != me.id)
             if mood is not None:
                 base = base.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == mood)
-            follows = follows_of(session, me.id)
             if tab == "following":
-                rows = session.scalars(base.where(Video.author_id.in_(follows))
+                rows = session.scalars(base.where(Video.author_id.in_(follows_of(session, me.id)))
                                        .order_by(Video.published_at.desc(), Video.id.desc())
                                        .offset(offset).limit(limit)).all()
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
                         for v in video_views(session, without_lapsed_grants(session, list(rows)), self._store.media_dir)]
             name = _policy_name(session, me, policy)
-            personal = name != TEEN_POLICY
-            candidates = _candidates(session, base, follows if personal else set())
-            context = FeedContext(
-                viewer_id=me.id, now=now or datetime.now(timezone.utc),
-                seen=frozenset(session.scalars(select(WatchEvent.video_id).where(
-                    WatchEvent.viewer_id == me.id, WatchEvent.video_id.in_([c.video_id for c in candidates])))),
-                dismissed=tuple(_dismissed(session, me.id)),
-                follows=frozenset(follows) if personal else frozenset(),
-                # only followers the viewer follows back matter (mutuals): a popular viewer has thousands
-                followers=frozenset(session.scalars(select(Follow.follower_id).where(
-                    Follow.followee_id == me.id, Follow.follower_id.in_(follows)))) if personal and follows else frozenset(),
-                mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
             ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
-            ranked = ranker.rank(context, candidates)
-            greedy = ranked[offset:offset + limit + 10]
             exploring = self._exploration > 0
-            # grants are checked on what is about to be shown, a few extra in case some lapsed
-            wanted = _DRAW.sample(ranked, min(len(ranked), limit + 10)) if exploring and _DRAW.random() < self._exploration else greedy
-            rows = {v.id: v for v in session.scalars(select(Video).where(Video.id.in_([r.video_id for r in wanted])))}
-            shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted])}
+            # a kept ranking is served while it is fresh and the person's feed version is the same: likes
+            # and views do not reshuffle the page they scroll; a fixed `now` always ranks afresh
+            key = ranking_key(me.id, me.feed_version, ranker.name, mood, steer)
+            ranking = self._rankings.get(key) if now is None else None
+            if ranking is None:
+                ranking = self._rank(session, me, base, name, ranker, steering, now, exploring)
+                if now is None:
+                    self._rankings.put(key, ranking)
+            greedy = ranking.at(range(offset, min(len(ranking), offset + limit + 10)))
+            # what may be shown is checked on what is about to be shown, a few extra in case some went:
+            # still visible to this viewer (not removed, its author not suspended) and its cameo grants held
+            wanted = (ranking.at(_DRAW.sample(range(len(ranking)), min(len(ranking), limit + 10)))
+                      if exploring and _DRAW.random() < self._exploration else greedy)
+            rows = {v.id: v for v in session.scalars(base.where(Video.id.in_([r.video_id for r in wanted])))}
+            shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted if r.video_id in rows])}
             kept = [r for r in wanted if r.video_id in shown][:limit]
             views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
             tops = {name: {r.video_id for r in greedy[:limit]}}
             if exploring:  # what every other policy would have put on this page (a teen gets the teen policy's)
                 for other in POLICIES:
-                    other_ranker = MoodSteered(policy_named(other)) if steering else policy_named(other)
-                    tops.setdefault(other, tops[name] if not personal else
-                                    {r.video_id for r in other_ranker.rank(context, candidates)[offset:offset + limit]})
+                    order = ranking.others.get(other)
+                    tops.setdefault(other, tops[name] if order is None else set(order[offset:offset + limit]))
             page_key = str(uuid.uuid4())
             return [FeedItem(views[r.video_id], r.reason, round_score(r.score), ranker.name, page_key, slot,
-                             float(explored_propensity(r.video_id in tops[name], limit, len(ranked), self._exploration)),
+                             float(explored_propensity(r.video_id in tops[name], limit, len(ranking), self._exploration)),
                              {name: float(r.video_id in top) for name, top in tops.items()} if exploring else None)
                     for slot, r in enumerate(kept)]
+
+    def _rank(self, session: Session, me: User, base, name: str, ranker, steering, now: datetime | None,
+              exploring: bool) -> KeptRanking:
+        """The viewer's ranking by `ranker` over their candidates; when the feed explores, each other
+        policy's order too (a teen's page is the teen policy's whatever the policy)."""
+        personal = name != TEEN_POLICY
+        follows = follows_of(session, me.id) if personal else set()
+        candidates = self._facts.candidates(session, base, pooled_ids(session, base, me.id if follows else None))
+        context = FeedContext(
+            viewer_id=me.id, now=now or datetime.now(timezone.utc),
+            seen=frozenset(session.scalars(select(WatchEvent.video_id).where(
+                WatchEvent.viewer_id == me.id, in_ids(WatchEvent.video_id, [c.video_id for c in candidates])))),
+            dismissed=tuple(_dismissed(session, me.id)),
+            follows=frozenset(follows),
+            # only followers the viewer follows back matter (mutuals): a popular viewer has thousands
+            followers=frozenset(session.scalars(select(Follow.follower_id).where(
+                Follow.followee_id == me.id, in_ids(Follow.follower_id, follows)))) if follows else frozenset(),
+            mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
+        others = {}
+        if exploring and personal:
+            for other in POLICIES:
+                if other != name:
+                    other_ranker = MoodSteered(policy_named(other)) if steering else policy_named(other)
+                    others[other] = tuple(r.video_id for r in other_ranker.rank(context, candidates))
+        return KeptRanking.of(ranker.rank(context, candidates), others)
 
     def not_interested(self, actor: ActorRef, video_id: int) -> bool:
         """"Not interested" in a clip: it leaves the person's For You, and clips by its author or of
@@ -181,6 +202,7 @@ class FeedService:
             video = load_visible_video(session, me, video_id)
             added = insert_once(session, Dismissal(user_id=me.id, video_id=video.id))
             if added:
+                feed_changed(session, me.id)
                 audit(session, me, "feed.not_interested", "video", video.id)
             return added
 
@@ -279,44 +301,3 @@ def _dismissed(session: Session, viewer_id: int) -> list[Candidate]:
         Dismissal, Dismissal.video_id == Video.id).where(Dismissal.user_id == viewer_id)).all()
     moods = moods_of(session, [row.id for row in rows]) if rows else {}
     return [Candidate(row.id, row.author_id, "", as_utc(row.published_at), moods.get(row.id, ())) for row in rows]
-
-
-def _candidates(session: Session, base, follows: set[int]) -> list[Candidate]:
-    """The candidate pools as ranking records: the newest clips, and (for a personalised feed) clips
-    by people followed, clips with their cameos and remixes of their clips. Each pool is read from
-    its own index (author, cameo owner, remix parent) without sorting the clips table; the viewer's
-    filters (`base`: visibility, mood, not their own) are applied once, to the union."""
-    recent = session.scalars(base.with_only_columns(Video.id)
-                             .order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)).all()
-    by_follows, by_cameos, by_remixes = [], [], []
-    if follows:
-        published = Video.status == VideoStatus.PUBLISHED
-        # newest by id (ids grow with creation): sorting integers here beats sorting the table there
-        by_follows = sorted(session.scalars(select(Video.id).where(Video.author_id.in_(follows), published)), reverse=True)
-        known_cameos = select(Cameo.id).where(Cameo.owner_id.in_(follows))
-        by_cameos = session.scalars(select(VideoCameo.video_id).distinct().join(Video, Video.id == VideoCameo.video_id)
-                                    .where(VideoCameo.cameo_id.in_(known_cameos), published)
-                                    .order_by(VideoCameo.video_id.desc()).limit(CONNECTED_POOL)).all()
-        by_remixes = sorted(session.scalars(select(Video.id).where(Video.remix_parent_id.in_(by_follows), published)),
-                            reverse=True) if by_follows else []
-    ids = candidate_pool(recent, by_follows, by_cameos, by_remixes).tolist()
-    if not ids:
-        return []
-    rows = session.execute(base.with_only_columns(
-        Video.id, Video.author_id, User.handle, Video.published_at, Video.like_count, Video.view_count,
-        Video.completed_view_count, Video.remix_parent_id, Video.remix_depth)
-        .join(User, User.id == Video.author_id).where(Video.id.in_(ids))).all()
-    ids = [row.id for row in rows]
-    moods = moods_of(session, ids)
-    cameo_owners: dict[int, list[tuple[int, str]]] = {}
-    for video_id, owner_id, handle in session.execute(
-            select(VideoCameo.video_id, Cameo.owner_id, User.handle).join(Cameo, Cameo.id == VideoCameo.cameo_id)
-            .join(User, User.id == Cameo.owner_id).where(VideoCameo.video_id.in_(ids))):
-        cameo_owners.setdefault(video_id, []).append((owner_id, handle))
-    parent_ids = {row.remix_parent_id for row in rows if row.remix_parent_id}
-    parents = {video_id: (author_id, handle) for video_id, author_id, handle in session.execute(
-        select(Video.id, Video.author_id, User.handle).join(User, User.id == Video.author_id)
-        .where(Video.id.in_(parent_ids)))} if parent_ids else {}
-    return [Candidate(row.id, row.author_id, row.handle, as_utc(row.published_at), moods.get(row.id, ()),
-                      row.like_count, row.view_count, row.completed_view_count, tuple(cameo_owners.get(row.id, ())),
-                      parents.get(row.remix_parent_id), row.remix_depth) for row in rows]

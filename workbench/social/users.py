@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from workbench.actors import OPERATOR, ActorRef, UserView, audit, load_actor, load_user
 from workbench.errors import Conflict, Forbidden, InvalidInput
+from workbench.states.users import feed_changed
 from workbench.store.db import Store, insert_once
 from workbench.store.models import Follow, Role, User
 
@@ -68,13 +69,18 @@ class UserService:
             other = load_user(session, target)
             if other.id == me.id:
                 raise InvalidInput("you cannot follow yourself")
-            return insert_once(session, Follow(follower_id=me.id, followee_id=other.id))
+            made = insert_once(session, Follow(follower_id=me.id, followee_id=other.id))
+            if made:
+                feed_changed(session, me.id)
+            return made
 
     def unfollow(self, actor: ActorRef, target: ActorRef) -> bool:
         with self._store.transaction() as session:
             me = load_actor(session, actor)
             other = load_user(session, target)
             result = session.execute(delete(Follow).where(Follow.follower_id == me.id, Follow.followee_id == other.id))
+            if result.rowcount > 0:
+                feed_changed(session, me.id)
             return result.rowcount > 0
 
     def following(self, ref: ActorRef) -> list[str]:

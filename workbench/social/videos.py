@@ -28,6 +28,7 @@ from workbench.social.notifications import (
 from workbench.social.view_tickets import ViewTicket, read_ticket, sign_ticket
 from workbench.states import videos as video_states
 from workbench.store.db import Store, insert_once
+from workbench.store.id_lists import in_ids
 from workbench.store.models import (
     Cameo,
     Comment,
@@ -171,7 +172,7 @@ def moods_of(session: Session, video_ids) -> dict[int, tuple[str, ...]]:
     """The clips' moods in rank order, in one query."""
     moods: dict[int, list[str]] = {}
     for video_id, name in session.execute(select(VideoMood.video_id, VideoMood.mood)
-                                          .where(VideoMood.video_id.in_(video_ids)).order_by(VideoMood.rank)):
+                                          .where(in_ids(VideoMood.video_id, video_ids)).order_by(VideoMood.rank)):
         moods.setdefault(video_id, []).append(name)
     return {video_id: tuple(names) for video_id, names in moods.items()}
 

@@ -1,4 +1,5 @@
-"""The one owner of an account's suspension: suspend and reinstate, each one conditional UPDATE."""
+"""The one owner of an account's suspension (suspend and reinstate) and of its feed version (raised
+by every change that must reorder its For You), each one conditional UPDATE."""
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -20,3 +21,10 @@ def suspend(session: Session, user_id: int) -> bool:
 def reinstate(session: Session, user_id: int) -> bool:
     """True if this call lifted the suspension, False if there was none."""
     return _set(session, user_id, False)
+
+
+def feed_changed(session: Session, user_id: int) -> None:
+    """Raise the person's feed version, in the transaction of the change (a follow, an unfollow, a
+    "Not interested"): pages kept under the old version are no longer served to them."""
+    session.execute(update(User).where(User.id == user_id).values(feed_version=User.feed_version + 1)
+                    .execution_options(synchronize_session=False))

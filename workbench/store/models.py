@@ -141,7 +141,14 @@ class User(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     #: the ranking policy this person chose for For You (None: the running experiment's arm, or the default)
     feed_policy: Mapped[str | None] = mapped_column(String(32))
+    #: raised in the transaction of every change that must reorder this person's For You (a follow,
+    #: an unfollow, "Not interested"): a kept page of another version is never served (feed.py)
+    feed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     created_at: Mapped[datetime] = _timestamp()
+
+
+#: the few suspended accounts, which every feed query excludes (publicly_visible), found without a scan
+Index("ix_users_suspended", User.id, postgresql_where=User.suspended.is_(True), sqlite_where=User.suspended.is_(True))
 
 
 class Follow(Base):
