@@ -9,14 +9,15 @@ The world is written in bulk (seeded): users (3 % teens), follows drawn with a p
 popular accounts, clips spread over 30 days with one to three moods, engagement counters drawn
 from a heavy-tailed distribution, 10 % remixes, 5 % featuring someone's cameo. Every clip row points
 at one real rendered file. Then `wb.feed.page(user, "for_you", limit=20)` is timed for `--samples`
-random users (after one warm-up call and ANALYZE: the planner's statistics, as a database in
-service has them), and the same for a mood filter, steering text, the
-Following tab and teens. `--app` also times the Streamlit feed page (AppTest: first render, and a
+random users, each person's first page (after ANALYZE, and on PostgreSQL VACUUM: what a database in
+service has; with the models warmed and the heap frozen as the app does; and one warm-up call), and the
+same for a mood filter, steering text, the Following tab and teens. `--app` also times the Streamlit feed page (AppTest: first render, and a
 click on Next) on that world. Prints a markdown table and, last, one JSON line.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -55,10 +56,12 @@ def build_world(wb, users: int, clips: int, follows: int, seed: int = 11) -> Non
                                         "created_at": now} for i in range(users)])
         ids = list(range(first, first + users))
         # popular accounts attract more followers: follow targets drawn with weight 1/rank
-        weights = [1.0 / (rank + 1) ** 0.8 for rank in range(users)]
+        # (cumulative weights once: given `weights`, choices() sums all of them on every call, which at
+        # 100,000 users is 10^10 additions; the draws are the same)
+        cumulative = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(users)))
         rows = []
         for follower in ids:
-            for followee in set(rng.choices(ids, weights=weights, k=follows)) - {follower}:
+            for followee in set(rng.choices(ids, cum_weights=cumulative, k=follows)) - {follower}:
                 rows.append({"follower_id": follower, "followee_id": followee, "created_at": now})
             if len(rows) >= BATCH:
                 session.execute(insert(Follow), rows)
@@ -77,6 +80,7 @@ def build_world(wb, users: int, clips: int, follows: int, seed: int = 11) -> Non
                   "backend": "procedural", "seed": 1, "status": VideoStatus.PUBLISHED, "allow_remix": True}
         next_id = session.scalar(select(Video.id).order_by(Video.id.desc()).limit(1)) + 1
         videos, video_moods, video_cameos = [], [], []
+        authors = []
         # publication times over 30 days, in id order (ids grow with creation, as in the app)
         times = sorted(now - timedelta(minutes=rng.uniform(0, 30 * 24 * 60)) for _ in range(clips))
         for n in range(clips):
@@ -84,8 +88,10 @@ def build_world(wb, users: int, clips: int, follows: int, seed: int = 11) -> Non
             published = times[n]
             parent = rng.randrange(next_id, video_id) if n > 10 and rng.random() < 0.10 else None
             views = int(rng.paretovariate(1.2)) - 1
-            videos.append({**common, "id": video_id, "author_id": rng.choice(ids), "caption": f"clip {n}",
+            authors.append(rng.choice(ids))
+            videos.append({**common, "id": video_id, "author_id": authors[-1], "caption": f"clip {n}",
                            "created_at": published, "published_at": published, "remix_parent_id": parent,
+                           "remix_parent_author_id": authors[parent - next_id] if parent else None,
                            "remix_root_id": parent, "remix_depth": 1 if parent else 0, "view_count": views,
                            "completed_view_count": int(views * rng.uniform(0.2, 0.9)),
                            "like_count": int(views * rng.uniform(0, 0.3))})
@@ -146,6 +152,9 @@ def built_world(args, data_dir: Path):
     with wb.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
+    if wb.engine.dialect.name == "postgresql":  # and VACUUM, as autovacuum does in service: index-only scans need it
+        with wb.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
     built_s = time.perf_counter() - started
     wb.warm_up_in_background().join()  # as the app starts: models loaded, the long-lived heap frozen
     return wb, url, built_s

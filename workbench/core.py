@@ -42,7 +42,7 @@ from workbench.social.kept_pages import kept_rankings
 from workbench.social.notifications import NotificationService
 from workbench.social.users import UserService
 from workbench.social.videos import VideoService
-from workbench.store.db import Store, make_engine, upgrade_to_head
+from workbench.store.db import Store, make_engine, refresh_sqlite_statistics, upgrade_to_head
 
 
 class Models:
@@ -165,6 +165,7 @@ def open_workbench(database_url: str | None = None, *, data_dir: str | Path | No
         settings = settings.model_copy(update={"data_dir": Path(data_dir)})
     engine = make_engine(database_url or settings.resolved_database_url(), busy_timeout_s=settings.sqlite_busy_timeout_s)
     upgrade_to_head(engine)
+    refresh_sqlite_statistics(engine)
     media = Path(media_dir).resolve() if media_dir else settings.resolved_media_dir()
     media.mkdir(parents=True, exist_ok=True)
     return Workbench(engine, media, settings)

@@ -1,7 +1,9 @@
 """The page a person scrolls holds: likes and views (theirs and anyone's) do not reshuffle it, while a
 follow, an unfollow or "Not interested" (made through another process's workbench) does, and a clip
-removed meanwhile leaves it. On both engines, with the rankings kept in the process and in Redis."""
+removed meanwhile leaves it. On both engines, with the rankings kept in the process and in Redis.
+And a grown SQLite file gets the planner statistics the feed's queries need."""
 import os
+import sqlite3
 import time
 import uuid
 
@@ -12,6 +14,7 @@ from benchmarks.bench_feed import build_world
 from workbench import open_workbench
 from workbench.social.kept_pages import KeptRanking, RedisRankings
 from workbench.social.ranking import Ranked
+from workbench.store.db import refresh_sqlite_statistics
 from workbench.store.models import User, utcnow
 
 pytestmark = pytest.mark.db
@@ -133,3 +136,23 @@ def test_a_feed_version_from_another_writer_is_never_served_a_kept_page(scrollin
     with wb.transaction() as session:
         session.execute(update(User).where(User.handle == "ana").values(feed_version=User.feed_version + 1))
     assert ids(wb.feed.page("ana", limit=40)) == ids(wb.feed.page("ana", limit=40, now=utcnow())) != ids(first)
+
+
+def test_a_grown_sqlite_file_gets_planner_statistics_when_it_opens(tmp_path):
+    """Without them SQLite read every published clip through the status index for a page of 30."""
+    url = f"sqlite:///{tmp_path / 'grown.db'}"
+    wb = open_workbench(url, data_dir=tmp_path)
+    build_world(wb, users=50, clips=1500, follows=5, seed=3)
+    wb.close()
+    with sqlite3.connect(tmp_path / "grown.db") as connection:
+        assert not connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+    reopened = open_workbench(url, data_dir=tmp_path)
+    try:
+        with sqlite3.connect(tmp_path / "grown.db") as connection:
+            assert connection.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'videos'").fetchone()[0] > 0
+            plan = " ".join(row[3] for row in connection.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM videos WHERE status = 'published' AND id IN (1, 2, 3)"))
+        assert "PRIMARY KEY" in plan, plan
+        assert not refresh_sqlite_statistics(reopened.engine)  # fresh statistics are left alone
+    finally:
+        reopened.close()

@@ -151,7 +151,7 @@ def insert_video(session: Session, *, author_id: int, request: GenerationRequest
         author_id=author_id, status=VideoStatus.DRAFT, prompt=request.prompt, caption=request.caption or request.prompt,
         duration_s=clip.duration_s, width=clip.width, height=clip.height, fps=clip.fps, media_path=media_path,
         media_sha256=media_sha256, backend=backend, seed=request.seed, allow_remix=allow_remix,
-        remix_parent_id=parent.id if parent else None,
+        remix_parent_id=parent.id if parent else None, remix_parent_author_id=parent.author_id if parent else None,
         remix_root_id=(parent.remix_root_id or parent.id) if parent else None,
         remix_depth=parent.remix_depth + 1 if parent else 0,
         moods=[VideoMood(mood=m, rank=i) for i, m in enumerate(request.moods)],

@@ -52,7 +52,8 @@ def pooled_ids(session: Session, base, viewer_id: int | None) -> list[int]:
         "cameos": newest("by_cameos", select(Video.id).distinct().join(VideoCameo, VideoCameo.video_id == Video.id)
                          .join(Cameo, Cameo.id == VideoCameo.cameo_id).where(Cameo.owner_id.in_(followed), published)),
         "remixes": newest("by_remixes", select(Video.id).join(parent, parent.id == Video.remix_parent_id)
-                          .where(parent.author_id.in_(followed), parent.status == VideoStatus.PUBLISHED, published)),
+                          .where(Video.remix_parent_author_id.in_(followed), parent.status == VideoStatus.PUBLISHED,
+                                 published)),
     }
     # SQLite takes ORDER BY and LIMIT in a compound statement's members only inside a subquery
     members = [select(literal(name).label("pool"), query.subquery().c.id) for name, query in pools.items()]

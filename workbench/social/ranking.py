@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,9 +36,9 @@ RECENT_POOL = 400
 CONNECTED_POOL = 200
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What ranking may know about a published clip."""
+class Candidate(NamedTuple):
+    """What ranking may know about a published clip (a named tuple: For You builds ~750 a call, and
+    a frozen dataclass took four times as long to make)."""
     video_id: int
     author_id: int
     author: str
@@ -71,8 +72,7 @@ class FeedContext:
     dismissed: tuple[Candidate, ...] = ()
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     video_id: int
     score: float
     reason: str

@@ -58,9 +58,10 @@ class UserService:
         with self._store.transaction() as session:
             return UserView.of(load_user(session, ref))
 
-    def list(self) -> list[UserView]:
+    def list(self, *, limit: int | None = None) -> list[UserView]:
+        """Users by handle (the first `limit` of them when given)."""
         with self._store.transaction() as session:
-            return [UserView.of(u) for u in session.scalars(select(User).order_by(User.handle))]
+            return [UserView.of(u) for u in session.scalars(select(User).order_by(User.handle).limit(limit))]
 
     def follow(self, actor: ActorRef, target: ActorRef) -> bool:
         """Follow someone; following twice is harmless. Returns True if a new follow was made."""

@@ -57,6 +57,27 @@ def upgrade_to_head(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def refresh_sqlite_statistics(engine: Engine) -> bool:
+    """ANALYZE a SQLite file (sampled: analysis_limit) when it opens, once its clips table holds at
+    least 1,000 rows and twice what its planner statistics record: without them SQLite takes an index
+    on a column of one common value (videos.status) for a selective one, and For You at 100,000 clips
+    took 100 ms instead of 20 (BENCHMARKS.md). True if it ran. PostgreSQL's autovacuum does this."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        clips = connection.exec_driver_sql("SELECT max(rowid) FROM videos").scalar() or 0
+        if clips < 1000:
+            return False
+        kept = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").scalar()
+        stat = connection.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'videos' LIMIT 1").scalar() if kept else None
+        if stat and clips < 2 * int(stat.split()[0]):
+            return False
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+        return True
+
+
 def insert_once(session: Session, row) -> bool:
     """Insert a row whose key may already exist (a double click, two tabs at once): True if this
     call inserted it, False if it was there already. A savepoint keeps the outer transaction alive."""

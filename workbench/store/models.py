@@ -165,7 +165,9 @@ class Video(Base):
     __table_args__ = (
         CheckConstraint("remix_depth >= 0", name="depth_non_negative"),
         Index("ix_videos_status_published_at", "status", "published_at"),
-        Index("ix_videos_author_status", "author_id", "status"),
+        # the followed-authors pool of For You reads each author's newest published ids from the index alone
+        Index("ix_videos_author_status_id", "author_id", "status", "id"),
+        Index("ix_videos_remix_parent_author_status_id", "remix_parent_author_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +186,9 @@ class Video(Base):
     seed: Mapped[int] = mapped_column(Integer, nullable=False)
     remix_parent_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"), index=True)
     remix_root_id: Mapped[int | None] = mapped_column(ForeignKey("videos.id"), index=True)
+    #: the author of the clip it remixes, written with the remix (a clip's author never changes): the For
+    #: You pool of remixes of people you follow reads it from one index instead of every clip of theirs
+    remix_parent_author_id: Mapped[int | None] = mapped_column(Integer)
     remix_depth: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     allow_remix: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = _timestamp()
