@@ -36,7 +36,9 @@ def reported(wb, author, prompt, reason, reporter, seed=1):
 
 
 def in_feeds(wb, viewer, clip_id):
-    ids = [item.video.id for tab in ("for_you", "following") for item in wb.feed.page(viewer, tab)]
+    """In the viewer's Following, or in a For You ranked now (a ranking kept while they scroll drops a
+    clip that leaves at once, and takes one back, reinstated, when it is next ranked)."""
+    ids = [item.video.id for tab in ("for_you", "following") for item in wb.feed.page(viewer, tab, now=utcnow())]
     return clip_id in ids
 
 

@@ -9,11 +9,12 @@ database only what can change: which candidates the viewer may see now, and thei
 """
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from workbench.social.ranking import CONNECTED_POOL, RECENT_POOL, Candidate, candidate_pool
@@ -26,16 +27,33 @@ from workbench.store.models import Cameo, Follow, User, Video, VideoCameo, Video
 Facts = tuple[int, str, datetime, tuple[str, ...], tuple[tuple[int, str], ...], tuple[int, str] | None, int]
 
 
-def pooled_ids(session: Session, base, viewer_id: int | None) -> list[int]:
-    """The ids of the viewer's candidate pools (``base``: the clips this viewer may find, filtered),
-    read in one statement. ``viewer_id`` None: the newest clips only (a non-personalised page). The
+#: the pools as ranking.candidate_pool takes them
+POOLS = ("recent", "follows", "cameos", "remixes")
+
+
+def pooled_ids(session: Session, base, params: dict, personal: bool) -> list[int]:
+    """The ids of the viewer's candidate pools, read in one statement (``base``: the clips this viewer
+    may find, run with ``params``, feed.feed_clips). Not ``personal``: the newest clips only. The
     connected pools (clips by people followed, clips featuring their cameos, remixes of their clips)
     each take their newest CONNECTED_POOL published clips in id order (ids grow with creation); the
     viewer's filters apply to the union, as ranking.candidate_pool defines it."""
+    statement = _pools_statement(base, personal)
+    if not personal:
+        return candidate_pool(session.scalars(statement, params).all()).tolist()
+    read: dict[str, list[int]] = {name: [] for name in POOLS}
+    for name, video_id in session.execute(statement, params):
+        read[name].append(video_id)
+    return candidate_pool(*read.values()).tolist()
+
+
+@functools.cache
+def _pools_statement(base, personal: bool):
+    """Built once for each kind of viewer (building it took a millisecond and more a call); the viewer
+    is bound when it runs."""
     recent = base.with_only_columns(Video.id).order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)
-    if viewer_id is None:
-        return candidate_pool(session.scalars(recent).all()).tolist()
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id).scalar_subquery()
+    if not personal:
+        return recent
+    followed = select(Follow.followee_id).where(Follow.follower_id == bindparam("viewer_id")).scalar_subquery()
     published = Video.status == VideoStatus.PUBLISHED
     parent = aliased(Video)
 
@@ -56,11 +74,14 @@ def pooled_ids(session: Session, base, viewer_id: int | None) -> list[int]:
                                  published)),
     }
     # SQLite takes ORDER BY and LIMIT in a compound statement's members only inside a subquery
-    members = [select(literal(name).label("pool"), query.subquery().c.id) for name, query in pools.items()]
-    read: dict[str, list[int]] = {name: [] for name in pools}
-    for name, video_id in session.execute(union_all(*members)):
-        read[name].append(video_id)
-    return candidate_pool(*read.values()).tolist()
+    return union_all(*(select(literal(name).label("pool"), pools[name].subquery().c.id) for name in POOLS))
+
+
+@functools.cache
+def _live_statement(base):
+    """The pooled clips (bound as "ids") the viewer may see now, with their counters; built once."""
+    return base.with_only_columns(Video.id, Video.like_count, Video.view_count,
+                                  Video.completed_view_count).where(in_ids(Video.id, "ids"))
 
 
 class ClipFacts:
@@ -86,12 +107,12 @@ class ClipFacts:
                     self._facts.popitem(last=False)
         return found
 
-    def candidates(self, session: Session, base, ids: list[int]) -> list[Candidate]:
-        """The pooled clips the viewer may see now (``base``), as ranking records with their counters."""
+    def candidates(self, session: Session, base, params: dict, ids: list[int]) -> list[Candidate]:
+        """The pooled clips the viewer may see now (``base`` run with ``params``), as ranking records
+        with their counters."""
         if not ids:
             return []
-        live = session.execute(base.with_only_columns(Video.id, Video.like_count, Video.view_count,
-                                                      Video.completed_view_count).where(in_ids(Video.id, ids))).all()
+        live = session.execute(_live_statement(base), {**params, "ids": ids}).all()
         facts = self.of(session, [row.id for row in live])
         return [Candidate(row.id, author_id, handle, published_at, moods, row.like_count, row.view_count,
                           row.completed_view_count, cameo_owners, parent_author, depth)

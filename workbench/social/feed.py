@@ -10,13 +10,14 @@ running experiment, or connection-first.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from workbench.actors import ActorRef, audit, load_actor, require_role
@@ -41,10 +42,10 @@ from workbench.social.users import follows_of
 from workbench.social.videos import (
     FeedShowing,
     VideoView,
-    listed_for,
     load_visible_video,
     moods_of,
     video_views,
+    visible_condition,
 )
 from workbench.states.users import feed_changed
 from workbench.store.db import Store, insert_once
@@ -129,13 +130,11 @@ class FeedService:
         steering = self._steering(steer) if steer and steer.strip() else None
         with self._store.transaction() as session:
             me = load_actor(session, actor)
-            base = listed_for(select(Video), me).where(Video.author_id != me.id)
-            if mood is not None:
-                base = base.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == mood)
+            base, params = feed_clips(me, mood)
             if tab == "following":
                 rows = session.scalars(base.where(Video.author_id.in_(follows_of(session, me.id)))
                                        .order_by(Video.published_at.desc(), Video.id.desc())
-                                       .offset(offset).limit(limit)).all()
+                                       .offset(offset).limit(limit), params).all()
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
                         for v in video_views(session, without_lapsed_grants(session, list(rows)), self._store.media_dir)]
             name = _policy_name(session, me, policy)
@@ -146,7 +145,7 @@ class FeedService:
             key = ranking_key(me.id, me.feed_version, ranker.name, mood, steer)
             ranking = self._rankings.get(key) if now is None else None
             if ranking is None:
-                ranking = self._rank(session, me, base, name, ranker, steering, now, exploring)
+                ranking = self._rank(session, me, base, params, name, ranker, steering, now, exploring)
                 if now is None:
                     self._rankings.put(key, ranking)
             greedy = ranking.at(range(offset, min(len(ranking), offset + limit + 10)))
@@ -154,7 +153,7 @@ class FeedService:
             # still visible to this viewer (not removed, its author not suspended) and its cameo grants held
             wanted = (ranking.at(_DRAW.sample(range(len(ranking)), min(len(ranking), limit + 10)))
                       if exploring and _DRAW.random() < self._exploration else greedy)
-            rows = {v.id: v for v in session.scalars(base.where(Video.id.in_([r.video_id for r in wanted])))}
+            rows = {v.id: v for v in session.scalars(base.where(Video.id.in_([r.video_id for r in wanted])), params)}
             shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted if r.video_id in rows])}
             kept = [r for r in wanted if r.video_id in shown][:limit]
             views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
@@ -169,13 +168,13 @@ class FeedService:
                              {name: float(r.video_id in top) for name, top in tops.items()} if exploring else None)
                     for slot, r in enumerate(kept)]
 
-    def _rank(self, session: Session, me: User, base, name: str, ranker, steering, now: datetime | None,
-              exploring: bool) -> KeptRanking:
+    def _rank(self, session: Session, me: User, base, params: dict, name: str, ranker, steering,
+              now: datetime | None, exploring: bool) -> KeptRanking:
         """The viewer's ranking by `ranker` over their candidates; when the feed explores, each other
         policy's order too (a teen's page is the teen policy's whatever the policy)."""
         personal = name != TEEN_POLICY
         follows = follows_of(session, me.id) if personal else set()
-        candidates = self._facts.candidates(session, base, pooled_ids(session, base, me.id if follows else None))
+        candidates = self._facts.candidates(session, base, params, pooled_ids(session, base, params, bool(follows)))
         context = FeedContext(
             viewer_id=me.id, now=now or datetime.now(timezone.utc),
             seen=frozenset(session.scalars(select(WatchEvent.video_id).where(
@@ -225,12 +224,14 @@ class FeedService:
             return _policy_name(session, load_actor(session, actor), None)
 
     def set_policy(self, actor: ActorRef, policy: str | None) -> str:
-        """Choose your For You policy (None: back to the experiment's arm or the default)."""
+        """Choose your For You policy (None: back to the experiment's arm or the default): the next page
+        is ranked afresh by it."""
         if policy is not None and policy not in POLICIES:
             raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
         with self._store.transaction() as session:
             me = load_actor(session, actor)
             me.feed_policy = policy
+            feed_changed(session, me.id)
             audit(session, me, "feed.policy", "user", me.id, policy=policy)
             return _policy_name(session, me, None)
 
@@ -272,6 +273,20 @@ class FeedService:
     def experiments(self) -> list[ExperimentView]:
         with self._store.transaction() as session:
             return [_experiment_view(e) for e in session.scalars(select(FeedExperiment).order_by(FeedExperiment.started_at))]
+
+
+def feed_clips(viewer: User, mood: str | None):
+    """The clips a viewer may find in a feed (visible to them, not their own, of the mood asked for),
+    as a statement built once for each kind of viewer, and the parameters it runs with."""
+    return _feed_clips(viewer.is_teen, mood is not None), {"viewer_id": viewer.id, "mood": mood}
+
+
+@functools.cache
+def _feed_clips(restricted: bool, with_mood: bool):
+    query = select(Video).where(visible_condition(restricted), Video.author_id != bindparam("viewer_id"))
+    if with_mood:
+        query = query.join(VideoMood, VideoMood.video_id == Video.id).where(VideoMood.mood == bindparam("mood"))
+    return query
 
 
 def _running_experiment(session: Session) -> FeedExperiment | None:

@@ -3,9 +3,11 @@ few minutes, so that likes and views (theirs or anyone's) never reshuffle the pa
 scrolling, and a scroll costs no ranking.
 
 A kept ranking is filed under the person's feed version (users.feed_version, raised in the same
-transaction as a follow, an unfollow or a "Not interested": workbench.states.users.feed_changed), so
-after such a change the next call ranks afresh, in every process at once. What may be shown is
-checked on every call (feed.py), so a clip removed since leaves the page all the same.
+transaction as a follow, an unfollow, a "Not interested" or a ranking choice:
+workbench.states.users.feed_changed), so after such a change the next call ranks afresh, in every
+process at once. Clips published, restored or reinstated since join a person's ranking when it is
+next made (at most `ttl_s` later). What may be shown is checked on every call (feed.py), so a clip
+removed since leaves the page all the same.
 
 Two stores: in this process (the default; Streamlit serves every browser session from one process),
 or Redis, shared by several app processes (Settings.feed_cache_url, e.g. redis://127.0.0.1:6379/0).

@@ -1,6 +1,7 @@
 """Clips once they exist: who may see them, publishing, likes, comments and watch telemetry."""
 from __future__ import annotations
 
+import functools
 import math
 import re
 import secrets
@@ -110,10 +111,17 @@ def publicly_visible(viewer: User | None) -> ColumnElement[bool]:
     """The SQL form of "anyone may see this clip", for this viewer: published, its creator not
     suspended, and not age-restricted when the viewer is a teen or signed out. Cameo grants are checked
     on the rows (lapsed_grants), where feeds and search filter them with without_lapsed_grants."""
+    return visible_condition(viewer is None or viewer.is_teen)
+
+
+@functools.cache
+def visible_condition(restricted: bool) -> ColumnElement[bool]:
+    """publicly_visible's condition, built once for each kind of viewer: `restricted` (a teen, or
+    signed out) also hides age-restricted clips."""
     author = aliased(User)
     suspended_author = select(author.id).where(author.id == Video.author_id, author.suspended.is_(True)).exists()
     condition = (Video.status == VideoStatus.PUBLISHED) & ~suspended_author
-    if viewer is None or viewer.is_teen:
+    if restricted:
         condition = condition & Video.age_restricted.is_(False)
     return condition
 

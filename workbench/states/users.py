@@ -25,6 +25,6 @@ def reinstate(session: Session, user_id: int) -> bool:
 
 def feed_changed(session: Session, user_id: int) -> None:
     """Raise the person's feed version, in the transaction of the change (a follow, an unfollow, a
-    "Not interested"): pages kept under the old version are no longer served to them."""
+    "Not interested", a ranking choice): rankings kept under the old version are no longer served."""
     session.execute(update(User).where(User.id == user_id).values(feed_version=User.feed_version + 1)
                     .execution_options(synchronize_session=False))

@@ -56,6 +56,9 @@ def _json_each(element, compiler, **kw) -> str:
     return f"{compiler.process(element.column, **kw)} IN (SELECT value FROM json_each({compiler.process(element.ids, **kw)}))"
 
 
-def in_ids(column, ids: Iterable[int]) -> ColumnElement[bool]:
-    """`column IN ids`, the ids bound as one parameter."""
+def in_ids(column, ids: Iterable[int] | str) -> ColumnElement[bool]:
+    """`column IN ids`, the ids bound as one parameter; given a name instead, the list is passed under
+    that name when the statement runs (a statement built once, run many times)."""
+    if isinstance(ids, str):
+        return _InIds(column, bindparam(ids, type_=_IdList()))
     return _InIds(column, bindparam(None, list(ids), type_=_IdList()))

@@ -142,7 +142,8 @@ class User(Base):
     #: the ranking policy this person chose for For You (None: the running experiment's arm, or the default)
     feed_policy: Mapped[str | None] = mapped_column(String(32))
     #: raised in the transaction of every change that must reorder this person's For You (a follow,
-    #: an unfollow, "Not interested"): a kept page of another version is never served (feed.py)
+    #: an unfollow, "Not interested", a ranking choice): a ranking kept under another version is never
+    #: served (workbench.social.kept_pages)
     feed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     created_at: Mapped[datetime] = _timestamp()
 
