@@ -114,10 +114,12 @@ class ClipFacts:
             return []
         live = session.execute(_live_statement(base), {**params, "ids": ids}).all()
         facts = self.of(session, [row.id for row in live])
-        return [Candidate(row.id, author_id, handle, published_at, moods, row.like_count, row.view_count,
-                          row.completed_view_count, cameo_owners, parent_author, depth)
-                for row in live
-                for author_id, handle, published_at, moods, cameo_owners, parent_author, depth in (facts[row.id],)]
+        candidates = []
+        for row in live:
+            author_id, handle, published_at, moods, cameo_owners, parent_author, depth = facts[row.id]
+            candidates.append(Candidate(row.id, author_id, handle, published_at, moods, row.like_count, row.view_count,
+                                        row.completed_view_count, cameo_owners, parent_author, depth))
+        return candidates
 
 
 def _read_facts(session: Session, video_ids: list[int]) -> dict[int, Facts]:

@@ -138,7 +138,7 @@ class FeedService:
                 return [FeedItem(v, f"From @{v.author}, whom you follow", 0.0)
                         for v in video_views(session, without_lapsed_grants(session, list(rows)), self._store.media_dir)]
             name = _policy_name(session, me, policy)
-            ranker = MoodSteered(policy_named(name)) if steering else policy_named(name)
+            ranker = _ranker(name, steering)
             exploring = self._exploration > 0
             # a kept ranking is served while it is fresh and the person's feed version is the same: likes
             # and views do not reshuffle the page they scroll; a fixed `now` always ranks afresh
@@ -189,8 +189,7 @@ class FeedService:
         if exploring and personal:
             for other in POLICIES:
                 if other != name:
-                    other_ranker = MoodSteered(policy_named(other)) if steering else policy_named(other)
-                    others[other] = tuple(r.video_id for r in other_ranker.rank(context, candidates))
+                    others[other] = tuple(r.video_id for r in _ranker(other, steering).rank(context, candidates))
         return KeptRanking.of(ranker.rank(context, candidates), others)
 
     def not_interested(self, actor: ActorRef, video_id: int) -> bool:
@@ -273,6 +272,11 @@ class FeedService:
     def experiments(self) -> list[ExperimentView]:
         with self._store.transaction() as session:
             return [_experiment_view(e) for e in session.scalars(select(FeedExperiment).order_by(FeedExperiment.started_at))]
+
+
+def _ranker(name: str, steering):
+    """The policy named, steered by the viewer's words when there are any."""
+    return MoodSteered(policy_named(name)) if steering else policy_named(name)
 
 
 def feed_clips(viewer: User, mood: str | None):
