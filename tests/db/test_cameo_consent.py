@@ -95,6 +95,26 @@ def test_a_grant_taken_back_hides_published_clips_from_others(ana_has_a_cameo):
     assert wb.videos.get("tess", clip.id).id == clip.id
 
 
+def test_a_mutuals_cameo_leaves_feeds_when_a_follow_goes(ana_has_a_cameo):
+    wb = ana_has_a_cameo
+    wb.cameos.set_permission("ana", "ana", "mutuals")
+    wb.users.follow("ben", "ana")
+    wb.users.follow("ana", "ben")
+    clip = wb.clips.create("ben", "ana waves", seed=1, cameos=("ana",), publish=True, **SMALL)
+    plain = wb.clips.create("ben", "a wave", seed=2, publish=True, **SMALL)
+    wb.users.follow("tess", "ben")
+    for tab in ("for_you", "following"):
+        assert {clip.id, plain.id} <= {i.video.id for i in wb.feed.page("tess", tab)}
+    wb.users.unfollow("ana", "ben")  # no longer mutuals: ben's grant lapses
+    for tab in ("for_you", "following"):
+        shown = {i.video.id for i in wb.feed.page("tess", tab)}
+        assert clip.id not in shown and plain.id in shown
+    with pytest.raises(NotFound):
+        wb.videos.get("tess", clip.id)
+    wb.users.follow("ana", "ben")
+    assert clip.id in {i.video.id for i in wb.feed.page("tess", "for_you")}
+
+
 def test_only_the_owner_changes_a_cameo(ana_has_a_cameo):
     wb = ana_has_a_cameo
     for change in (lambda: wb.cameos.set_permission("ben", "ana", "everyone"),
@@ -195,18 +215,21 @@ def test_no_clip_is_shown_without_a_valid_grant(first, steps, migrated_sqlite):
                         wb.cameos.remove_appearance("owner", video_id)
             except (Forbidden, InvalidInput, NotFound):
                 pass  # a refused step changes nothing; the invariant must still hold
+            cameo = wb.cameos.get("owner", "owner")
+            grant_holds = cameo.status == "verified" and (
+                cameo.permission == "everyone"
+                or (cameo.permission == "approved" and "maker" in cameo.approved)
+                or (cameo.permission == "mutuals" and "owner" in wb.users.following("maker")
+                    and "maker" in wb.users.following("owner")))
             for video_id in clips:
                 try:
                     shown = wb.videos.get("viewer", video_id)
                 except NotFound:
                     continue
-                cameo = wb.cameos.get("owner", "owner")
-                grant_holds = cameo.status == "verified" and (
-                    cameo.permission == "everyone"
-                    or (cameo.permission == "approved" and "maker" in cameo.approved)
-                    or (cameo.permission == "mutuals" and "owner" in wb.users.following("maker")
-                        and "maker" in wb.users.following("owner")))
                 event("a clip with the cameo was shown to the viewer")
                 assert shown.status == "published"
                 assert grant_holds or video_id in kept, f"clip #{video_id} shown to viewer without a grant"
+            # the feed checks a page's clips at once (consent.without_lapsed_grants): the same rule
+            in_feed = {item.video.id for item in wb.feed.page("viewer", "for_you", limit=50)} & set(clips)
+            assert grant_holds or in_feed <= kept, f"clips {in_feed - kept} in the viewer's feed without a grant"
         wb.close()

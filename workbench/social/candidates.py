@@ -41,7 +41,7 @@ def pooled_ids(session: Session, base, params: dict, personal: bool) -> list[int
     if not personal:
         return candidate_pool(session.scalars(statement, params).all()).tolist()
     read: dict[str, list[int]] = {name: [] for name in POOLS}
-    for name, video_id in session.execute(statement, params):
+    for name, video_id in session.execute(statement, params).all():  # fetched at once, not row by row
         read[name].append(video_id)
     return candidate_pool(*read.values()).tolist()
 
@@ -131,7 +131,7 @@ def _read_facts(session: Session, video_ids: list[int]) -> dict[int, Facts]:
     cameo_owners: dict[int, list[int]] = {}
     for video_id, owner_id in session.execute(select(VideoCameo.video_id, Cameo.owner_id)
                                               .join(Cameo, Cameo.id == VideoCameo.cameo_id)
-                                              .where(in_ids(VideoCameo.video_id, video_ids)).order_by(VideoCameo.cameo_id)):
+                                              .where(in_ids(VideoCameo.video_id, video_ids)).order_by(VideoCameo.cameo_id)).all():
         cameo_owners.setdefault(video_id, []).append(owner_id)
     parent_ids = {row.remix_parent_id for row in rows if row.remix_parent_id}
     parent_authors = dict(session.execute(select(Video.id, Video.author_id).where(in_ids(Video.id, parent_ids))).all()

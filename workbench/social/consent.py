@@ -34,34 +34,92 @@ def load_cameo(session: Session, handle: str) -> Cameo:
 
 def refusal(session: Session, user: User, cameo: Cameo) -> str | None:
     """Why the user may not use this cameo now, or None if they may."""
+    return _refusal(_StoredTies(session), user.id, cameo)
+
+
+def _refusal(ties, user_id: int, cameo: Cameo) -> str | None:
+    """The rule, with the approvals and follows it hangs on answered by `ties` (_StoredTies for a
+    few cameos, _ReadTies for a page of clips)."""
     if cameo.status is not CameoStatus.VERIFIED:
         return f"the cameo @{cameo.handle} is {cameo.status.value}, not verified"
-    if user.id == cameo.owner_id:
+    if user_id == cameo.owner_id:
         return None
     if cameo.permission is CameoPermission.EVERYONE:
         return None
     if cameo.permission is CameoPermission.ONLY_ME:
         return f"only its owner may use the cameo @{cameo.handle}"
     if cameo.permission is CameoPermission.APPROVED:
-        if session.get(CameoApproval, (cameo.id, user.id)) is None:
+        if not ties.approved(cameo.id, user_id):
             return f"the owner of @{cameo.handle} has not approved you for their cameo"
         return None
-    follows_owner = session.get(Follow, (user.id, cameo.owner_id)) is not None
+    follows_owner = ties.follows(user_id, cameo.owner_id)
     if cameo.permission is CameoPermission.FOLLOWERS:
         return None if follows_owner else f"the cameo @{cameo.handle} is for followers of its owner only"
-    followed_back = session.get(Follow, (cameo.owner_id, user.id)) is not None
-    if not (follows_owner and followed_back):
+    if not (follows_owner and ties.follows(cameo.owner_id, user_id)):
         return f"the cameo @{cameo.handle} is for mutual followers of its owner only"
     return None
+
+
+class _StoredTies:
+    """Approvals and follows looked up one at a time, as the rule asks for them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def approved(self, cameo_id: int, user_id: int) -> bool:
+        return self._session.get(CameoApproval, (cameo_id, user_id)) is not None
+
+    def follows(self, follower_id: int, followee_id: int) -> bool:
+        return self._session.get(Follow, (follower_id, followee_id)) is not None
+
+
+class _ReadTies:
+    """Every approval and follow among these people and cameos, read in two statements, so that a
+    feed page's clips are checked at once rather than a few lookups for each cameo."""
+
+    def __init__(self, session: Session, people: set[int], cameo_ids: set[int]) -> None:
+        self._approvals = set(map(tuple, session.execute(select(CameoApproval.cameo_id, CameoApproval.user_id).where(
+            CameoApproval.cameo_id.in_(cameo_ids), CameoApproval.user_id.in_(people)))))
+        self._follows = set(map(tuple, session.execute(select(Follow.follower_id, Follow.followee_id).where(
+            Follow.follower_id.in_(people), Follow.followee_id.in_(people)))))
+
+    def approved(self, cameo_id: int, user_id: int) -> bool:
+        return (cameo_id, user_id) in self._approvals
+
+    def follows(self, follower_id: int, followee_id: int) -> bool:
+        return (follower_id, followee_id) in self._follows
 
 
 def lapsed_grants(session: Session, video: Video) -> list[str]:
     """The cameos in a clip whose grant to its author no longer holds (and whose owner did not choose
     to keep the clip up): while there is one, the clip is shown only to its author and cameo owners."""
-    author = session.get(User, video.author_id)
-    rows = session.execute(select(Cameo, VideoCameo.kept_by_owner).join(VideoCameo, VideoCameo.cameo_id == Cameo.id)
-                           .where(VideoCameo.video_id == video.id))
-    return [cameo.handle for cameo, kept in rows if not kept and refusal(session, author, cameo) is not None]
+    return _lapsed(session, [video]).get(video.id, [])
+
+
+def without_lapsed_grants(session: Session, videos: list[Video]) -> list[Video]:
+    """The clips of a feed page that may be shown publicly (lapsed_grants, for all of them at once)."""
+    lapsed = _lapsed(session, videos)
+    return [video for video in videos if video.id not in lapsed]
+
+
+def _lapsed(session: Session, videos: list[Video]) -> dict[int, list[str]]:
+    """Each clip's lapsed cameos (handles), for the clips that have any: one statement reads the
+    clips' cameos and, only where some are held up by a grant, two more the ties grants hang on."""
+    rows = session.execute(select(VideoCameo.video_id, Cameo, VideoCameo.kept_by_owner)
+                           .join(Cameo, Cameo.id == VideoCameo.cameo_id)
+                           .where(VideoCameo.video_id.in_([video.id for video in videos]))
+                           .order_by(VideoCameo.video_id, VideoCameo.cameo_id)).all()
+    authors = {video.id: video.author_id for video in videos}
+    held = [(video_id, cameo) for video_id, cameo, kept in rows if not kept]
+    if not held:
+        return {}
+    ties = _ReadTies(session, {authors[video_id] for video_id, _ in held} | {cameo.owner_id for _, cameo in held},
+                     {cameo.id for _, cameo in held})
+    lapsed: dict[int, list[str]] = {}
+    for video_id, cameo in held:
+        if _refusal(ties, authors[video_id], cameo) is not None:
+            lapsed.setdefault(video_id, []).append(cameo.handle)
+    return lapsed
 
 
 def require_use(session: Session, user: User, handles: tuple[str, ...] | list[str]) -> list[Cameo]:
@@ -85,11 +143,3 @@ def identities(cameos: list[Cameo], media_dir: Path) -> tuple[CameoIdentity, ...
 
     return tuple(CameoIdentity(cameo.handle, np.asarray(Image.open(media_dir / cameo.reference_image_path).convert("RGB"))
                                if cameo.reference_image_path else None, kind=cameo.kind.value) for cameo in cameos)
-
-
-def without_lapsed_grants(session: Session, videos: list[Video]) -> list[Video]:
-    """The clips of a feed page that may be shown publicly: one query finds which have cameos at all,
-    and only those are checked."""
-    with_cameos = set(session.scalars(select(VideoCameo.video_id).where(
-        VideoCameo.video_id.in_([video.id for video in videos]))))
-    return [video for video in videos if video.id not in with_cameos or not lapsed_grants(session, video)]

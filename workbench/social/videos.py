@@ -180,7 +180,7 @@ def moods_of(session: Session, video_ids) -> dict[int, tuple[str, ...]]:
     """The clips' moods in rank order, in one query."""
     moods: dict[int, list[str]] = {}
     for video_id, name in session.execute(select(VideoMood.video_id, VideoMood.mood)
-                                          .where(in_ids(VideoMood.video_id, video_ids)).order_by(VideoMood.rank)):
+                                          .where(in_ids(VideoMood.video_id, video_ids)).order_by(VideoMood.rank)).all():
         moods.setdefault(video_id, []).append(name)
     return {video_id: tuple(names) for video_id, names in moods.items()}
 
