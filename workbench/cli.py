@@ -136,7 +136,7 @@ def worker(threads: int = typer.Option(1, min=1, max=16, help="Jobs rendered at 
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     wb = open_workbench()
-    wb.warm_up_in_background()  # a job taken meanwhile waits for the same loads
+    wb.warm_up_in_background(feeds=False)  # a job taken meanwhile waits for the same loads
     wb.queue.run_worker(workers=threads)
 
 

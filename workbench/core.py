@@ -130,8 +130,9 @@ class Workbench:
         return JobQueue(self.clips, self.settings.queue_url, self.settings.data_dir.resolve(),
                         self.settings.job_stale_after_s)
 
-    def warm_up_in_background(self) -> threading.Thread:
-        """Models.warm_up in a daemon thread (the app and a worker start serving at once). A failure
+    def warm_up_in_background(self, *, feeds: bool = True) -> threading.Thread:
+        """Models.warm_up in a daemon thread (the app and a worker start serving at once), then, where
+        the process serves `feeds`, the newest clips' ranking facts (FeedService.warm_up). A failure
         is logged: the request that needs the model then reports it. Then the objects alive at that
         moment (imported modules, loaded models: the process's long-lived heap) are frozen out of the
         garbage collector's generations: a full collection walked all of them, some 330,000, and
@@ -141,6 +142,11 @@ class Workbench:
                 self.models.warm_up()
             except Exception:  # noqa: BLE001 - reported by the request that needs it
                 logging.getLogger(__name__).exception("warming up the models failed")
+            if feeds:
+                try:
+                    self.feed.warm_up()
+                except Exception:  # noqa: BLE001 - a feed then reads the facts it needs itself
+                    logging.getLogger(__name__).exception("reading the newest clips' ranking facts failed")
             gc.freeze()
 
         thread = threading.Thread(target=run, name="workbench-warm-up", daemon=True)

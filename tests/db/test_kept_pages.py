@@ -8,14 +8,15 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, func, select, update
 
 from benchmarks.bench_feed import build_world
 from workbench import open_workbench
+from workbench.social.candidates import ClipFacts
 from workbench.social.kept_pages import KeptRanking, RedisRankings
 from workbench.social.ranking import Ranked
 from workbench.store.db import refresh_sqlite_statistics
-from workbench.store.models import User, utcnow
+from workbench.store.models import User, Video, utcnow
 
 pytestmark = pytest.mark.db
 
@@ -156,3 +157,30 @@ def test_a_grown_sqlite_file_gets_planner_statistics_when_it_opens(tmp_path):
         assert not refresh_sqlite_statistics(reopened.engine)  # fresh statistics are left alone
     finally:
         reopened.close()
+
+
+def test_the_newest_clips_facts_read_at_start_serve_first_pages_alike(scrolling, database_url):
+    """FeedService.warm_up (run by the app at start) reads the newest clips' ranking facts: a person's
+    first page then reads none of them, and is the page a process that read nothing serves."""
+    warmed, cold = another_process(scrolling, database_url), another_process(scrolling, database_url)
+    with scrolling.transaction() as session:
+        published = session.scalar(select(func.count()).where(Video.published_at.is_not(None)))
+    assert published > 600 and warmed.feed.warm_up() == published
+    statements = {}
+    for name, wb in (("warmed", warmed), ("cold", cold)):
+        run = statements[name] = []
+        listen = lambda *args, run=run: run.append(args[2])  # noqa: E731 - before_cursor_execute's statement
+        event.listen(wb.engine, "before_cursor_execute", listen)
+        now = utcnow()
+        assert ids(wb.feed.page("ana", limit=40, now=now)) == ids(scrolling.feed.page("ana", limit=40, now=now))
+        event.remove(wb.engine, "before_cursor_execute", listen)
+    facts_read = "videos.published_at IS NOT NULL"  # how the facts of clips not yet read are read
+    assert not [s for s in statements["warmed"] if facts_read in s]
+    assert [s for s in statements["cold"] if facts_read in s]
+    small = ClipFacts(capacity=100)
+    with warmed.transaction() as session:
+        assert small.preload(session) == 50 and len(small) == 50
+        small.of(session, list(range(1, published + 1)))
+    assert len(small) == 100  # bounded: the oldest read went first
+    warmed.close()
+    cold.close()

@@ -52,6 +52,9 @@ def test_not_interested_drops_the_clip_and_moves_clips_like_it_last(people):
     page = [item.video.id for item in people.feed.page("ana", limit=10)]
     assert cat.id not in page and page[0] == other.id  # ben's other clip comes after the rest
     assert cat.id in [item.video.id for item in people.feed.page("tess", limit=10)]  # only for ana
+    draft = make_clip(people, "ana", "a cat in a box", seed=4, publish=False)  # in nobody's feed
+    with pytest.raises(Conflict, match="never published"):
+        people.feed.not_interested("ana", draft.id)
 
 
 def test_only_the_author_edits_a_caption_and_the_policy_reads_it(people):

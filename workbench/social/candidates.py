@@ -10,9 +10,11 @@ database only what can change: which candidates the viewer may see now, and thei
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections import OrderedDict
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
@@ -20,7 +22,17 @@ from sqlalchemy.orm import Session, aliased
 from workbench.social.ranking import CONNECTED_POOL, RECENT_POOL, Candidate, candidate_pool
 from workbench.social.videos import moods_of
 from workbench.store.id_lists import in_ids
-from workbench.store.models import Cameo, Follow, User, Video, VideoCameo, VideoStatus, as_utc
+from workbench.store.models import (
+    Cameo,
+    Dismissal,
+    Follow,
+    User,
+    Video,
+    VideoCameo,
+    VideoStatus,
+    WatchEvent,
+    as_utc,
+)
 
 #: (author id, author's handle, published at, moods, cameo owners, remixed clip's author, remix depth):
 #: a plain tuple of atomic values, which the garbage collector stops tracking
@@ -31,67 +43,115 @@ Facts = tuple[int, str, datetime, tuple[str, ...], tuple[tuple[int, str], ...], 
 POOLS = ("recent", "follows", "cameos", "remixes")
 
 
-def pooled_ids(session: Session, base, params: dict, personal: bool) -> list[int]:
-    """The ids of the viewer's candidate pools, read in one statement (``base``: the clips this viewer
-    may find, run with ``params``, feed.feed_clips). Not ``personal``: the newest clips only. The
-    connected pools (clips by people followed, clips featuring their cameos, remixes of their clips)
-    each take their newest CONNECTED_POOL published clips in id order (ids grow with creation); the
-    viewer's filters apply to the union, as ranking.candidate_pool defines it."""
-    statement = _pools_statement(base, personal)
-    if not personal:
-        return candidate_pool(session.scalars(statement, params).all()).tolist()
-    read: dict[str, list[int]] = {name: [] for name in POOLS}
-    for name, video_id in session.execute(statement, params).all():  # fetched at once, not row by row
-        read[name].append(video_id)
-    return candidate_pool(*read.values()).tolist()
+class Pooled(NamedTuple):
+    """What ranking needs to know about a viewer's For You, read in two statements (and the facts of
+    clips the process has not read before)."""
+    candidates: list[Candidate]
+    #: which candidates the viewer has watched
+    seen: frozenset[int]
+    follows: frozenset[int]
+    #: the people who follow the viewer and whom the viewer follows back
+    mutuals: frozenset[int]
+    #: the clips the viewer marked "Not interested" (only what ranking uses: author, moods)
+    dismissed: tuple[Candidate, ...]
+
+
+def pooled(session: Session, facts: ClipFacts, base, params: dict, personal: bool) -> Pooled:
+    """The viewer's candidates (``base``: the clips this viewer may find, run with ``params``,
+    feed.feed_clips) and ties. Not ``personal``: the newest clips only, and no follows. The connected
+    pools (clips by people followed, clips featuring their cameos, remixes of their clips) each take
+    their newest CONNECTED_POOL published clips in id order (ids grow with creation); the viewer's
+    filters apply to the union, as ranking.candidate_pool defines it."""
+    read: dict[str, list[int]] = {name: [] for name in (*POOLS, *_TIES)}
+    for name, row_id in session.execute(_pools_statement(base, personal), params).all():
+        read[name].append(row_id)
+    ids = candidate_pool(*(read[name] for name in POOLS)).tolist()
+    live = session.execute(_live_statement(base), {**params, "ids": ids}).all() if ids else []
+    known = facts.of(session, [row[0] for row in live] + read["dismissed"])
+    candidates, seen = [], []
+    for video_id, likes, views, completed, watched in live:  # rows unpacked: reading them by name costs more
+        author_id, handle, published_at, moods, cameo_owners, parent_author, depth = known[video_id]
+        candidates.append(Candidate(video_id, author_id, handle, published_at, moods, likes, views, completed,
+                                    cameo_owners, parent_author, depth))
+        if watched:
+            seen.append(video_id)
+    # a clip never published has no facts (and "Not interested" takes only published ones now): it was
+    # never a candidate, so nothing is like it either
+    dismissed = tuple(Candidate(i, *known[i][:4]) for i in read["dismissed"] if i in known)
+    return Pooled(candidates, frozenset(seen), frozenset(read["followee"]), frozenset(read["mutual"]), dismissed)
+
+
+#: what the pools' statement also reads about the viewer
+_TIES = ("followee", "mutual", "dismissed")
 
 
 @functools.cache
 def _pools_statement(base, personal: bool):
     """Built once for each kind of viewer (building it took a millisecond and more a call); the viewer
     is bound when it runs."""
+    viewer = bindparam("viewer_id")
     recent = base.with_only_columns(Video.id).order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)
-    if not personal:
-        return recent
-    followed = select(Follow.followee_id).where(Follow.follower_id == bindparam("viewer_id")).scalar_subquery()
-    published = Video.status == VideoStatus.PUBLISHED
-    parent = aliased(Video)
+    parts = {"recent": recent, "dismissed": select(Dismissal.video_id).where(Dismissal.user_id == viewer)}
+    if personal:
+        followed = select(Follow.followee_id).where(Follow.follower_id == viewer).scalar_subquery()
+        published = Video.status == VideoStatus.PUBLISHED
+        parent = aliased(Video)
 
-    def newest(name: str, query):
-        # each pool is read whole from its index first (MATERIALIZED), then its newest are taken: told
-        # "newest 200" at once, PostgreSQL walked the whole clips table backwards by id instead (28 ms
-        # and more at 100,000 clips, growing with the table; BENCHMARKS.md)
-        pool = query.cte(name).prefix_with("MATERIALIZED")
-        return select(pool.c.id).order_by(pool.c.id.desc()).limit(CONNECTED_POOL)
+        def newest(name: str, query):
+            # each pool is read whole from its index first (MATERIALIZED), then its newest are taken: told
+            # "newest 200" at once, PostgreSQL walked the whole clips table backwards by id instead (28 ms
+            # and more at 100,000 clips, growing with the table; BENCHMARKS.md)
+            pool = query.cte(name).prefix_with("MATERIALIZED")
+            return select(pool.c.id).order_by(pool.c.id.desc()).limit(CONNECTED_POOL)
 
-    pools = {
-        "recent": recent,
-        "follows": newest("by_follows", select(Video.id).where(Video.author_id.in_(followed), published)),
-        "cameos": newest("by_cameos", select(Video.id).distinct().join(VideoCameo, VideoCameo.video_id == Video.id)
-                         .join(Cameo, Cameo.id == VideoCameo.cameo_id).where(Cameo.owner_id.in_(followed), published)),
-        "remixes": newest("by_remixes", select(Video.id).join(parent, parent.id == Video.remix_parent_id)
-                          .where(Video.remix_parent_author_id.in_(followed), parent.status == VideoStatus.PUBLISHED,
-                                 published)),
-    }
+        parts |= {
+            "follows": newest("by_follows", select(Video.id).where(Video.author_id.in_(followed), published)),
+            "cameos": newest("by_cameos", select(Video.id).distinct().join(VideoCameo, VideoCameo.video_id == Video.id)
+                             .join(Cameo, Cameo.id == VideoCameo.cameo_id).where(Cameo.owner_id.in_(followed), published)),
+            "remixes": newest("by_remixes", select(Video.id).join(parent, parent.id == Video.remix_parent_id)
+                              .where(Video.remix_parent_author_id.in_(followed), parent.status == VideoStatus.PUBLISHED,
+                                     published)),
+            "followee": select(Follow.followee_id).where(Follow.follower_id == viewer),
+            "mutual": select(Follow.follower_id).where(Follow.followee_id == viewer, Follow.follower_id.in_(followed)),
+        }
     # SQLite takes ORDER BY and LIMIT in a compound statement's members only inside a subquery
-    return union_all(*(select(literal(name).label("pool"), pools[name].subquery().c.id) for name in POOLS))
+    return union_all(*(select(literal(name).label("part"), query.subquery().c[0]) for name, query in parts.items()))
 
 
 @functools.cache
 def _live_statement(base):
-    """The pooled clips (bound as "ids") the viewer may see now, with their counters; built once."""
-    return base.with_only_columns(Video.id, Video.like_count, Video.view_count,
-                                  Video.completed_view_count).where(in_ids(Video.id, "ids"))
+    """The pooled clips (bound as "ids") the viewer may see now, with their counters and whether the
+    viewer has watched them; built once."""
+    watched = select(WatchEvent.video_id).where(WatchEvent.viewer_id == bindparam("viewer_id"))
+    return base.with_only_columns(Video.id, Video.like_count, Video.view_count, Video.completed_view_count,
+                                  Video.id.in_(watched).label("seen")).where(in_ids(Video.id, "ids"))
 
 
 class ClipFacts:
     """The ranking facts of published clips, read once per process (at most `capacity` kept; the
     oldest read go first). Safe across threads: one lock guards the dictionary, never a query."""
 
+    #: how many clips' facts preload reads in one go (bounded memory and statement size)
+    BATCH = 5_000
+
     def __init__(self, capacity: int = 200_000) -> None:
         self._capacity = capacity
         self._facts: OrderedDict[int, Facts] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def preload(self, session: Session, limit: int | None = None) -> int:
+        """Read the facts of the newest `limit` published clips (half the capacity by default: room
+        is left for older clips people's pools reach), oldest first, so that the newest are the
+        last to go. Returns how many were read."""
+        newest = session.scalars(select(Video.id).where(Video.published_at.is_not(None)).order_by(Video.id.desc())
+                                 .limit(self._capacity // 2 if limit is None else limit)).all()
+        newest.reverse()
+        for start in range(0, len(newest), self.BATCH):
+            self.of(session, newest[start:start + self.BATCH])
+        return len(newest)
 
     def of(self, session: Session, video_ids: list[int]) -> dict[int, Facts]:
         """The facts of these published clips (the ones read now, in this session's snapshot)."""
@@ -106,20 +166,6 @@ class ClipFacts:
                 while len(self._facts) > self._capacity:
                     self._facts.popitem(last=False)
         return found
-
-    def candidates(self, session: Session, base, params: dict, ids: list[int]) -> list[Candidate]:
-        """The pooled clips the viewer may see now (``base`` run with ``params``), as ranking records
-        with their counters."""
-        if not ids:
-            return []
-        live = session.execute(_live_statement(base), {**params, "ids": ids}).all()
-        facts = self.of(session, [row.id for row in live])
-        candidates = []
-        for row in live:
-            author_id, handle, published_at, moods, cameo_owners, parent_author, depth = facts[row.id]
-            candidates.append(Candidate(row.id, author_id, handle, published_at, moods, row.like_count, row.view_count,
-                                        row.completed_view_count, cameo_owners, parent_author, depth))
-        return candidates
 
 
 def _read_facts(session: Session, video_ids: list[int]) -> dict[int, Facts]:
@@ -138,11 +184,14 @@ def _read_facts(session: Session, video_ids: list[int]) -> dict[int, Facts]:
                           ) if parent_ids else {}
     named = {row.author_id for row in rows} | set(parent_authors.values()) | {o for owners in cameo_owners.values()
                                                                              for o in owners}
-    handles = dict(session.execute(select(User.id, User.handle).where(in_ids(User.id, named))).all()) if named else {}
+    # the same few handles and mood names recur across clips: one string each, however many clips
+    handles = {user_id: sys.intern(handle) for user_id, handle in session.execute(
+        select(User.id, User.handle).where(in_ids(User.id, named))).all()} if named else {}
     facts = {}
     for row in rows:
         parent = parent_authors.get(row.remix_parent_id)
-        facts[row.id] = (row.author_id, handles[row.author_id], as_utc(row.published_at), moods.get(row.id, ()),
+        facts[row.id] = (row.author_id, handles[row.author_id], as_utc(row.published_at),
+                         tuple(map(sys.intern, moods.get(row.id, ()))),
                          tuple((owner, handles[owner]) for owner in cameo_owners.get(row.id, ())),
                          (parent, handles[parent]) if parent is not None else None, row.remix_depth)
     return facts

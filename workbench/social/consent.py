@@ -5,6 +5,7 @@ restrictions are enforced by the prompt policy, workbench.safety.policy.)
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -74,14 +75,22 @@ class _StoredTies:
 
 
 class _ReadTies:
-    """Every approval and follow among these people and cameos, read in two statements, so that a
-    feed page's clips are checked at once rather than a few lookups for each cameo."""
+    """Every approval and follow among these people and cameos, each kind read in one statement the
+    first time the rule asks for it (a cameo open to everyone asks for neither), so that a feed page's
+    clips are checked at once rather than with a few lookups for each cameo."""
 
     def __init__(self, session: Session, people: set[int], cameo_ids: set[int]) -> None:
-        self._approvals = set(map(tuple, session.execute(select(CameoApproval.cameo_id, CameoApproval.user_id).where(
-            CameoApproval.cameo_id.in_(cameo_ids), CameoApproval.user_id.in_(people)))))
-        self._follows = set(map(tuple, session.execute(select(Follow.follower_id, Follow.followee_id).where(
-            Follow.follower_id.in_(people), Follow.followee_id.in_(people)))))
+        self._session, self._people, self._cameo_ids = session, people, cameo_ids
+
+    @functools.cached_property
+    def _approvals(self) -> set[tuple[int, int]]:
+        return set(map(tuple, self._session.execute(select(CameoApproval.cameo_id, CameoApproval.user_id).where(
+            CameoApproval.cameo_id.in_(self._cameo_ids), CameoApproval.user_id.in_(self._people)))))
+
+    @functools.cached_property
+    def _follows(self) -> set[tuple[int, int]]:
+        return set(map(tuple, self._session.execute(select(Follow.follower_id, Follow.followee_id).where(
+            Follow.follower_id.in_(self._people), Follow.followee_id.in_(self._people)))))
 
     def approved(self, cameo_id: int, user_id: int) -> bool:
         return (cameo_id, user_id) in self._approvals
@@ -104,7 +113,8 @@ def without_lapsed_grants(session: Session, videos: list[Video]) -> list[Video]:
 
 def _lapsed(session: Session, videos: list[Video]) -> dict[int, list[str]]:
     """Each clip's lapsed cameos (handles), for the clips that have any: one statement reads the
-    clips' cameos and, only where some are held up by a grant, two more the ties grants hang on."""
+    clips' cameos and, where some are held up by a grant that depends on them, one or two more the
+    approvals and follows the grants hang on."""
     rows = session.execute(select(VideoCameo.video_id, Cameo, VideoCameo.kept_by_owner)
                            .join(Cameo, Cameo.id == VideoCameo.cameo_id)
                            .where(VideoCameo.video_id.in_([video.id for video in videos]))

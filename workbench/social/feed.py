@@ -23,14 +23,13 @@ from sqlalchemy.orm import Session
 from workbench.actors import ActorRef, audit, load_actor, require_role
 from workbench.errors import Conflict, InvalidInput, NotFound
 from workbench.media.moods import mood_names
-from workbench.social.candidates import ClipFacts, pooled_ids
+from workbench.social.candidates import ClipFacts, pooled
 from workbench.social.consent import without_lapsed_grants
 from workbench.social.kept_pages import KeptRanking, ranking_key
 from workbench.social.ranking import (
     DEFAULT_POLICY,
     POLICIES,
     TEEN_POLICY,
-    Candidate,
     FeedContext,
     MoodSteered,
     explored_propensity,
@@ -43,22 +42,18 @@ from workbench.social.videos import (
     FeedShowing,
     VideoView,
     load_visible_video,
-    moods_of,
     video_views,
     visible_condition,
 )
 from workbench.states.users import feed_changed
 from workbench.store.db import Store, insert_once
-from workbench.store.id_lists import in_ids
 from workbench.store.models import (
     Dismissal,
     FeedExperiment,
-    Follow,
     Role,
     User,
     Video,
     VideoMood,
-    WatchEvent,
     as_utc,
     utcnow,
 )
@@ -112,6 +107,12 @@ class FeedService:
         self._store, self._models, self._exploration = store, models, exploration
         self._rankings = rankings
         self._facts = ClipFacts()
+
+    def warm_up(self) -> int:
+        """Read the newest published clips' ranking facts (ClipFacts.preload), so that people's first
+        pages after a start read none: the app calls it once, in the background. Returns how many."""
+        with self._store.transaction() as session:
+            return self._facts.preload(session)
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
              policy: str | None = None, limit: int = 20, offset: int = 0, now: datetime | None = None) -> list[FeedItem]:
@@ -173,17 +174,12 @@ class FeedService:
         """The viewer's ranking by `ranker` over their candidates; when the feed explores, each other
         policy's order too (a teen's page is the teen policy's whatever the policy)."""
         personal = name != TEEN_POLICY
-        follows = follows_of(session, me.id) if personal else set()
-        candidates = self._facts.candidates(session, base, params, pooled_ids(session, base, params, bool(follows)))
+        read = pooled(session, self._facts, base, params, personal)
+        candidates = read.candidates
         context = FeedContext(
-            viewer_id=me.id, now=now or datetime.now(timezone.utc),
-            seen=frozenset(session.scalars(select(WatchEvent.video_id).where(
-                WatchEvent.viewer_id == me.id, in_ids(WatchEvent.video_id, [c.video_id for c in candidates])))),
-            dismissed=tuple(_dismissed(session, me.id)),
-            follows=frozenset(follows),
+            viewer_id=me.id, now=now or datetime.now(timezone.utc), seen=read.seen, dismissed=read.dismissed,
             # only followers the viewer follows back matter (mutuals): a popular viewer has thousands
-            followers=frozenset(session.scalars(select(Follow.follower_id).where(
-                Follow.followee_id == me.id, in_ids(Follow.follower_id, follows)))) if follows else frozenset(),
+            follows=read.follows, followers=read.mutuals,
             mood_weights=steering.weights if steering else {}, steer_note=steering.note if steering else "")
         others = {}
         if exploring and personal:
@@ -198,6 +194,8 @@ class FeedService:
         with self._store.transaction() as session:
             me = load_actor(session, actor)
             video = load_visible_video(session, me, video_id)
+            if video.published_at is None:
+                raise Conflict(f"clip #{video.id} was never published: it is in nobody's feed")
             added = insert_once(session, Dismissal(user_id=me.id, video_id=video.id))
             if added:
                 feed_changed(session, me.id)
@@ -312,11 +310,3 @@ def _policy_name(session: Session, user: User, asked: str | None) -> str:
 def _experiment_view(experiment: FeedExperiment) -> ExperimentView:
     return ExperimentView(experiment.name, tuple(experiment.arms), as_utc(experiment.started_at),
                           as_utc(experiment.stopped_at))
-
-
-def _dismissed(session: Session, viewer_id: int) -> list[Candidate]:
-    """The clips the viewer marked "Not interested", as far as ranking needs them (author, moods)."""
-    rows = session.execute(select(Video.id, Video.author_id, Video.published_at).join(
-        Dismissal, Dismissal.video_id == Video.id).where(Dismissal.user_id == viewer_id)).all()
-    moods = moods_of(session, [row.id for row in rows]) if rows else {}
-    return [Candidate(row.id, row.author_id, "", as_utc(row.published_at), moods.get(row.id, ())) for row in rows]
