@@ -95,7 +95,7 @@ def _pools_statement(base, personal: bool):
     if personal:
         followed = select(Follow.followee_id).where(Follow.follower_id == viewer).scalar_subquery()
         published = Video.status == VideoStatus.PUBLISHED
-        parent = aliased(Video)
+        parent, back = aliased(Video), aliased(Follow)
 
         def newest(name: str, query):
             # each pool is read whole from its index first (MATERIALIZED), then its newest are taken: told
@@ -112,7 +112,10 @@ def _pools_statement(base, personal: bool):
                               .where(Video.remix_parent_author_id.in_(followed), parent.status == VideoStatus.PUBLISHED,
                                      published)),
             "followee": select(Follow.followee_id).where(Follow.follower_id == viewer),
-            "mutual": select(Follow.follower_id).where(Follow.followee_id == viewer, Follow.follower_id.in_(followed)),
+            # the people followed who follow back, one primary-key probe each: joining the viewer's
+            # followers instead reads all of them, thousands for a popular account
+            "mutual": select(Follow.followee_id).where(Follow.follower_id == viewer, select(back.follower_id).where(
+                back.follower_id == Follow.followee_id, back.followee_id == viewer).scalar_subquery().is_not(None)),
         }
     # SQLite takes ORDER BY and LIMIT in a compound statement's members only inside a subquery
     return union_all(*(select(literal(name).label("part"), query.subquery().c[0]) for name, query in parts.items()))

@@ -157,7 +157,9 @@ class FeedService:
             rows = {v.id: v for v in session.scalars(base.where(Video.id.in_([r.video_id for r in wanted])), params)}
             shown = {v.id for v in without_lapsed_grants(session, [rows[r.video_id] for r in wanted if r.video_id in rows])}
             kept = [r for r in wanted if r.video_id in shown][:limit]
-            views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir)}
+            facts = self._facts.of(session, [r.video_id for r in kept])
+            views = {v.id: v for v in video_views(session, [rows[r.video_id] for r in kept], self._store.media_dir,
+                                                  known={i: (f[1], f[3]) for i, f in facts.items()})}
             tops = {name: {r.video_id for r in greedy[:limit]}}
             if exploring:  # what every other policy would have put on this page (a teen gets the teen policy's)
                 for other in POLICIES:

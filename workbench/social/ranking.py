@@ -137,21 +137,18 @@ def explored_propensity(in_greedy, size: int, candidates, exploration: float):
 
 def features_of(context: FeedContext, candidates: list[Candidate]) -> tuple[Features, list[str]]:
     """One viewer's candidates as Features, with the reason each tie gives ("" for none)."""
-    follows = context.follows
-
-    def column(values, dtype=float) -> np.ndarray:
-        return np.fromiter(values, dtype=dtype, count=len(candidates))
-
-    tie = tie_levels(column((c.author_id in follows for c in candidates), bool),
-                     column((c.author_id in context.followers for c in candidates), bool),
-                     column((any(owner in follows for owner, _ in c.cameo_owners) for c in candidates), bool),
-                     column((c.remix_parent_author is not None and c.remix_parent_author[0] in follows
-                             for c in candidates), bool))
-    return Features(
-        likes=column(c.like_count for c in candidates), views=column(c.view_count for c in candidates),
-        completed=column(c.completed_view_count for c in candidates),
-        age_hours=column((context.now - c.published_at).total_seconds() / 3600 for c in candidates),
-        tie=tie.astype(int)), [_tie_reason(c, level, follows) for c, level in zip(candidates, tie)]
+    follows, followers, now = context.follows, context.followers, context.now
+    # one pass over the records (For You ranks ~750 a call); the numbers read as one table
+    table = np.array([(c.like_count, c.view_count, c.completed_view_count, (now - c.published_at).total_seconds() / 3600,
+                       c.author_id in follows, c.author_id in followers,
+                       bool(c.cameo_owners) and any(owner in follows for owner, _ in c.cameo_owners),
+                       c.remix_parent_author is not None and c.remix_parent_author[0] in follows) for c in candidates],
+                     float).reshape(len(candidates), 8)
+    ties = table[:, 4:].astype(bool)
+    tie = tie_levels(ties[:, 0], ties[:, 1], ties[:, 2], ties[:, 3])
+    return Features(likes=table[:, 0], views=table[:, 1], completed=table[:, 2], age_hours=table[:, 3],
+                    tie=tie.astype(int)), [_tie_reason(c, level, follows) if level else ""
+                                           for c, level in zip(candidates, tie.tolist())]
 
 
 def _tie_reason(c: Candidate, level: int, follows: frozenset[int]) -> str:
@@ -194,7 +191,9 @@ class ScoringPolicy:
         ids = np.fromiter((c.video_id for c in candidates), np.int64, len(candidates))
         seen = np.fromiter((c.video_id in context.seen for c in candidates), bool, len(candidates))
         order = page_order(scores, ids, seen, _alike(context.dismissed, candidates))
-        return [Ranked(candidates[i].video_id, float(scores[i]), self.reason(candidates[i], tie_reasons[i])) for i in order]
+        listed = scores.tolist()  # Python floats: indexing the array makes a numpy scalar each time
+        return [Ranked(candidates[i].video_id, listed[i], self.reason(candidates[i], tie_reasons[i]))
+                for i in order.tolist()]
 
 
 class Popularity(ScoringPolicy):

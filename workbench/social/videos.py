@@ -5,6 +5,7 @@ import functools
 import math
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -185,19 +186,22 @@ def moods_of(session: Session, video_ids) -> dict[int, tuple[str, ...]]:
     return {video_id: tuple(names) for video_id, names in moods.items()}
 
 
-def video_views(session: Session, videos: list[Video], media_dir: Path) -> list[VideoView]:
-    """Turn rows into views (likes and views from the clips' counters, comments in one grouped query)."""
+def video_views(session: Session, videos: list[Video], media_dir: Path, *,
+                known: Mapping[int, tuple[str, tuple[str, ...]]] | None = None) -> list[VideoView]:
+    """Turn rows into views (likes and views from the clips' counters, comments in one grouped query).
+    `known`: each clip's author handle and moods where the caller has them already (For You's clip
+    facts), so they are not read again."""
     ids = [v.id for v in videos]
     if not ids:
         return []
-
-    def counts(column) -> dict[int, int]:
-        rows = session.execute(select(column, func.count()).where(column.in_(ids)).group_by(column))
-        return dict(rows.all())
-
-    comments = counts(Comment.video_id)
-    moods = moods_of(session, ids)
-    authors = dict(session.execute(select(User.id, User.handle).where(User.id.in_({v.author_id for v in videos}))).all())
+    comments = dict(session.execute(select(Comment.video_id, func.count()).where(Comment.video_id.in_(ids))
+                                    .group_by(Comment.video_id)).all())
+    if known is None:
+        moods = moods_of(session, ids)
+        authors = dict(session.execute(select(User.id, User.handle).where(User.id.in_({v.author_id for v in videos}))).all())
+    else:
+        moods = {video_id: clip_moods for video_id, (_, clip_moods) in known.items()}
+        authors = {v.author_id: known[v.id][0] for v in videos}
     return [
         VideoView(
             id=v.id, author=authors[v.author_id], status=v.status.value, prompt=v.prompt, caption=v.caption,

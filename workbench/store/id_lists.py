@@ -26,7 +26,7 @@ class _IdList(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        digits = ",".join(str(int(i)) for i in value)
+        digits = ",".join(map(str, map(int, value)))
         return f"{{{digits}}}" if dialect.name == "postgresql" else f"[{digits}]"
 
 
