@@ -455,6 +455,8 @@ def test_analytics_page_shows_the_creators_report(world):
     admin = app_as("ada_admin", "pages/analytics.py")
     admin.selectbox(key="analytics_creator").set_value(author).run()
     assert int({m.label: m.value for m in admin.metric}["Views"]) == report.views
+    admin.selectbox(key="analytics_creator").set_value("nobody_here").run()  # typed, not offered
+    assert not admin.exception and "nobody_here" in admin.error[0].value and not admin.metric
 
 
 def test_moderation_search_finds_decided_cases_and_shows_how_they_were_decided(world):

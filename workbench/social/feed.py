@@ -111,7 +111,7 @@ class FeedService:
     def warm_up(self) -> int:
         """Read the newest published clips' ranking facts (ClipFacts.preload), so that people's first
         pages after a start read none: the app calls it once, in the background. Returns how many."""
-        with self._store.transaction() as session:
+        with self._store.reading() as session:
             return self._facts.preload(session)
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
@@ -129,7 +129,7 @@ class FeedService:
         if policy is not None and policy not in POLICIES:
             raise InvalidInput(f"unknown ranking policy {policy!r}; choose one of {', '.join(POLICIES)}")
         steering = self._steering(steer) if steer and steer.strip() else None
-        with self._store.transaction() as session:
+        with self._store.reading() as session:
             me = load_actor(session, actor)
             base, params = feed_clips(me, mood)
             if tab == "following":

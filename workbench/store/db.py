@@ -15,6 +15,10 @@ from workbench.errors import refuse_unstorable_text
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+#: the execution option of Store.reading's engine
+READ_ONLY = "workbench_read_only"
+
+
 def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout (how long a writer waits for the lock before
     "database is locked") and enforced foreign keys."""
@@ -38,7 +42,9 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs) -> Engine:
         def _begin_immediate(connection):
             # Take the write lock up front: a deferred transaction that reads and then writes fails
             # with "database is locked" when another writer got in between; this one waits instead.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only transaction (Store.reading) reads one snapshot (WAL) without the lock, so
+            # it neither waits for writers nor holds up anyone.
+            connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -97,10 +103,18 @@ class Store:
         self.engine = engine
         self.media_dir = media_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        read_only = {READ_ONLY: True} | ({"postgresql_readonly": True} if engine.dialect.name == "postgresql" else {})
+        self._reads = sessionmaker(engine.execution_options(**read_only), expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _refuse_unstorable_values)
 
     def transaction(self) -> AbstractContextManager[Session]:
         return transaction(self._sessions)
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A transaction that only reads: on SQLite it takes no write lock (every other transaction
+        takes it at BEGIN, so reads queued behind each other and behind writers), on PostgreSQL it is
+        READ ONLY (a write in it fails)."""
+        return transaction(self._reads)
 
 
 def _refuse_unstorable_values(session: Session, _context, _instances) -> None:
