@@ -6,7 +6,7 @@ import math
 import plotly.express as px
 import streamlit as st
 
-from pages.common import PICKER_SIZE, require_actor, result_or_stop
+from pages.common import require_actor, result_or_stop
 from workbench import Role
 
 wb, actor = require_actor()
@@ -14,9 +14,9 @@ wb, actor = require_actor()
 st.title("Analytics")
 creator = actor.handle
 if actor.role == Role.ADMIN:
-    handles = sorted({u.handle for u in wb.users.list(limit=PICKER_SIZE)} | {actor.handle})
-    creator = st.selectbox("Creator", handles, index=handles.index(actor.handle), key="analytics_creator",
-                           accept_new_options=True, help=f"The first {PICKER_SIZE} by handle; type any other handle.")
+    # a handle typed, not a list of every account: a platform has tens of thousands
+    creator = st.text_input("Creator", value=actor.handle, key="analytics_creator",
+                            help="Any creator's handle").strip().lstrip("@") or actor.handle
 report = result_or_stop(wb.analytics.creator_report, actor.handle, creator)
 st.write(f"@{report.creator}'s clips. A view completes when playback reaches the clip's end; a rewatch is a view "
          "that looped at least once; a remix tree is an original and every remix under it, at any depth.")
