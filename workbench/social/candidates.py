@@ -1,11 +1,13 @@
 """For You's candidates: the pools a viewer's page is ranked from (ranking.candidate_pool), each read
-newest first from its own index and capped in SQL, and each candidate's ranking record.
+newest first from its own index and capped in SQL, in one statement with the viewer's ties (whom they
+follow, who follows back, what they dismissed); and each candidate's ranking record.
 
 A published clip's ranking facts other than its counters never change: its author and their handle,
 when it was published, its moods and cameos (written when the clip is inserted) and the author of the
 clip it remixes (workbench.states.videos publishes a clip once; nothing deletes one). So they are
 kept in a bounded cache shared by every session and thread of the process, and a call reads from the
-database only what can change: which candidates the viewer may see now, and their counters.
+database only what can change: which candidates the viewer may see now, their counters and whether
+the viewer watched them. The app fills the cache with the newest clips at start (ClipFacts.preload).
 """
 from __future__ import annotations
 
