@@ -178,8 +178,8 @@ def test_the_newest_clips_facts_read_at_start_serve_first_pages_alike(scrolling,
     assert not [s for s in statements["warmed"] if facts_read in s]
     assert [s for s in statements["cold"] if facts_read in s]
     small = ClipFacts(capacity=100)
+    assert small.preload(warmed.store.reading) == 50 and len(small) == 50
     with warmed.transaction() as session:
-        assert small.preload(session) == 50 and len(small) == 50
         small.of(session, list(range(1, published + 1)))
     assert len(small) == 100  # bounded: the oldest read went first
     warmed.close()

@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 
 from workbench import Conflict, Forbidden, InvalidInput
+from workbench.store.models import Dismissal, utcnow
 
 pytestmark = pytest.mark.db
 
@@ -55,6 +56,12 @@ def test_not_interested_drops_the_clip_and_moves_clips_like_it_last(people):
     draft = make_clip(people, "ana", "a cat in a box", seed=4, publish=False)  # in nobody's feed
     with pytest.raises(Conflict, match="never published"):
         people.feed.not_interested("ana", draft.id)
+    # a draft dismissed before that rule (a row already stored) still moves clips like it last
+    rocket_draft = make_clip(people, "rita", "a rocket on the pad", seed=5, publish=False)
+    assert [item.video.id for item in people.feed.page("tess", limit=10, now=utcnow())][0] == other.id
+    with people.transaction() as session:
+        session.add(Dismissal(user_id=people.users.get("tess").id, video_id=rocket_draft.id))
+    assert [item.video.id for item in people.feed.page("tess", limit=10, now=utcnow())][-1] == other.id
 
 
 def test_only_the_author_edits_a_caption_and_the_policy_reads_it(people):

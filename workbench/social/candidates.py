@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import NamedTuple
 
@@ -78,9 +80,10 @@ def pooled(session: Session, facts: ClipFacts, base, params: dict, personal: boo
                                     cameo_owners, parent_author, depth))
         if watched:
             seen.append(video_id)
-    # a clip never published has no facts (and "Not interested" takes only published ones now): it was
-    # never a candidate, so nothing is like it either
     dismissed = tuple(Candidate(i, *known[i][:4]) for i in read["dismissed"] if i in known)
+    unpublished = [i for i in read["dismissed"] if i not in known]
+    if unpublished:  # dismissed before "Not interested" took published clips only: never published, no facts
+        dismissed += tuple(_unpublished_records(session, unpublished))
     return Pooled(candidates, frozenset(seen), frozenset(read["followee"]), frozenset(read["mutual"]), dismissed)
 
 
@@ -151,16 +154,19 @@ class ClipFacts:
     def __len__(self) -> int:
         return len(self._facts)
 
-    def preload(self, session: Session, limit: int | None = None) -> int:
+    def preload(self, reading: Callable[[], AbstractContextManager[Session]], limit: int | None = None) -> int:
         """Read the facts of the newest `limit` published clips (half the capacity by default: room
         is left for older clips people's pools reach), oldest first, so that the newest are the
-        last to go. Returns how many were read."""
-        newest = session.scalars(select(Video.id).where(Video.published_at.is_not(None)).order_by(Video.id.desc())
-                                 .limit(self._capacity // 2 if limit is None else limit)).all()
+        last to go; each batch in its own read-only transaction from `reading` (Store.reading), so
+        that none stays open through the pauses. Returns how many were read."""
+        with reading() as session:
+            newest = session.scalars(select(Video.id).where(Video.published_at.is_not(None)).order_by(Video.id.desc())
+                                     .limit(self._capacity // 2 if limit is None else limit)).all()
         newest.reverse()
         for start in range(0, len(newest), self.BATCH):
             began = time.perf_counter()
-            self.of(session, newest[start:start + self.BATCH])
+            with reading() as session:
+                self.of(session, newest[start:start + self.BATCH])
             time.sleep(self.PAUSE * (time.perf_counter() - began))
         return len(newest)
 
@@ -177,6 +183,14 @@ class ClipFacts:
                 while len(self._facts) > self._capacity:
                     self._facts.popitem(last=False)
         return found
+
+
+def _unpublished_records(session: Session, video_ids: list[int]) -> list[Candidate]:
+    """Clips that were never published, as far as ranking uses them (author, moods), read as they are."""
+    moods = moods_of(session, video_ids)
+    return [Candidate(row.id, row.author_id, "", as_utc(row.published_at), moods.get(row.id, ()))
+            for row in session.execute(select(Video.id, Video.author_id, Video.published_at)
+                                       .where(in_ids(Video.id, video_ids))).all()]
 
 
 def _read_facts(session: Session, video_ids: list[int]) -> dict[int, Facts]:

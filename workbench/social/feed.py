@@ -111,8 +111,7 @@ class FeedService:
     def warm_up(self) -> int:
         """Read the newest published clips' ranking facts (ClipFacts.preload), so that people's first
         pages after a start read none: the app calls it once, in the background. Returns how many."""
-        with self._store.reading() as session:
-            return self._facts.preload(session)
+        return self._facts.preload(self._store.reading)
 
     def page(self, actor: ActorRef, tab: str = "for_you", *, mood: str | None = None, steer: str | None = None,
              policy: str | None = None, limit: int = 20, offset: int = 0, now: datetime | None = None) -> list[FeedItem]:
