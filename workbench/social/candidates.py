@@ -99,7 +99,8 @@ def _pools_statement(base, personal: bool):
     recent = base.with_only_columns(Video.id).order_by(Video.published_at.desc(), Video.id.desc()).limit(RECENT_POOL)
     parts = {"recent": recent, "dismissed": select(Dismissal.video_id).where(Dismissal.user_id == viewer)}
     if personal:
-        followed = select(Follow.followee_id).where(Follow.follower_id == viewer).scalar_subquery()
+        following = select(Follow.followee_id).where(Follow.follower_id == viewer)
+        followed = following.scalar_subquery()
         published = Video.status == VideoStatus.PUBLISHED
         parent, back = aliased(Video), aliased(Follow)
 
@@ -117,7 +118,7 @@ def _pools_statement(base, personal: bool):
             "remixes": newest("by_remixes", select(Video.id).join(parent, parent.id == Video.remix_parent_id)
                               .where(Video.remix_parent_author_id.in_(followed), parent.status == VideoStatus.PUBLISHED,
                                      published)),
-            "followee": select(Follow.followee_id).where(Follow.follower_id == viewer),
+            "followee": following,
             # the people followed who follow back, one primary-key probe each: joining the viewer's
             # followers instead reads all of them, thousands for a popular account
             "mutual": select(Follow.followee_id).where(Follow.follower_id == viewer, select(back.follower_id).where(
